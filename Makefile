@@ -1,0 +1,74 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install install-dev assets browser migrate seed totp bench clean
+
+run: install assets migrate seed
+	@echo "Serving Task Force Connect on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install-dev assets browser lint
+	DJANGO_SETTINGS_MODULE=connect.settings.test $(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+# USWDS (and axe-core for the accessibility tests) come from the npm registry
+# at the versions pinned in package-lock.json, copied into static/vendor/.
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/axe
+	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
+	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img static/vendor/uswds/
+	cp node_modules/axe-core/axe.min.js static/vendor/axe/
+	touch $@
+
+# End-to-end tests drive Debian's Chromium through Playwright.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium package for the end-to-end tests (sudo apt-get install chromium)"; fi; }
+
+migrate: install
+	$(MANAGE) migrate --noinput -v0
+
+seed: install
+	$(MANAGE) seed_demo
+
+totp: install
+	@$(MANAGE) demo_totp
+
+bench: install-dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

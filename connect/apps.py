@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ConnectConfig(AppConfig):
+    """The ground floor: membership, task forces, roles, access rules, audit."""
+
+    name = "connect"
+    verbose_name = "Membership"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,27 @@
+"""ASGI entry point: HTTP to Django, WebSockets through the same access rules."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault(
+    "DJANGO_SETTINGS_MODULE",
+    "connect.settings.production" if os.environ.get("DJANGO_ENV") == "production" else "connect.settings.dev",
+)
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from connect.channels import MembersOnlyWebsocketMiddleware, websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(MembersOnlyWebsocketMiddleware(URLRouter(websocket_urlpatterns())))
+        ),
+    }
+)

@@ -1,0 +1,120 @@
+"""Forms of the membership domain."""
+
+from allauth.account.forms import SignupForm
+from allauth.core import context
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .adapters import INVITATION_SESSION_KEY, invitation_from_session
+from .models import Discipline, MemberProfile, MembershipRequest, TaskForce
+from .services import InvitationError, member_join
+
+
+class MembershipRequestForm(forms.ModelForm):
+    task_force = forms.ModelChoiceField(
+        queryset=TaskForce.objects.filter(is_active=True),
+        empty_label="Choose your task force",
+        error_messages={"invalid_choice": "Choose a task force from the list."},
+    )
+    discipline = forms.ChoiceField(choices=[("", "Choose your discipline")] + Discipline.choices)
+
+    class Meta:
+        model = MembershipRequest
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "agency",
+            "task_force",
+            "discipline",
+            "title",
+            "voucher_name",
+            "voucher_email",
+            "statement",
+        ]
+        help_texts = {
+            "email": "Use your agency email address; we send the invitation there.",
+            "voucher_email": "We may contact them to confirm your role.",
+        }
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        email, voucher = cleaned.get("email"), cleaned.get("voucher_email")
+        if email and voucher and email == voucher.strip().lower():
+            self.add_error("voucher_email", "The person who vouches for you must be someone else.")
+        return cleaned
+
+
+class InvitationSignupForm(SignupForm):
+    """allauth's signup form with the email fixed to the invited address."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation_from_session(context.request)
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+            self.initial["email"] = self.invitation.email
+        self.fields["email"].disabled = True
+        self.fields["email"].help_text = "Your account uses the email address you were invited with."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.invitation is None:
+            raise ValidationError("You need a valid invitation link to create an account.")
+        return cleaned
+
+    def custom_signup(self, request, user):
+        try:
+            member_join(user=user, invitation=self.invitation, request=request)
+        except InvitationError as exc:
+            raise ValidationError(exc.message) from exc
+        request.session.pop(INVITATION_SESSION_KEY, None)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = MemberProfile
+        fields = [
+            "display_name",
+            "title",
+            "agency",
+            "bio",
+            "expertise",
+            "languages",
+            "phone",
+            "email_visibility",
+            "phone_visibility",
+        ]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "expertise": "Separate areas with commas, e.g. labor trafficking, financial investigations.",
+            "email_visibility": "Who can see your work email on your profile.",
+            "phone_visibility": "Who can see your work phone on your profile.",
+        }
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter the name other members will see.")
+        return name
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    task_force = forms.ModelChoiceField(
+        queryset=TaskForce.objects.all(), required=False, empty_label="Any task force"
+    )
+    discipline = forms.ChoiceField(choices=[("", "Any discipline")] + Discipline.choices, required=False)
+    state = forms.ChoiceField(required=False)
+    expertise = forms.CharField(label="Area of expertise", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import US_STATES
+
+        states = sorted(set(TaskForce.objects.values_list("state", flat=True)))
+        names = dict(US_STATES)
+        self.fields["state"].choices = [("", "Any state")] + [(s, names.get(s, s)) for s in states]

@@ -1,0 +1,137 @@
+"""Access rules applied to every request.
+
+Deny by default: a view is reachable without membership only if it is marked
+with `connect.decorators.public` or is one of the sign-in steps listed here.
+A new view therefore starts members-only, and tests/connect/test_access.py
+walks every URL pattern to prove it.
+"""
+
+import time
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from . import permissions
+
+# Sign-in steps anyone may reach. Signup is listed because the adapter only
+# opens it to someone holding a valid invitation.
+PUBLIC_URL_NAMES = frozenset(
+    {
+        "account_login",
+        "account_logout",
+        "account_signup",
+        "account_inactive",
+        "account_email_verification_sent",
+        "account_confirm_email",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+        "mfa_authenticate",
+        "mfa_trust",
+    }
+)
+# Reachable by a signed-in member who still has to set up MFA.
+MFA_SETUP_URL_NAMES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_generate_recovery_codes",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+    }
+)
+# The site root doubles as the public landing page (connect.models.HomePage.serve).
+PUBLIC_PATHS = frozenset({"/"})
+
+
+class MembersOnlyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "connect_public", False):
+            return None
+        match = request.resolver_match
+        url_name = match.url_name if match else None
+        if url_name in PUBLIC_URL_NAMES or request.path_info in PUBLIC_PATHS:
+            return None
+
+        state = permissions.membership_state(request.user)
+        if state == permissions.ACTIVE:
+            return None
+        if state == permissions.ANONYMOUS:
+            login = reverse("account_login")
+            return HttpResponseRedirect(f"{login}?next={quote(request.get_full_path())}")
+        if state in (permissions.INACTIVE, permissions.UNVERIFIED):
+            # Deactivated accounts lose their session here even if the
+            # session row survived; unverified ones sign in again to be sent
+            # a fresh verification email.
+            logout(request)
+            return HttpResponseRedirect(reverse("account_login"))
+        if state == permissions.NEEDS_MFA:
+            if url_name in MFA_SETUP_URL_NAMES:
+                return None
+            messages.info(
+                request,
+                "Task Force Connect requires two-factor authentication. "
+                "Set up an authenticator app to continue.",
+            )
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        # Signed in, but not (or no longer) a member of the community.
+        if url_name == "account_logout":
+            return None
+        return render(request, "connect/not_member.html", status=403)
+
+
+class SessionTimeoutMiddleware:
+    """Sign members out after 30 minutes idle or 12 hours in all.
+
+    The last-seen time is written at most once a minute so that browsing does
+    not turn every page view into a session write.
+    """
+
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.get("connect_started")
+            last_seen = session.get("connect_last_seen")
+            if started is None:
+                session["connect_started"] = started = now
+            if last_seen is None:
+                session["connect_last_seen"] = last_seen = now
+            idle = now - last_seen > settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds()
+            too_old = now - started > settings.CONNECT_SESSION_MAX_AGE.total_seconds()
+            if idle or too_old:
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out after 30 minutes without activity. Please sign in again."
+                    if idle
+                    else "Sessions last at most 12 hours. Please sign in again.",
+                )
+                return HttpResponseRedirect(
+                    f"{reverse('account_login')}?next={quote(request.get_full_path())}"
+                )
+            if now - last_seen > self.TOUCH_EVERY:
+                session["connect_last_seen"] = now
+        return self.get_response(request)

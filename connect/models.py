@@ -1,0 +1,380 @@
+"""The membership domain: members, task forces, requests, invitations, audit."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import Page
+
+
+class Discipline(models.TextChoices):
+    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+    PROSECUTION = "prosecution", "Prosecution"
+    VICTIM_SERVICES = "victim_services", "Victim services"
+    COORDINATION = "coordination", "Task-force coordination"
+    OTHER = "other", "Other"
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups (created by a migration); these are their names."""
+
+    MEMBER = "Members", "Member"
+    MODERATOR = "Moderators", "Moderator"
+    ADMINISTRATOR = "Administrators", "Administrator"
+
+
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
+    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
+    ("WI", "Wisconsin"), ("WY", "Wyoming"), ("PR", "Puerto Rico"), ("GU", "Guam"),
+]  # fmt: skip
+
+
+class Region(models.TextChoices):
+    NORTHEAST = "northeast", "Northeast"
+    MIDWEST = "midwest", "Midwest"
+    SOUTH = "south", "South"
+    WEST = "west", "West"
+    TERRITORIES = "territories", "Territories"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who can sign in. The email address is the login."""
+
+    username = None
+    email = models.EmailField("work email", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    @property
+    def display_name(self):
+        profile = getattr(self, "profile", None)
+        if profile and profile.display_name:
+            return profile.display_name
+        return self.get_full_name() or self.email.split("@")[0]
+
+    @property
+    def role_names(self):
+        """Names of the user's role groups, fetched once per request object."""
+        if not hasattr(self, "_role_names"):
+            self._role_names = frozenset(self.groups.values_list("name", flat=True))
+        return self._role_names
+
+
+class TaskForce(models.Model):
+    """An ECM anti-human-trafficking task force on the roster."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    jurisdiction = models.CharField(max_length=200, help_text="Area the task force covers.")
+    state = models.CharField(max_length=2, choices=US_STATES)
+    region = models.CharField(max_length=20, choices=Region.choices)
+    lead_agencies = models.TextField(
+        blank=True, help_text="Lead law-enforcement and victim-service agencies, one per line."
+    )
+    funding_program = models.CharField(
+        max_length=200, default="Enhanced Collaborative Model to Combat Human Trafficking"
+    )
+    first_fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    email_domains = models.TextField(
+        blank=True,
+        help_text="Work-email domains of the task force's agencies, one per line "
+        "(e.g. police.example.gov). Requests from other domains are flagged for reviewers.",
+    )
+    description = models.TextField(blank=True)
+    coordinator_name = models.CharField(max_length=200, blank=True)
+    coordinator_email = models.EmailField(blank=True)
+    coordinator_phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("connect:taskforce_detail", kwargs={"slug": self.slug})
+
+    @property
+    def domain_list(self):
+        return [
+            line.strip().lower().lstrip("@")
+            for line in self.email_domains.replace(",", "\n").splitlines()
+            if line.strip()
+        ]
+
+    @property
+    def lead_agency_list(self):
+        return [line.strip() for line in self.lead_agencies.splitlines() if line.strip()]
+
+    def allows_email(self, email):
+        domain = email.rsplit("@", 1)[-1].lower()
+        return any(domain == d or domain.endswith("." + d) for d in self.domain_list)
+
+
+class ExpertiseTag(TagBase):
+    """An area of expertise members list on their profile."""
+
+    class Meta:
+        verbose_name = "area of expertise"
+        verbose_name_plural = "areas of expertise"
+
+
+class TaggedExpertise(TaggedItemBase):
+    tag = models.ForeignKey(ExpertiseTag, related_name="tagged_profiles", on_delete=models.CASCADE)
+    content_object = models.ForeignKey(
+        "connect.MemberProfile", related_name="tagged_expertise", on_delete=models.CASCADE
+    )
+
+
+class ContactVisibility(models.TextChoices):
+    MEMBERS = "members", "All members"
+    TASK_FORCE = "task_force", "Members of my task force"
+    NOBODY = "nobody", "Nobody"
+
+
+class MemberProfile(models.Model):
+    """What a member tells other members about themselves."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=120)
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="members")
+    discipline = models.CharField(max_length=30, choices=Discipline.choices)
+    title = models.CharField(max_length=150, blank=True)
+    agency = models.CharField(max_length=200)
+    bio = models.TextField("short bio", max_length=2000, blank=True)
+    expertise = TaggableManager(through=TaggedExpertise, blank=True, verbose_name="areas of expertise")
+    languages = models.CharField(
+        max_length=200, blank=True, help_text="Languages you work in, separated by commas."
+    )
+    phone = models.CharField("work phone", max_length=40, blank=True)
+    email_visibility = models.CharField(
+        max_length=20, choices=ContactVisibility.choices, default=ContactVisibility.MEMBERS
+    )
+    phone_visibility = models.CharField(
+        max_length=20, choices=ContactVisibility.choices, default=ContactVisibility.TASK_FORCE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("display_name"),
+        FieldPanel("task_force"),
+        FieldPanel("discipline"),
+        FieldPanel("title"),
+        FieldPanel("agency"),
+        FieldPanel("bio"),
+        FieldPanel("expertise"),
+        FieldPanel("languages"),
+    ]
+
+    class Meta:
+        ordering = ["display_name"]
+        indexes = [models.Index(fields=["discipline"])]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("connect:member_detail", kwargs={"pk": self.pk})
+
+    @property
+    def language_list(self):
+        return [item.strip() for item in self.languages.split(",") if item.strip()]
+
+
+class MembershipRequest(models.Model):
+    """Someone asking to join; reviewed by moderators and administrators."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved (invitation sent)"
+        DENIED = "denied", "Denied"
+        JOINED = "joined", "Joined"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField("work email")
+    agency = models.CharField(max_length=200)
+    task_force = models.ForeignKey(TaskForce, on_delete=models.PROTECT, related_name="requests")
+    discipline = models.CharField(max_length=30, choices=Discipline.choices)
+    title = models.CharField(max_length=150)
+    voucher_name = models.CharField("supervisor or coordinator's name", max_length=200)
+    voucher_email = models.EmailField("supervisor or coordinator's email")
+    statement = models.TextField(
+        "why you are requesting access",
+        max_length=2000,
+        help_text="Your role on the task force and how you will use the community.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    denial_reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["email"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets an approved applicant sign up.
+
+    Only a hash of the token is stored, so a database leak does not leak
+    usable links.
+    """
+
+    request = models.ForeignKey(MembershipRequest, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_usable(self):
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a security-relevant action.
+
+    Rows are never updated or deleted through the ORM; the admin shows them
+    read-only.
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILURE = "failure", "Failure"
+        DENIED = "denied", "Denied"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["action", "target_repr", "created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+
+class HomePage(Page):
+    """The members' home page: a greeting plus panels other apps register."""
+
+    intro = models.TextField(
+        blank=True, help_text="A short welcome shown under the greeting on the members' home page."
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from .home import home_panels
+
+        context = super().get_context(request, *args, **kwargs)
+        context["panels"] = home_panels(request)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        # The site root doubles as the public landing page: visitors who are
+        # not (yet) members get the explanation and a way in, nothing else.
+        from .permissions import is_active_member
+
+        if not is_active_member(request.user):
+            from django.template.response import TemplateResponse
+
+            return TemplateResponse(request, "connect/landing.html", {"page": self})
+        return super().serve(request, *args, **kwargs)

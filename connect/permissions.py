@@ -1,0 +1,129 @@
+"""Who may do what: plain functions shared by views, consumers, selectors,
+search and notifications.
+
+Membership comes first: a person is an *active member* only when every one of
+these holds — signed in, account active, email verified, holding a role, and
+(when CONNECT_REQUIRE_MFA is on) an authenticator set up.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+
+from .models import Role
+
+ANONYMOUS = "anonymous"
+INACTIVE = "inactive"
+UNVERIFIED = "unverified"
+NOT_MEMBER = "not_member"
+NEEDS_MFA = "needs_mfa"
+ACTIVE = "active"
+
+ROLE_NAMES = frozenset(role.value for role in Role)
+
+
+def membership_state(user):
+    """Why (or whether) ``user`` may use the community. Cached on the user
+    object so a request pays for it once."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_membership_state", None)
+    if cached is not None:
+        return cached
+    state = _compute_membership_state(user)
+    user._membership_state = state
+    return state
+
+
+def _compute_membership_state(user):
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    if not user.is_active:
+        return INACTIVE
+    flags = (
+        get_user_model()
+        ._default_manager.filter(pk=user.pk, is_active=True)
+        .annotate(
+            verified=Exists(
+                EmailAddress.objects.filter(user=OuterRef("pk"), verified=True, email__iexact=user.email)
+            ),
+            has_mfa=Exists(
+                Authenticator.objects.filter(
+                    user=OuterRef("pk"),
+                    type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+                )
+            ),
+        )
+        .values("verified", "has_mfa")
+        .first()
+    )
+    if flags is None:
+        return INACTIVE
+    if not flags["verified"]:
+        return UNVERIFIED
+    if not (user.is_superuser or user.role_names & ROLE_NAMES):
+        return NOT_MEMBER
+    if settings.CONNECT_REQUIRE_MFA and not flags["has_mfa"]:
+        return NEEDS_MFA
+    return ACTIVE
+
+
+def forget_membership_state(user):
+    for attr in ("_membership_state", "_role_names"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def is_active_member(user):
+    return membership_state(user) == ACTIVE
+
+
+def has_role(user, role):
+    return is_active_member(user) and (user.is_superuser or role in user.role_names)
+
+
+def is_moderator(user):
+    """Moderators and administrators moderate; administrators can do everything."""
+    return is_active_member(user) and (
+        user.is_superuser or bool(user.role_names & {Role.MODERATOR, Role.ADMINISTRATOR})
+    )
+
+
+def is_administrator(user):
+    return is_active_member(user) and (user.is_superuser or Role.ADMINISTRATOR in user.role_names)
+
+
+def can_review_requests(user):
+    return is_moderator(user)
+
+
+def can_view_profile(user, profile):
+    return is_active_member(user) and profile.user.is_active
+
+
+def can_edit_profile(user, profile):
+    return is_active_member(user) and profile.user_id == user.pk
+
+
+def can_see_contact(viewer, profile, visibility):
+    """Whether ``viewer`` may see a contact detail shown with ``visibility``."""
+    from .models import ContactVisibility
+
+    if not is_active_member(viewer):
+        return False
+    if profile.user_id == viewer.pk:
+        return True
+    if visibility == ContactVisibility.MEMBERS:
+        return True
+    if visibility == ContactVisibility.TASK_FORCE:
+        viewer_profile = getattr(viewer, "profile", None)
+        return viewer_profile is not None and viewer_profile.task_force_id == profile.task_force_id
+    return False
+
+
+def visible_profiles(user, qs):
+    """Profiles a member may see in the directory: active members only."""
+    if not is_active_member(user):
+        return qs.none()
+    return qs.filter(user__is_active=True)

@@ -1,0 +1,81 @@
+"""Reads in the membership domain, filtered by what the viewer may see."""
+
+from django.db.models import Count, Q
+
+from . import permissions
+from .models import MemberProfile, MembershipRequest, TaskForce, User
+
+
+def member_directory(*, user, q="", task_force=None, discipline="", state="", expertise=""):
+    """Profiles matching the directory filters, with everything a row shows
+    fetched up front so the page's query count does not grow with its size."""
+    qs = permissions.visible_profiles(
+        user,
+        MemberProfile.objects.select_related("user", "task_force").prefetch_related("expertise"),
+    )
+    if q:
+        for word in q.split()[:5]:
+            qs = qs.filter(
+                Q(display_name__icontains=word)
+                | Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(agency__icontains=word)
+            )
+    if task_force:
+        qs = qs.filter(task_force=task_force)
+    if discipline:
+        qs = qs.filter(discipline=discipline)
+    if state:
+        qs = qs.filter(task_force__state=state)
+    if expertise:
+        qs = qs.filter(expertise__name__iexact=expertise.strip())
+    return qs.order_by("display_name", "pk").distinct()
+
+
+def member_profile(*, user, pk):
+    return (
+        permissions.visible_profiles(
+            user, MemberProfile.objects.select_related("user", "task_force").prefetch_related("expertise")
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def taskforce_list(*, user):
+    if not permissions.is_active_member(user):
+        return TaskForce.objects.none()
+    return TaskForce.objects.filter(is_active=True).annotate(
+        member_count=Count("members", filter=Q(members__user__is_active=True))
+    )
+
+
+def taskforce_members(*, user, task_force):
+    return member_directory(user=user, task_force=task_force)
+
+
+def membership_request_warnings(membership_request):
+    """What a reviewer should look at twice before approving."""
+    req = membership_request
+    warnings = []
+    if not req.task_force.allows_email(req.email):
+        domains = ", ".join(req.task_force.domain_list) or "none listed"
+        warnings.append(f"The email domain is not one of {req.task_force.name}'s agency domains ({domains}).")
+    if User.objects.filter(email__iexact=req.email).exists():
+        warnings.append("An account with this email address already exists.")
+    others = MembershipRequest.objects.filter(email__iexact=req.email).exclude(pk=req.pk)
+    if others.exists():
+        statuses = ", ".join(sorted({o.get_status_display().lower() for o in others}))
+        warnings.append(f"This email has made other requests before ({statuses}).")
+    same_name = (
+        MembershipRequest.objects.filter(first_name__iexact=req.first_name, last_name__iexact=req.last_name)
+        .exclude(pk=req.pk)
+        .exclude(email__iexact=req.email)
+    )
+    if same_name.exists():
+        warnings.append("Someone with the same name has requested access with a different email.")
+    if req.voucher_email.split("@")[-1].lower() != req.email.split("@")[-1].lower() and not (
+        req.task_force.allows_email(req.voucher_email)
+    ):
+        warnings.append("The person vouching uses an email outside the task force's domains.")
+    return warnings

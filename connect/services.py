@@ -1,0 +1,264 @@
+"""Writes in the membership domain. Each function is the one place its change
+happens, with its audit event and its emails."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .audit import audit_record
+from .models import Invitation, MemberProfile, MembershipRequest, Role, User
+
+
+class InvitationError(Exception):
+    """An invitation link that cannot be used; ``code`` is stable, ``message`` is for people."""
+
+    MESSAGES = {
+        "unknown": "This invitation link is not valid. Check that you copied the whole link "
+        "from the email, or ask the moderators for a new one.",
+        "expired": "This invitation link has expired. Ask the moderators to send you a new one.",
+        "used": "This invitation link has already been used. Sign in with the account you created.",
+        "revoked": "This invitation has been withdrawn.",
+    }
+
+    def __init__(self, code):
+        self.code = code
+        self.message = self.MESSAGES[code]
+        super().__init__(self.message)
+
+
+def _absolute(path):
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _send(template, *, to, context):
+    subject = render_to_string(f"connect/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"connect/email/{template}_message.txt", context)
+    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [to])
+
+
+def membership_request_create(*, data, request=None):
+    """Store a request to join. A second pending request for the same email
+    is refused: the first one is still being reviewed."""
+    email = data["email"].strip().lower()
+    if MembershipRequest.objects.filter(
+        email__iexact=email, status=MembershipRequest.Status.PENDING
+    ).exists():
+        raise ValidationError(
+            "A request from this email address is already waiting for review. "
+            "You will hear from the moderators by email.",
+            code="duplicate",
+        )
+    task_force = data["task_force"]
+    if not task_force.is_active:
+        raise ValidationError("Choose a task force from the list.", code="unknown_task_force")
+    req = MembershipRequest.objects.create(
+        **{**data, "email": email},
+        ip_address=request.META.get("REMOTE_ADDR") if request else None,
+    )
+    audit_record(action="membership.requested", request=request, target=req)
+    return req
+
+
+def membership_request_approve(*, membership_request, reviewer, request=None):
+    """Approve a pending request and email a single-use invitation link."""
+    with transaction.atomic():
+        req = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
+        if req.status != MembershipRequest.Status.PENDING:
+            raise ValidationError("Only pending requests can be approved.", code="not_pending")
+        if User.objects.filter(email__iexact=req.email).exists():
+            raise ValidationError(
+                "An account with this email already exists; approve nothing new.",
+                code="existing_account",
+            )
+        req.status = MembershipRequest.Status.APPROVED
+        req.reviewed_by = reviewer
+        req.reviewed_at = timezone.now()
+        req.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        token = invitation_create(membership_request=req)
+        audit_record(action="membership.approved", request=request, actor=reviewer, target=req)
+        url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
+        transaction.on_commit(
+            lambda: _send(
+                "invitation",
+                to=req.email,
+                context={
+                    "request": req,
+                    "url": url,
+                    "expires_days": settings.CONNECT_INVITATION_TTL.days,
+                },
+            )
+        )
+    return token
+
+
+def invitation_create(*, membership_request):
+    """A fresh invitation; earlier unused ones for the same request are revoked."""
+    now = timezone.now()
+    Invitation.objects.filter(
+        request=membership_request, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.create(
+        request=membership_request,
+        email=membership_request.email,
+        token_hash=Invitation.hash_token(token),
+        expires_at=now + settings.CONNECT_INVITATION_TTL,
+    )
+    return token
+
+
+def membership_request_deny(*, membership_request, reviewer, reason, request=None):
+    """Deny a pending request and tell the applicant why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the applicant a reason for the denial.", code="reason_required")
+    with transaction.atomic():
+        req = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
+        if req.status != MembershipRequest.Status.PENDING:
+            raise ValidationError("Only pending requests can be denied.", code="not_pending")
+        req.status = MembershipRequest.Status.DENIED
+        req.reviewed_by = reviewer
+        req.reviewed_at = timezone.now()
+        req.denial_reason = reason
+        req.save(update_fields=["status", "reviewed_by", "reviewed_at", "denial_reason"])
+        audit_record(
+            action="membership.denied",
+            request=request,
+            actor=reviewer,
+            target=req,
+            detail={"reason": reason},
+        )
+        transaction.on_commit(
+            lambda: _send("denial", to=req.email, context={"request": req, "reason": reason})
+        )
+    return req
+
+
+def invitation_resolve(token):
+    """The usable invitation for ``token``, or InvitationError saying why not."""
+    if not token or len(token) > 100:
+        raise InvitationError("unknown")
+    invitation = (
+        Invitation.objects.select_related("request", "request__task_force")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationError("unknown")
+    if invitation.used_at:
+        raise InvitationError("used")
+    if invitation.revoked_at:
+        raise InvitationError("revoked")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError("expired")
+    return invitation
+
+
+def member_join(*, user, invitation, request=None):
+    """Turn a freshly signed-up account into a member, using the invitation once."""
+    with transaction.atomic():
+        inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not inv.is_usable:
+            raise InvitationError("used" if inv.used_at else "expired")
+        inv.used_at = timezone.now()
+        inv.save(update_fields=["used_at"])
+        req = inv.request
+        user.first_name = req.first_name
+        user.last_name = req.last_name
+        user.save(update_fields=["first_name", "last_name"])
+        MemberProfile.objects.create(
+            user=user,
+            display_name=req.full_name,
+            task_force=req.task_force,
+            discipline=req.discipline,
+            title=req.title,
+            agency=req.agency,
+        )
+        user.groups.add(Group.objects.get(name=Role.MEMBER))
+        req.status = MembershipRequest.Status.JOINED
+        req.save(update_fields=["status"])
+        audit_record(action="membership.joined", request=request, actor=user, target=user)
+    return user
+
+
+def member_deactivate(*, user, by, request=None, reason=""):
+    """Deactivate an account and end every session it has."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = sessions_end_all(user=user)
+        audit_record(
+            action="member.deactivated",
+            request=request,
+            actor=by,
+            target=user,
+            detail={"reason": reason, "sessions_ended": ended},
+        )
+    return user
+
+
+def member_reactivate(*, user, by, request=None):
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(action="member.reactivated", request=request, actor=by, target=user)
+    return user
+
+
+def sessions_end_all(*, user):
+    """Delete every stored session of ``user``; returns how many ended.
+
+    allauth's user-sessions table knows which sessions belong to whom; the
+    scan of the session table covers sessions created before tracking.
+    """
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for user_session in UserSession.objects.filter(user=user):
+        user_session.end()
+        ended += 1
+    user_pk = str(user.pk)
+    stale = [
+        s.session_key
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get("_auth_user_id") == user_pk
+    ]
+    if stale:
+        Session.objects.filter(session_key__in=stale).delete()
+    return ended + len(stale)
+
+
+def member_set_role(*, user, role, by, request=None):
+    """Give ``user`` exactly one role (member, moderator or administrator)."""
+    role = Role(role)
+    with transaction.atomic():
+        role_groups = Group.objects.filter(name__in=[r.value for r in Role])
+        previous = sorted(user.groups.filter(pk__in=role_groups).values_list("name", flat=True))
+        user.groups.remove(*role_groups)
+        user.groups.add(Group.objects.get(name=role))
+        # The Wagtail admin is for moderators and administrators; is_staff
+        # only gates the Django admin, which is for administrators.
+        user.is_staff = role == Role.ADMINISTRATOR
+        user.save(update_fields=["is_staff"])
+        audit_record(
+            action="member.role_changed",
+            request=request,
+            actor=by,
+            target=user,
+            detail={"from": previous, "to": role.value},
+        )
+    return user
+
+
+def profile_update(*, profile, form, request=None):
+    """Save a member's own profile form."""
+    profile = form.save()
+    audit_record(action="profile.updated", request=request, target=profile.user)
+    return profile

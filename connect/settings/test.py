@@ -1,0 +1,21 @@
+"""Tests: fast local backends unless a test is about the real service.
+
+DATABASE_URL and REDIS_URL are honoured, so `.ci/run` runs the same suite
+against PostgreSQL and Redis.
+"""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="connect-test-media-"))
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+WAGTAILADMIN_BASE_URL = "http://testserver"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,59 @@
+"""Audit the sign-in life cycle and keep role permissions in sync."""
+
+import time
+
+from allauth.mfa import signals as mfa_signals
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from .audit import audit_record
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session["connect_started"] = now
+        request.session["connect_last_seen"] = now
+    audit_record(action="login.succeeded", request=request, actor=user, target=user)
+
+
+@receiver(user_logged_out)
+def on_logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(action="logout", request=request, actor=user, target=user)
+
+
+@receiver(mfa_signals.authenticator_added)
+def on_mfa_added(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action="mfa.added", request=request, actor=user, target=user, detail={"type": authenticator.type}
+    )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def on_mfa_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action="mfa.removed", request=request, actor=user, target=user, detail={"type": authenticator.type}
+    )
+
+
+@receiver(mfa_signals.authenticator_reset)
+def on_mfa_reset(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action="mfa.reset", request=request, actor=user, target=user, detail={"type": authenticator.type}
+    )
+
+
+@receiver(post_migrate)
+def on_post_migrate(sender, app_config=None, **kwargs):
+    # Run once, after the last app has migrated, so every app's permissions exist.
+    from django.apps import apps
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config is None or app_config.label != with_models[-1].label:
+        return
+    from .roles import sync_role_permissions
+
+    sync_role_permissions()

@@ -1,0 +1,26 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+# The Django admin signs in through allauth too: no way around MFA or lockout.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Task Force Connect administration"
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("", include("connect.urls_members")),
+    path("discussions/", include("forum.urls")),
+    path("library/", include("resources.urls")),
+    path("search/", include("search.urls")),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+    # Wagtail serves the page tree (home, spotlights, library, events) last.
+    path("", include(wagtail_urls)),
+]
+
+handler404 = "connect.errors.not_found"
+handler500 = "connect.errors.server_error"

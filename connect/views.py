@@ -1,0 +1,164 @@
+"""Views of the membership domain. Thin: forms validate, services write,
+selectors read."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import permissions, selectors, services
+from .adapters import INVITATION_SESSION_KEY
+from .decorators import public
+from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm
+from .models import ContactVisibility
+
+DIRECTORY_PAGE_SIZE = 24
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def membership_request(request):
+    form = MembershipRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_request_create(data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("connect:membership_request_done")
+    return render(request, "connect/membership_request.html", {"form": form})
+
+
+@public
+@require_GET
+def membership_request_done(request):
+    return render(request, "connect/membership_request_done.html")
+
+
+@public
+@never_cache
+@require_GET
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_resolve(token)
+    except services.InvitationError as exc:
+        status = 410 if exc.code in {"expired", "used", "revoked"} else 404
+        return render(request, "connect/invitation_invalid.html", {"error": exc}, status=status)
+    if request.user.is_authenticated:
+        messages.info(request, "You are already signed in.")
+        return redirect("/")
+    request.session[INVITATION_SESSION_KEY] = token
+    messages.success(
+        request, f"Welcome, {invitation.request.first_name}. Choose a password to create your account."
+    )
+    return redirect("account_signup")
+
+
+@public
+@require_GET
+def privacy(request):
+    return render(request, "connect/privacy.html")
+
+
+@public
+@require_GET
+def terms(request):
+    return render(request, "connect/terms.html")
+
+
+@public
+@never_cache
+@require_GET
+def health(request):
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def member_directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    profiles = selectors.member_directory(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "connect/member_directory.html",
+        {"form": form, "page_obj": page, "querystring": query.urlencode()},
+    )
+
+
+@require_GET
+def member_detail(request, pk):
+    profile = selectors.member_profile(user=request.user, pk=pk)
+    if profile is None:
+        raise Http404
+    return render(
+        request,
+        "connect/member_profile.html",
+        {
+            "profile": profile,
+            "show_email": permissions.can_see_contact(request.user, profile, profile.email_visibility),
+            "show_phone": profile.phone
+            and permissions.can_see_contact(request.user, profile, profile.phone_visibility),
+            "can_edit": permissions.can_edit_profile(request.user, profile),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = getattr(request.user, "profile", None)
+    if profile is None:
+        raise Http404
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            services.profile_update(profile=profile, form=form, request=request)
+            messages.success(request, "Your profile was saved.")
+            return redirect(profile.get_absolute_url())
+        messages.error(request, "Your profile was not saved. Correct the fields marked below.")
+    return render(
+        request,
+        "connect/profile_edit.html",
+        {"form": form, "profile": profile, "visibility_choices": ContactVisibility.choices},
+    )
+
+
+@require_GET
+def taskforce_list(request):
+    return render(
+        request,
+        "connect/taskforce_list.html",
+        {"task_forces": selectors.taskforce_list(user=request.user)},
+    )
+
+
+@require_GET
+def taskforce_detail(request, slug):
+    task_force = get_object_or_404(selectors.taskforce_list(user=request.user), slug=slug)
+    members = selectors.taskforce_members(user=request.user, task_force=task_force)
+    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    from .home import task_force_sections
+
+    return render(
+        request,
+        "connect/taskforce_detail.html",
+        {
+            "task_force": task_force,
+            "page_obj": page,
+            "sections": task_force_sections(request, task_force),
+            "directory_url": reverse("connect:member_directory") + f"?task_force={task_force.pk}",
+        },
+    )

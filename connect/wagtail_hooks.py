@@ -1,0 +1,141 @@
+"""The moderators' admin: membership review, audit log, lockouts, members."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import admin_views
+from .models import AuditEvent, MembershipRequest
+from .selectors import membership_request_warnings
+
+
+class WarningsColumn(Column):
+    def get_value(self, instance):
+        count = len(membership_request_warnings(instance))
+        return f"{count} warning{'s' if count != 1 else ''}" if count else "—"
+
+
+class MembershipRequestInspectView(generic.InspectView):
+    template_name = "connect/admin/membershiprequest_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["warnings"] = membership_request_warnings(self.object)
+        context["approve_url"] = reverse("connect_admin:request_approve", args=[self.object.pk])
+        context["deny_url"] = reverse("connect_admin:request_deny", args=[self.object.pk])
+        context["is_pending"] = self.object.status == MembershipRequest.Status.PENDING
+        return context
+
+
+class MembershipRequestViewSet(ModelViewSet):
+    model = MembershipRequest
+    icon = "user"
+    menu_label = "Membership requests"
+    menu_order = 200
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    inspect_view_class = MembershipRequestInspectView
+    copy_view_enabled = False
+    list_display = [
+        "full_name",
+        "email",
+        "task_force",
+        "discipline",
+        "status",
+        WarningsColumn("warnings", label="Warnings"),
+        "created_at",
+    ]
+    list_filter = ["status", "task_force", "discipline"]
+    search_fields = ["first_name", "last_name", "email", "agency"]
+    form_fields = []
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return MembershipRequest.objects.select_related("task_force")
+
+
+class AuditEventViewSet(ModelViewSet):
+    model = AuditEvent
+    icon = "history"
+    menu_label = "Audit log"
+    menu_order = 900
+    add_to_settings_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    list_display = ["created_at", "action", "actor_email", "target_repr", "outcome", "ip_address"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["action", "actor_email", "target_repr"]
+    form_fields = []
+    list_per_page = 50
+
+
+def _read_only_urlpatterns(viewset):
+    # Requests change only through approve/deny, audit events never: no
+    # create, edit or delete views exist for either.
+    return [
+        path("", viewset.index_view, name="index"),
+        path("results/", viewset.index_results_view, name="index_results"),
+        path("inspect/<str:pk>/", viewset.inspect_view, name="inspect"),
+    ]
+
+
+MembershipRequestViewSet.get_urlpatterns = _read_only_urlpatterns
+AuditEventViewSet.get_urlpatterns = _read_only_urlpatterns
+
+membership_request_viewset = MembershipRequestViewSet("membership_requests")
+audit_event_viewset = AuditEventViewSet("audit_log")
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets():
+    return [membership_request_viewset, audit_event_viewset]
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    from django.urls import include
+
+    return [
+        path(
+            "connect/",
+            include(
+                (
+                    [
+                        path(
+                            "requests/<int:pk>/approve/", admin_views.request_approve, name="request_approve"
+                        ),
+                        path("requests/<int:pk>/deny/", admin_views.request_deny, name="request_deny"),
+                        path("lockouts/", admin_views.lockouts, name="lockouts"),
+                        path("members/", admin_views.members, name="members"),
+                        path("members/<int:pk>/", admin_views.member_manage, name="member_manage"),
+                    ],
+                    "connect_admin",
+                ),
+                namespace="connect_admin",
+            ),
+        )
+    ]
+
+
+class AdministratorMenuItem(MenuItem):
+    def is_shown(self, request):
+        from .permissions import is_administrator
+
+        return is_administrator(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def register_lockouts_menu_item():
+    return AdministratorMenuItem(
+        "Locked sign-ins", reverse("connect_admin:lockouts"), icon_name="lock", order=910
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_members_menu_item():
+    return AdministratorMenuItem(
+        "Members & roles", reverse("connect_admin:members"), icon_name="group", order=210
+    )

@@ -1,0 +1,70 @@
+import pytest
+from django.core.cache import cache
+
+from connect.models import Discipline, Role
+
+from .factories import TaskForceFactory, make_member
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate limits and used TOTP codes live in the cache; tests must not share them.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def task_force(db):
+    return TaskForceFactory()
+
+
+@pytest.fixture
+def make_member_fixture(db):
+    return make_member
+
+
+@pytest.fixture
+def member(db, task_force):
+    return make_member(task_force=task_force)
+
+
+@pytest.fixture
+def other_member(db, task_force):
+    return make_member(task_force=task_force, discipline=Discipline.VICTIM_SERVICES)
+
+
+@pytest.fixture
+def moderator(db):
+    return make_member(role=Role.MODERATOR, discipline=Discipline.COORDINATION)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_member(role=Role.ADMINISTRATOR, discipline=Discipline.COORDINATION)
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def moderator_client(db, moderator):
+    from django.test import Client
+
+    return _client_for(Client, moderator)
+
+
+@pytest.fixture
+def administrator_client(db, administrator):
+    from django.test import Client
+
+    return _client_for(Client, administrator)
