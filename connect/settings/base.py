@@ -246,6 +246,9 @@ WAGTAILSEARCH_BACKENDS = {
 }
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Discussions (forum) ---
+# Settings of the forum app go here.
+
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -265,6 +268,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Spotlights, resources and events ---
+# Settings of the spotlights and resources apps go here.
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
