@@ -88,9 +88,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Messages before the access rules: both tell the member why they were
+    # signed out or sent elsewhere.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "connect.middleware.SessionTimeoutMiddleware",
     "connect.middleware.MembersOnlyMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
