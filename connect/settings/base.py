@@ -177,6 +177,8 @@ LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "connect.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Signup only with an invitation, the email fixed to the approved address.
+ACCOUNT_FORMS = {"signup": "connect.forms.InvitationSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
