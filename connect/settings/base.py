@@ -215,6 +215,10 @@ CONNECT_LOCKOUT_WINDOW = timedelta(minutes=15)
 CONNECT_INVITATION_TTL = timedelta(days=7)
 CONNECT_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 CONNECT_SESSION_MAX_AGE = timedelta(hours=12)
+# How many reverse proxies in front of daphne append to X-Forwarded-For; the
+# client address in audit events and rate limits is read that many hops from
+# the right. 0 (no proxy) uses the socket address and ignores the header.
+CONNECT_TRUSTED_PROXY_COUNT = int(os.environ.get("CONNECT_TRUSTED_PROXY_COUNT", "0"))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(CONNECT_SESSION_MAX_AGE.total_seconds())
