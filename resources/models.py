@@ -1,5 +1,6 @@
 """The resource library, events and the taxonomy that describes them."""
 
+import posixpath
 import secrets
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.documents.models import Document
 from wagtail.models import Page
 from wagtail.search import index
 
@@ -209,6 +211,21 @@ class DocumentDownload(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.count})"
+
+
+class DownloadDocument(Document):
+    """A document as it is handed to a member: named after its title, so a
+    download never carries the stored (random) or uploaded file name."""
+
+    search_fields = []  # the same rows as Document; never indexed twice
+
+    class Meta:
+        proxy = True
+
+    @property
+    def filename(self):
+        extension = posixpath.splitext(self.file.name)[1].lower()
+        return (slugify(self.title)[:80] or "document") + extension
 
 
 class SharedResource(models.Model):
