@@ -278,7 +278,27 @@ STORAGES = {
 }
 
 # --- Spotlights, resources and events ---
-# Settings of the spotlights and resources apps go here.
+# Documents go through Wagtail's serve view, which resources.wagtail_hooks
+# guards (members only, counted, always an attachment).
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILDOCS_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "png", "jpg", "jpeg", "gif", "webp"]
+WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
+# Renditions are linked under /library/media/, a members-only view; nothing
+# under MEDIA_URL is ever served.
+WAGTAILIMAGES_RENDITION_STORAGE = "resources.storage.MemberRenditionStorage"
+RESOURCES_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
