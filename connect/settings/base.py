@@ -255,7 +255,10 @@ WAGTAILSEARCH_BACKENDS = {
 TAGGIT_CASE_INSENSITIVE = True
 
 # --- Discussions (forum) ---
-# Settings of the forum app go here.
+FORUM_POSTS_PER_PAGE = 20
+FORUM_THREADS_PER_PAGE = 25
+# `manage.py send_digests` (run daily from cron) also sends weekly digests on this weekday (0 = Monday).
+FORUM_WEEKLY_DIGEST_WEEKDAY = 0
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"
