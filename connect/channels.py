@@ -7,6 +7,7 @@ CONNECT_WEBSOCKET_ROUTING setting, so `connect` never imports the apps above it.
 from importlib import import_module
 
 from channels.db import database_sync_to_async
+from channels.routing import URLRouter
 from django.conf import settings
 
 from . import permissions
@@ -14,9 +15,35 @@ from . import permissions
 
 def websocket_urlpatterns():
     patterns = []
-    for module_path in getattr(settings, "CONNECT_WEBSOCKET_ROUTING", []):
+    for module_path in getattr(settings, "CONNECT_WEBSOCKET_ROUTING", None) or []:
         patterns.extend(import_module(module_path).websocket_urlpatterns)
     return patterns
+
+
+class LazyWebsocketRouter:
+    """Routes WebSockets to the apps' consumers, reading CONNECT_WEBSOCKET_ROUTING
+    on first use rather than at import, so the ASGI application can be built
+    before the apps above `connect` are importable, and an empty setting just
+    means every connection is closed."""
+
+    def __init__(self):
+        self._routers = {}
+
+    def _router(self):
+        key = tuple(getattr(settings, "CONNECT_WEBSOCKET_ROUTING", None) or ())
+        if key not in self._routers:
+            patterns = websocket_urlpatterns()
+            self._routers[key] = URLRouter(patterns) if patterns else None
+        return self._routers[key]
+
+    async def __call__(self, scope, receive, send):
+        router = self._router()
+        if router is None:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 4404})
+            return None
+        return await router(scope, receive, send)
 
 
 @database_sync_to_async

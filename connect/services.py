@@ -212,8 +212,9 @@ def member_reactivate(*, user, by, request=None):
     return user
 
 
-def sessions_end_all(*, user):
-    """Delete every stored session of ``user``; returns how many ended.
+def sessions_end_all(*, user, keep_session_key=None):
+    """Delete every stored session of ``user`` (but ``keep_session_key``);
+    returns how many ended.
 
     allauth's user-sessions table knows which sessions belong to whom; the
     scan of the session table covers sessions created before tracking.
@@ -221,14 +222,14 @@ def sessions_end_all(*, user):
     from allauth.usersessions.models import UserSession
 
     ended = 0
-    for user_session in UserSession.objects.filter(user=user):
+    for user_session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
         user_session.end()
         ended += 1
     user_pk = str(user.pk)
     stale = [
         s.session_key
         for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if s.get_decoded().get("_auth_user_id") == user_pk
+        if s.get_decoded().get("_auth_user_id") == user_pk and s.session_key != keep_session_key
     ]
     if stale:
         Session.objects.filter(session_key__in=stale).delete()

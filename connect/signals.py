@@ -2,6 +2,7 @@
 
 import time
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_migrate
@@ -23,6 +24,20 @@ def on_logged_in(sender, request, user, **kwargs):
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(action="logout", request=request, actor=user, target=user)
+
+
+@receiver(account_signals.password_changed)
+@receiver(account_signals.password_reset)
+def on_password_changed(sender, request, user, **kwargs):
+    """A new password ends every other session of the member: whoever knew
+    the old one is signed out everywhere."""
+    from .services import sessions_end_all
+
+    keep = getattr(getattr(request, "session", None), "session_key", None)
+    ended = sessions_end_all(user=user, keep_session_key=keep)
+    audit_record(
+        action="password.changed", request=request, actor=user, target=user, detail={"sessions_ended": ended}
+    )
 
 
 @receiver(mfa_signals.authenticator_added)

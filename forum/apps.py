@@ -6,3 +6,12 @@ class ForumConfig(AppConfig):
 
     name = "forum"
     verbose_name = "Discussions"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from connect.models import MemberProfile
+
+        from .signals import profile_saved
+
+        post_save.connect(profile_saved, sender=MemberProfile, dispatch_uid="forum.profile_handle")

@@ -88,9 +88,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Messages before the access rules: both tell the member why they were
+    # signed out or sent elsewhere.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "connect.middleware.SessionTimeoutMiddleware",
     "connect.middleware.MembersOnlyMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -175,6 +177,8 @@ LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "connect.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Signup only with an invitation, the email fixed to the approved address.
+ACCOUNT_FORMS = {"signup": "connect.forms.InvitationSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -211,6 +215,10 @@ CONNECT_LOCKOUT_WINDOW = timedelta(minutes=15)
 CONNECT_INVITATION_TTL = timedelta(days=7)
 CONNECT_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 CONNECT_SESSION_MAX_AGE = timedelta(hours=12)
+# How many reverse proxies in front of daphne append to X-Forwarded-For; the
+# client address in audit events and rate limits is read that many hops from
+# the right. 0 (no proxy) uses the socket address and ignores the header.
+CONNECT_TRUSTED_PROXY_COUNT = int(os.environ.get("CONNECT_TRUSTED_PROXY_COUNT", "0"))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(CONNECT_SESSION_MAX_AGE.total_seconds())
@@ -247,7 +255,10 @@ WAGTAILSEARCH_BACKENDS = {
 TAGGIT_CASE_INSENSITIVE = True
 
 # --- Discussions (forum) ---
-# Settings of the forum app go here.
+FORUM_POSTS_PER_PAGE = 20
+FORUM_THREADS_PER_PAGE = 25
+# `manage.py send_digests` (run daily from cron) also sends weekly digests on this weekday (0 = Monday).
+FORUM_WEEKLY_DIGEST_WEEKDAY = 0
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,0 +1,160 @@
+"""Moderation screens in the Wagtail admin: the queue of held and flagged
+posts, thread management (lock, pin, move, merge, tags) and suspensions.
+Every action goes through a service, which writes an audit event and tells
+the affected author why."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import permissions, selectors, services
+from .forms import MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
+from .models import Flag, Post, Suspension, Thread
+
+
+def _require_moderator(user):
+    if not permissions.is_moderator(user):
+        raise Http404
+
+
+def queue(request):
+    _require_moderator(request.user)
+    page_obj = Paginator(selectors.moderation_queue(), 25).get_page(request.GET.get("page"))
+    posts = list(page_obj.object_list)
+    flags = {}
+    for flag in Flag.objects.filter(post__in=posts, resolution="").select_related("reporter__profile"):
+        flags.setdefault(flag.post_id, []).append(flag)
+    for post in posts:
+        post.open_flag_list = flags.get(post.pk, [])
+    return TemplateResponse(
+        request, "forum/admin/queue.html", {"page_obj": page_obj, "posts": posts, "reason_form": ReasonForm()}
+    )
+
+
+@require_POST
+def post_approve(request, pk):
+    _require_moderator(request.user)
+    post = get_object_or_404(Post, pk=pk)
+    services.post_approve(moderator=request.user, post=post, request=request)
+    messages.success(request, "The post is approved and visible.")
+    return redirect("forum_admin:queue")
+
+
+@require_POST
+def post_hide(request, pk):
+    _require_moderator(request.user)
+    post = get_object_or_404(Post, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tell the author why the post is hidden.")
+        return redirect("forum_admin:queue")
+    services.post_hide(moderator=request.user, post=post, reason=form.cleaned_data["reason"], request=request)
+    messages.success(request, "The post is hidden and its author was told why.")
+    return redirect("forum_admin:queue")
+
+
+@require_http_methods(["GET", "POST"])
+def thread_manage(request, pk):
+    _require_moderator(request.user)
+    thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    move_form = MoveForm(request.POST if action == "move" else None, initial={"category": thread.category_id})
+    merge_form = MergeForm(request.POST if action == "merge" else None)
+    tags_form = TagsForm(
+        request.POST if action == "tags" else None,
+        initial={"tags": ", ".join(thread.tags.values_list("name", flat=True))},
+    )
+    try:
+        if action in ("lock", "unlock"):
+            services.thread_set_locked(
+                moderator=request.user,
+                thread=thread,
+                locked=action == "lock",
+                reason=request.POST.get("reason", "")[:300],
+                request=request,
+            )
+            messages.success(request, "Thread locked." if action == "lock" else "Thread unlocked.")
+            return redirect("forum_admin:thread_manage", pk=pk)
+        if action in ("pin", "unpin"):
+            services.thread_set_pinned(
+                moderator=request.user, thread=thread, pinned=action == "pin", request=request
+            )
+            messages.success(request, "Thread pinned." if action == "pin" else "Thread unpinned.")
+            return redirect("forum_admin:thread_manage", pk=pk)
+        if action == "move" and move_form.is_valid():
+            services.thread_move(
+                moderator=request.user,
+                thread=thread,
+                category=move_form.cleaned_data["category"],
+                reason=move_form.cleaned_data["reason"],
+                request=request,
+            )
+            messages.success(request, f"Thread moved to {thread.category.name}.")
+            return redirect("forum_admin:thread_manage", pk=pk)
+        if action == "merge" and merge_form.is_valid():
+            target = Thread.objects.filter(pk=merge_form.cleaned_data["target"]).first()
+            if target is None:
+                merge_form.add_error("target", "There is no thread with that number.")
+            else:
+                services.thread_merge(
+                    moderator=request.user,
+                    source=thread,
+                    target=target,
+                    reason=merge_form.cleaned_data["reason"],
+                    request=request,
+                )
+                messages.success(request, f"Merged into “{target.title}”.")
+                return redirect("forum_admin:thread_manage", pk=target.pk)
+        if action == "tags" and tags_form.is_valid():
+            tags = [t for t in tags_form.cleaned_data["tags"].split(",") if t.strip()]
+            services.thread_tags_set(moderator=request.user, thread=thread, tags=tags, request=request)
+            messages.success(request, "Tags saved.")
+            return redirect("forum_admin:thread_manage", pk=pk)
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    return TemplateResponse(
+        request,
+        "forum/admin/thread_manage.html",
+        {"thread": thread, "move_form": move_form, "merge_form": merge_form, "tags_form": tags_form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def suspensions(request):
+    _require_moderator(request.user)
+    User = get_user_model()
+    form = SuspendForm(request.POST or None)
+    member_id = request.POST.get("member") or request.GET.get("member")
+    member = User.objects.filter(pk=member_id).first() if member_id and str(member_id).isdigit() else None
+    if request.method == "POST" and request.POST.get("action") == "lift":
+        suspension = get_object_or_404(Suspension, pk=request.POST.get("suspension"), lifted_at__isnull=True)
+        services.suspension_lift(moderator=request.user, suspension=suspension, request=request)
+        messages.success(request, "Suspension lifted.")
+        return redirect("forum_admin:suspensions")
+    if request.method == "POST" and form.is_valid():
+        if member is None:
+            messages.error(request, "Choose a member.")
+        else:
+            try:
+                services.member_suspend(
+                    moderator=request.user,
+                    user=member,
+                    reason=form.cleaned_data["reason"],
+                    days=form.cleaned_data["days"],
+                    request=request,
+                )
+            except services.ForumError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{member.display_name} is suspended from posting.")
+                return redirect("forum_admin:suspensions")
+    active = Suspension.objects.filter(lifted_at__isnull=True).select_related("user__profile", "created_by")
+    return TemplateResponse(
+        request,
+        "forum/admin/suspensions.html",
+        {"form": form, "member": member, "suspensions": active[:200]},
+    )

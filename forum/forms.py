@@ -1,0 +1,142 @@
+"""Forms for discussions. Validation that needs the database lives in services."""
+
+import uuid
+
+from django import forms
+
+from .models import EmailFrequency, Flag, NotificationPreference
+from .rendering import MAX_SOURCE_CHARS
+from .services import MAX_TITLE_CHARS
+
+BODY_HELP = (
+    "Markdown: **bold**, _italic_, lists, > quotes, `code`, tables and links. "
+    "Mention a member with @ and their handle. Never include details that could identify a victim."
+)
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+class PostForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        help_text=BODY_HELP,
+        # One more than the limit so the service can say how long it is.
+        max_length=MAX_SOURCE_CHARS + 1,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "data-mentions": "true"}),
+    )
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Post it for moderator review.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", new_token())
+        self.fields["body"].error_messages["required"] = "Write something before posting: the post is empty."
+        self.fields["body"].error_messages["max_length"] = (
+            f"The post is too long: the limit is {MAX_SOURCE_CHARS:,} characters."
+        )
+
+
+class ThreadForm(PostForm):
+    title = forms.CharField(label="Title", max_length=MAX_TITLE_CHARS + 50)
+    tags = forms.CharField(
+        label="Tags", required=False, max_length=300, help_text="Up to 5, separated by commas."
+    )
+    is_question = forms.BooleanField(
+        required=False, label="This is a question (you can mark the reply that answers it)"
+    )
+
+    field_order = ["title", "body", "tags", "is_question", "submission_token", "confirm_privacy"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = "First post"
+        self.fields["title"].error_messages["required"] = "Give the thread a title."
+        self.fields["title"].error_messages["max_length"] = (
+            f"The title is too long: the limit is {MAX_TITLE_CHARS}."
+        )
+
+    def tag_list(self):
+        return [t for t in (self.cleaned_data.get("tags") or "").split(",") if t.strip()]
+
+
+class EditForm(PostForm):
+    title = forms.CharField(label="Title", max_length=MAX_TITLE_CHARS + 50, required=False)
+
+    field_order = ["title", "body", "submission_token", "confirm_privacy"]
+
+    def __init__(self, *args, with_title=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = "Post"
+        if not with_title:
+            del self.fields["title"]
+        else:
+            self.fields["title"].required = True
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why should moderators look at this post?",
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label="Anything moderators should know (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["mention_email", "reply_email"]
+        widgets = {
+            "mention_email": forms.Select(choices=EmailFrequency.choices),
+            "reply_email": forms.Select(choices=EmailFrequency.choices),
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (the author will see it)", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SuspendForm(ReasonForm):
+    days = forms.IntegerField(
+        label="Days",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="Leave empty to suspend for good.",
+    )
+
+
+class MoveForm(forms.Form):
+    category = forms.ModelChoiceField(label="Move to category", queryset=None)
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.all()
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(label="Merge into thread number", min_value=1)
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(
+        label="Tags", required=False, max_length=300, help_text="Up to 5, separated by commas."
+    )

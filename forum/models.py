@@ -1,0 +1,486 @@
+"""The discussion board: categories, threads, posts and what members do with them.
+
+Counters on Thread (reply count, last activity, last post) are denormalised so
+that lists never count rows; they are kept right by ``forum.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+
+class SearchableQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    pass
+
+
+class Category(models.Model):
+    """A place for threads on one subject.
+
+    A category with no allowed disciplines and no allowed roles is open to
+    every member. Otherwise only members holding one of the disciplines or one
+    of the roles (and moderators, who must be able to moderate it) may see it;
+    to everyone else it and everything in it does not exist.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=100)
+    allowed_disciplines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Discipline codes, e.g. ["law_enforcement"]. Empty with no roles: open to all members.',
+    )
+    allowed_roles = models.JSONField(
+        default=list, blank=True, help_text='Role group names, e.g. ["Moderators"].'
+    )
+    is_suggestions = models.BooleanField(
+        default=False, help_text="Members vote on threads here; moderators set a status."
+    )
+    is_archived = models.BooleanField(default=False, help_text="Read-only: no new threads or replies.")
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("position"),
+        FieldPanel("allowed_disciplines"),
+        FieldPanel("allowed_roles"),
+        FieldPanel("is_suggestions"),
+        FieldPanel("is_archived"),
+    ]
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+        permissions = [("moderate_forum", "Can moderate discussions")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("forum:category", kwargs={"slug": self.slug})
+
+    @property
+    def is_restricted(self):
+        return bool(self.allowed_disciplines or self.allowed_roles)
+
+    @property
+    def audience_label(self):
+        from connect.models import Discipline
+
+        labels = [dict(Discipline.choices).get(d, d) for d in self.allowed_disciplines]
+        labels += list(self.allowed_roles)
+        return ", ".join(labels)
+
+
+class TaggedThread(TaggedItemBase):
+    content_object = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "", "Open"
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    DECLINED = "declined", "Declined"
+
+
+class Thread(index.Indexed, models.Model):
+    """A conversation: a title, a first post and the replies to it."""
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    first_post = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_post = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_count = models.PositiveIntegerField(default=0)
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    # Hidden when its first post is deleted or held for review; moderators still see it.
+    is_hidden = models.BooleanField(default=False)
+    is_question = models.BooleanField(default=False)
+    accepted_answer = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tags = TaggableManager(through=TaggedThread, blank=True)
+    vote_count = models.PositiveIntegerField(default=0)
+    suggestion_status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN, blank=True
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SearchableQuerySet.as_manager()
+
+    # The index is updated from forum.events after commit, never from a signal.
+    search_auto_update = False
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.AutocompleteField("title"),
+        index.FilterField("category_id"),
+        index.FilterField("is_hidden"),
+        index.FilterField("last_activity_at"),
+    ]
+
+    class Meta:
+        ordering = ["-is_pinned", "-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "is_pinned", "last_activity_at"]),
+            models.Index(fields=["last_activity_at"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("forum:thread", kwargs={"pk": self.pk})
+
+    @classmethod
+    def searchable_for(cls, user):
+        from . import permissions
+
+        return permissions.visible_threads(user, cls.objects.all())
+
+    @property
+    def group_name(self):
+        return f"forum.thread.{self.pk}"
+
+    @property
+    def search_description(self):
+        return f"Discussion in {self.category.name}"
+
+
+class Post(index.Indexed, models.Model):
+    """One message in a thread. ``body`` is the author's Markdown; ``body_html``
+    is what it renders to after sanitising, kept so pages never render."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HELD = "held", "Held for review"
+        HIDDEN = "hidden", "Hidden"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    # Who hid it and why: the author deleting their own post or a moderator.
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    privacy_findings = models.JSONField(default=list, blank=True)
+    submission_token = models.CharField(max_length=64, blank=True)
+    helpful_count = models.PositiveIntegerField(default=0)
+    thanks_count = models.PositiveIntegerField(default=0)
+
+    objects = SearchableQuerySet.as_manager()
+
+    search_auto_update = False
+    search_fields = [
+        index.SearchField("body"),
+        index.FilterField("status"),
+        index.FilterField("thread_id"),
+        index.RelatedFields("thread", [index.FilterField("category_id"), index.FilterField("is_hidden")]),
+    ]
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["thread", "status", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_token"],
+                condition=~models.Q(submission_token=""),
+                name="forum_post_unique_submission",
+            )
+        ]
+
+    def __str__(self):
+        return f"Post {self.pk} in {self.thread_id}"
+
+    def get_absolute_url(self):
+        return reverse("forum:post", kwargs={"pk": self.pk})
+
+    @classmethod
+    def searchable_for(cls, user):
+        from . import permissions
+
+        return permissions.visible_posts(user, cls.objects.all())
+
+    @property
+    def title(self):
+        return f"Reply in “{self.thread.title}”"
+
+    @property
+    def search_description(self):
+        return f"By {self.author.display_name}"
+
+    @property
+    def is_visible(self):
+        return self.status == self.Status.VISIBLE
+
+
+class PostRevision(models.Model):
+    """The text of a post before an edit. Moderators can read every revision."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    title = models.CharField(max_length=200, blank=True)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"PostRevision {self.pk}"
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        HELPFUL = "helpful", "Helpful"
+        THANKS = "thanks", "Thanks"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user", "kind"], name="forum_reaction_unique")]
+
+    def __str__(self):
+        return f"Reaction {self.pk}"
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forum_bookmark_unique")]
+
+    def __str__(self):
+        return f"Bookmark {self.pk}"
+
+
+class ThreadSubscription(models.Model):
+    """A member watching (notified of every reply) or muting a thread."""
+
+    class Level(models.TextChoices):
+        WATCHING = "watching", "Watching"
+        MUTED = "muted", "Muted"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="subscriptions")
+    level = models.CharField(max_length=10, choices=Level.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forum_threadsub_unique")]
+
+    def __str__(self):
+        return f"ThreadSubscription {self.pk}"
+
+
+class CategorySubscription(models.Model):
+    """A member watching a category: notified of every new thread and reply in it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="subscriptions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "category"], name="forum_catsub_unique")]
+
+    def __str__(self):
+        return f"CategorySubscription {self.pk}"
+
+
+class ThreadRead(models.Model):
+    """How far a member has read a thread: the highest post id they were shown."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_post_id = models.BigIntegerField(default=0)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forum_threadread_unique")]
+
+    def __str__(self):
+        return f"ThreadRead {self.pk}"
+
+
+class Vote(models.Model):
+    """A member's vote for a suggestion (a thread in a suggestions category)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forum_vote_unique")]
+
+    def __str__(self):
+        return f"Vote {self.pk}"
+
+
+class Flag(models.Model):
+    """A member telling moderators that a post needs attention."""
+
+    class Reason(models.TextChoices):
+        PRIVACY = "privacy", "It could identify a victim"
+        INAPPROPRIATE = "inappropriate", "It is inappropriate or abusive"
+        SPAM = "spam", "It is spam or advertising"
+        OTHER = "other", "Something else"
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "Open"
+        APPROVED = "approved", "Post approved"
+        HIDDEN = "hidden", "Post hidden"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    details = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, default="", blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"], condition=models.Q(resolution=""), name="forum_flag_open_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"Flag {self.pk}"
+
+
+class Suspension(models.Model):
+    """A member barred from writing in discussions until ``ends_at`` (None: for good)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Suspension {self.pk}"
+
+
+class MemberHandle(models.Model):
+    """The @handle other members use to mention someone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_handle"
+    )
+    handle = models.CharField(max_length=150, unique=True)
+    handle_lower = models.CharField(max_length=150, unique=True)
+
+    def __str__(self):
+        return f"@{self.handle}"
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+    NEVER = "never", "Never"
+
+
+class NotificationPreference(models.Model):
+    """How a member wants to hear about mentions and replies by email."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    mention_email = models.CharField(
+        "emails about mentions",
+        max_length=10,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.IMMEDIATE,
+    )
+    reply_email = models.CharField(
+        "emails about replies in threads you watch",
+        max_length=10,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.DAILY,
+    )
+
+    def __str__(self):
+        return f"NotificationPreference {self.pk}"
+
+
+class Notification(models.Model):
+    """Something a member should know about. Emails carry only who, where and a link."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", "mentioned you"
+        REPLY = "reply", "replied in a thread you watch"
+        NEW_THREAD = "new_thread", "started a thread in a category you watch"
+        QUOTE = "quote", "quoted your post"
+        REACTION = "reaction", "reacted to your post"
+        ACCEPTED = "accepted", "accepted your answer"
+        MODERATION = "moderation", "moderated your post"
+
+    class EmailState(models.TextChoices):
+        NONE = "", "Not emailed"
+        DAILY = "daily", "Waiting for the daily digest"
+        WEEKLY = "weekly", "Waiting for the weekly digest"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(max_length=10, choices=EmailState.choices, default="", blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_state", "recipient"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient_id}"
+
+    def get_absolute_url(self):
+        if self.post_id:
+            return reverse("forum:post", kwargs={"pk": self.post_id})
+        if self.thread_id:
+            return reverse("forum:thread", kwargs={"pk": self.thread_id})
+        return reverse("forum:notifications")

@@ -1,0 +1,313 @@
+"""Reads in discussions, filtered by what the member may see.
+
+Every list fetches what its rows show up front (``select_related``, one query
+per kind of extra), so a page costs the same number of queries whatever the
+number of threads, posts, authors and reactions on it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from . import permissions
+from .models import (
+    Bookmark,
+    Category,
+    CategorySubscription,
+    Flag,
+    MemberHandle,
+    Notification,
+    Post,
+    Reaction,
+    Thread,
+    ThreadRead,
+    ThreadSubscription,
+    Vote,
+)
+
+
+def _threads_per_page():
+    return getattr(settings, "FORUM_THREADS_PER_PAGE", 25)
+
+
+def posts_per_page():
+    return getattr(settings, "FORUM_POSTS_PER_PAGE", 20)
+
+
+def _with_read_state(qs, user):
+    last_read = ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values(
+        "last_read_post_id"
+    )[:1]
+    return qs.annotate(last_read_post_id=Coalesce(Subquery(last_read), Value(0)))
+
+
+def _mark_unread(threads):
+    for thread in threads:
+        thread.is_unread = bool(thread.last_post_id and thread.last_post_id > thread.last_read_post_id)
+        thread.is_new = thread.last_read_post_id == 0
+    return threads
+
+
+def category_index(*, user):
+    """The categories a member may see, each with its number of threads and the latest one."""
+    categories = list(
+        permissions.visible_categories(user).annotate(
+            thread_count=Count("threads", filter=Q(threads__is_hidden=False), distinct=True)
+        )
+    )
+    latest_ids = {}
+    if categories:
+        latest = (
+            Thread.objects.filter(category_id=OuterRef("pk"), is_hidden=False)
+            .order_by("-last_activity_at", "-id")
+            .values("pk")[:1]
+        )
+        latest_ids = dict(
+            Category.objects.filter(pk__in=[c.pk for c in categories])
+            .annotate(latest=Subquery(latest))
+            .values_list("pk", "latest")
+        )
+    threads = {
+        t.pk: t
+        for t in _mark_unread(
+            list(
+                _with_read_state(
+                    Thread.objects.filter(pk__in=[v for v in latest_ids.values() if v]), user
+                ).select_related("last_post__author__profile")
+            )
+        )
+    }
+    watched = set(CategorySubscription.objects.filter(user_id=user.pk).values_list("category_id", flat=True))
+    for category in categories:
+        category.latest_thread = threads.get(latest_ids.get(category.pk))
+        category.is_watched = category.pk in watched
+    return categories
+
+
+def category_for(*, user, slug):
+    category = Category.objects.filter(slug=slug).first()
+    if category is None or not permissions.can_see_category(user, category):
+        raise Http404
+    return category
+
+
+def thread_list(*, user, category=None, page=1, sort="activity", tag=""):
+    """One page of threads, pinned first, then by last activity (or by votes), with unread markers."""
+    qs = permissions.visible_threads(user, Thread.objects.all())
+    if category is not None:
+        qs = qs.filter(category=category)
+    if tag:
+        qs = qs.filter(tags__name__iexact=tag)
+    qs = _with_read_state(qs, user).select_related(
+        "category", "author__profile", "last_post__author__profile"
+    )
+    if sort == "votes":
+        qs = qs.order_by("-is_pinned", "-vote_count", "-last_activity_at", "-id")
+    elif sort == "new":
+        qs = qs.order_by("-created_at", "-id")
+    else:
+        qs = qs.order_by("-is_pinned", "-last_activity_at", "-id")
+    page_obj = Paginator(qs, _threads_per_page()).get_page(page)
+    threads = _mark_unread(list(page_obj.object_list))
+    if threads:
+        voted = set(
+            Vote.objects.filter(user_id=user.pk, thread_id__in=[t.pk for t in threads]).values_list(
+                "thread_id", flat=True
+            )
+        )
+        for thread in threads:
+            thread.has_voted = thread.pk in voted
+    page_obj.object_list = threads
+    return page_obj
+
+
+def thread_for(*, user, pk):
+    thread = Thread.objects.select_related("category", "author__profile").filter(pk=pk).first()
+    if thread is None or not permissions.can_see_thread(user, thread):
+        raise Http404
+    return thread
+
+
+def _thread_posts(user, thread):
+    qs = Post.objects.filter(thread=thread)
+    if not permissions.is_moderator(user):
+        qs = qs.filter(Q(status=Post.Status.VISIBLE) | Q(status=Post.Status.HELD, author_id=user.pk))
+    return qs
+
+
+def thread_page(*, user, thread_id, page=1):
+    """Everything the thread page shows, in a fixed number of queries."""
+    thread = thread_for(user=user, pk=thread_id)
+    posts_qs = _thread_posts(user, thread).select_related("author__profile__task_force").order_by("id")
+    page_obj = Paginator(posts_qs, posts_per_page()).get_page(page)
+    posts = list(page_obj.object_list)
+    post_ids = [p.pk for p in posts]
+    mine = {}
+    for post_id, kind in Reaction.objects.filter(user_id=user.pk, post_id__in=post_ids).values_list(
+        "post_id", "kind"
+    ):
+        mine.setdefault(post_id, set()).add(kind)
+    read = (
+        ThreadRead.objects.filter(user_id=user.pk, thread=thread)
+        .values_list("last_read_post_id", flat=True)
+        .first()
+    )
+    last_read = read or 0
+    open_flags = {}
+    if permissions.is_moderator(user) and post_ids:
+        open_flags = dict(
+            Flag.objects.filter(post_id__in=post_ids, resolution="")
+            .values("post_id")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "n")
+        )
+    for post in posts:
+        post.my_reactions = mine.get(post.pk, set())
+        post.is_first = post.pk == thread.first_post_id
+        post.is_accepted = post.pk == thread.accepted_answer_id
+        post.is_unread = post.pk > last_read and post.author_id != user.pk
+        post.open_flags = open_flags.get(post.pk, 0)
+    first_unread = next((p for p in posts if p.is_unread), None)
+    subscription = (
+        ThreadSubscription.objects.filter(user_id=user.pk, thread=thread)
+        .values_list("level", flat=True)
+        .first()
+    )
+    extras = (
+        Thread.objects.filter(pk=thread.pk)
+        .annotate(
+            bookmarked=Count(
+                "pk", filter=Q(pk__in=Bookmark.objects.filter(user_id=user.pk).values("thread_id"))
+            ),
+            voted=Count("pk", filter=Q(pk__in=Vote.objects.filter(user_id=user.pk).values("thread_id"))),
+        )
+        .values("bookmarked", "voted")
+        .first()
+    )
+    tags = list(thread.tags.values_list("name", flat=True))
+    page_obj.object_list = posts
+    return {
+        "thread": thread,
+        "page_obj": page_obj,
+        "posts": posts,
+        "first_unread": first_unread,
+        "last_read_post_id": last_read,
+        "subscription": subscription,
+        "is_bookmarked": bool(extras and extras["bookmarked"]),
+        "has_voted": bool(extras and extras["voted"]),
+        "tags": tags,
+        "max_post_id": max(post_ids) if post_ids else 0,
+    }
+
+
+def post_for(*, user, pk):
+    post = Post.objects.select_related("thread__category", "author__profile").filter(pk=pk).first()
+    if post is None or not permissions.can_see_post(user, post):
+        raise Http404
+    return post
+
+
+def post_page_number(*, user, post):
+    before = _thread_posts(user, post.thread).filter(id__lt=post.pk).count()
+    return before // posts_per_page() + 1
+
+
+def first_unread_post(*, user, thread):
+    last_read = (
+        ThreadRead.objects.filter(user_id=user.pk, thread=thread)
+        .values_list("last_read_post_id", flat=True)
+        .first()
+        or 0
+    )
+    return _thread_posts(user, thread).filter(id__gt=last_read).order_by("id").first()
+
+
+def recent_threads(*, user, limit=5):
+    qs = permissions.visible_threads(user, Thread.objects.all())
+    qs = _with_read_state(qs, user).select_related("category", "last_post__author__profile")
+    return _mark_unread(list(qs.order_by("-last_activity_at", "-id")[:limit]))
+
+
+def task_force_threads(*, user, task_force, limit=5):
+    """Recent threads started by members of ``task_force`` that ``user`` may see."""
+    qs = permissions.visible_threads(user, Thread.objects.filter(author__profile__task_force=task_force))
+    return list(qs.select_related("category", "author__profile").order_by("-last_activity_at", "-id")[:limit])
+
+
+def bookmarked_threads(*, user, page=1):
+    ids = Bookmark.objects.filter(user_id=user.pk).values("thread_id")
+    qs = permissions.visible_threads(user, Thread.objects.filter(pk__in=ids))
+    qs = _with_read_state(qs, user).select_related("category", "last_post__author__profile")
+    page_obj = Paginator(qs.order_by("-last_activity_at", "-id"), _threads_per_page()).get_page(page)
+    page_obj.object_list = _mark_unread(list(page_obj.object_list))
+    return page_obj
+
+
+def _visible_notifications(user):
+    """Notifications whose post or thread the member may (still) see."""
+    categories = permissions.visible_category_ids(user)
+    qs = Notification.objects.filter(recipient_id=user.pk)
+    qs = qs.filter(Q(thread__isnull=True) | Q(thread__category_id__in=categories))
+    if not permissions.is_moderator(user):
+        qs = qs.filter(
+            Q(post__isnull=True) | Q(post__status=Post.Status.VISIBLE) | Q(kind=Notification.Kind.MODERATION)
+        )
+        qs = qs.filter(
+            Q(thread__isnull=True) | Q(thread__is_hidden=False) | Q(kind=Notification.Kind.MODERATION)
+        )
+    return qs
+
+
+def notification_list(*, user, page=1, unread_only=False):
+    qs = _visible_notifications(user).select_related("actor__profile", "thread__category")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return Paginator(qs.order_by("-created_at", "-id"), 30).get_page(page)
+
+
+def unread_notification_count(*, user):
+    return _visible_notifications(user).filter(read_at__isnull=True).count()
+
+
+def mention_suggestions(*, user, q, limit=8):
+    """Members whose name or handle starts with ``q``, for the @mention suggestions."""
+    from connect.models import MemberProfile
+
+    from .services import handle_for
+
+    q = (q or "").strip().lstrip("@")[:50]
+    if not q:
+        return []
+    profiles = permissions.visible_members(
+        user, MemberProfile.objects.select_related("user__forum_handle", "task_force")
+    ).filter(
+        Q(display_name__istartswith=q)
+        | Q(user__first_name__istartswith=q)
+        | Q(user__last_name__istartswith=q)
+        | Q(user__forum_handle__handle_lower__startswith=q.lower())
+    )[:limit]
+    results = []
+    for profile in profiles:
+        try:
+            handle = profile.user.forum_handle.handle
+        except MemberHandle.DoesNotExist:
+            handle = handle_for(profile.user)
+        results.append(
+            {"handle": handle, "name": profile.display_name, "task_force": profile.task_force.name}
+        )
+    return results
+
+
+def moderation_queue():
+    """Posts waiting for a moderator: held by the privacy guard or flagged by members."""
+    return (
+        Post.objects.filter(Q(status=Post.Status.HELD) | Q(flags__resolution=""))
+        .select_related("thread__category", "author__profile")
+        .annotate(open_flag_count=Count("flags", filter=Q(flags__resolution="")))
+        .distinct()
+        .order_by("created_at")
+    )

@@ -1,0 +1,524 @@
+"""Views of discussions. Thin: forms validate, services write, selectors read.
+
+Everything works with ordinary page loads and forms; what a member may not
+see is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connect.decorators import public
+
+from . import emails, permissions, selectors, services
+from .forms import EditForm, FlagForm, PostForm, PreferencesForm, ThreadForm
+from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
+
+
+def _back(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _apply_error(form, exc):
+    """Put a service error on the form so the member sees it next to what they typed."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _page_number(request):
+    return request.GET.get("page") or 1
+
+
+def post_url(*, user, post):
+    page = selectors.post_page_number(user=user, post=post)
+    url = reverse("forum:thread", kwargs={"pk": post.thread_id})
+    if page > 1:
+        url += f"?page={page}"
+    return f"{url}#post-{post.pk}"
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+@require_GET
+def index(request):
+    return render(
+        request,
+        "forum/index.html",
+        {
+            "categories": selectors.category_index(user=request.user),
+            "recent": selectors.recent_threads(user=request.user, limit=10),
+        },
+    )
+
+
+@require_GET
+def category(request, slug):
+    category = selectors.category_for(user=request.user, slug=slug)
+    sort = request.GET.get("sort", "")
+    if sort not in ("votes", "new"):
+        sort = "activity"
+    tag = request.GET.get("tag", "")[:50]
+    page_obj = selectors.thread_list(
+        user=request.user, category=category, page=_page_number(request), sort=sort, tag=tag
+    )
+    query = []
+    if sort != "activity":
+        query.append(f"sort={sort}")
+    if tag:
+        from urllib.parse import quote
+
+        query.append(f"tag={quote(tag)}")
+    return render(
+        request,
+        "forum/category.html",
+        {
+            "category": category,
+            "page_obj": page_obj,
+            "threads": page_obj.object_list,
+            "sort": sort,
+            "tag": tag,
+            "querystring": "&".join(query),
+            "can_start": permissions.can_start_thread(request.user, category),
+            "is_watched": category.subscriptions.filter(user=request.user).exists(),
+        },
+    )
+
+
+@require_GET
+def thread(request, pk):
+    data = selectors.thread_page(user=request.user, thread_id=pk, page=_page_number(request))
+    thread = data["thread"]
+    if thread.merged_into_id and not permissions.is_moderator(request.user):
+        return redirect("forum:thread", pk=thread.merged_into_id)
+    user = request.user
+    if data["max_post_id"] > data["last_read_post_id"]:
+        services.thread_mark_read(user=user, thread=thread, post_id=data["max_post_id"])
+    can_reply = permissions.can_reply(user, thread)
+    is_moderator = permissions.is_moderator(user)
+    for post in data["posts"]:
+        post.can_edit = is_moderator or (post.author_id == user.pk and can_reply)
+        post.can_delete = is_moderator or post.author_id == user.pk
+        post.can_react = post.author_id != user.pk and post.status == Post.Status.VISIBLE and can_reply
+    form = PostForm()
+    return render(
+        request,
+        "forum/thread.html",
+        {
+            **data,
+            "form": form,
+            "can_reply": can_reply,
+            "is_moderator": is_moderator,
+            "is_suspended": permissions.is_suspended(user),
+            "can_accept": permissions.can_accept_answer(user, thread),
+            "can_vote": thread.category.is_suggestions and thread.author_id != user.pk,
+            "reaction_kinds": Reaction.Kind.choices,
+            "suggestion_statuses": SuggestionStatus.choices,
+            "querystring": "",
+        },
+    )
+
+
+@require_GET
+def thread_unread(request, pk):
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    post = selectors.first_unread_post(user=request.user, thread=thread)
+    if post is None:
+        post = thread.last_post or thread.first_post
+    if post is None:
+        return redirect("forum:thread", pk=thread.pk)
+    return redirect(post_url(user=request.user, post=post))
+
+
+@require_GET
+def post_permalink(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    return redirect(post_url(user=request.user, post=post))
+
+
+@require_GET
+def post_history(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_view_revisions(request.user, post):
+        raise Http404
+    revisions = PostRevision.objects.filter(post=post).select_related("edited_by__profile")
+    return render(request, "forum/post_history.html", {"post": post, "revisions": revisions})
+
+
+@require_GET
+def bookmarks(request):
+    page_obj = selectors.bookmarked_threads(user=request.user, page=_page_number(request))
+    return render(request, "forum/bookmarks.html", {"page_obj": page_obj, "threads": page_obj.object_list})
+
+
+@require_GET
+def mention_suggestions(request):
+    return JsonResponse(
+        {"results": selectors.mention_suggestions(user=request.user, q=request.GET.get("q", ""))}
+    )
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+
+def _privacy_context(exc):
+    return {"privacy_findings": exc.findings} if isinstance(exc, services.PrivacyCheckRequired) else {}
+
+
+@require_http_methods(["GET", "POST"])
+def thread_create(request, slug):
+    category = selectors.category_for(user=request.user, slug=slug)
+    if not permissions.can_start_thread(request.user, category):
+        if permissions.is_suspended(request.user):
+            messages.error(request, "Your account is suspended from posting in discussions.")
+            return redirect(category.get_absolute_url())
+        raise Http404
+    form = ThreadForm(request.POST or None)
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = services.thread_create(
+                author=request.user,
+                category=category,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                tags=form.tag_list(),
+                is_question=form.cleaned_data["is_question"],
+                submission_token=form.cleaned_data["submission_token"],
+                confirm_privacy=form.cleaned_data["confirm_privacy"],
+            )
+        except services.NotAllowed:
+            raise Http404
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+            extra = _privacy_context(exc)
+        else:
+            if thread.is_hidden:
+                messages.info(request, "Your thread is waiting for a moderator to review it.")
+            else:
+                messages.success(request, "Your thread is posted.")
+            return redirect(thread.get_absolute_url())
+    return render(request, "forum/thread_form.html", {"category": category, "form": form, **extra})
+
+
+@require_http_methods(["GET", "POST"])
+def reply(request, pk):
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    initial = {}
+    if request.method == "GET":
+        quote = request.GET.get("quote")
+        if quote and quote.isdigit():
+            quoted = (
+                Post.objects.select_related("thread__category", "author__profile").filter(pk=quote).first()
+            )
+            if (
+                quoted is not None
+                and quoted.thread_id == thread.pk
+                and permissions.can_see_post(request.user, quoted)
+            ):
+                initial["body"] = services.quote_markdown(quoted)
+    form = PostForm(request.POST or None, initial=initial)
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_create(
+                author=request.user,
+                thread=thread,
+                body=form.cleaned_data["body"],
+                submission_token=form.cleaned_data["submission_token"],
+                confirm_privacy=form.cleaned_data["confirm_privacy"],
+            )
+        except services.NotAllowed:
+            raise Http404
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+            extra = _privacy_context(exc)
+        else:
+            if post.status == Post.Status.HELD:
+                messages.info(request, "Your reply is waiting for a moderator to review it.")
+            else:
+                messages.success(request, "Your reply is posted.")
+            return redirect(post_url(user=request.user, post=post))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "forum/reply_form.html",
+        {"thread": thread, "form": form, "can_reply": permissions.can_reply(request.user, thread), **extra},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_edit_post(request.user, post):
+        raise Http404
+    is_first = post.thread.first_post_id == post.pk
+    initial = {"body": post.body, "title": post.thread.title}
+    form = EditForm(request.POST or None, initial=initial, with_title=is_first)
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(
+                editor=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title") if is_first else None,
+                confirm_privacy=form.cleaned_data["confirm_privacy"],
+                request=request,
+            )
+        except services.NotAllowed:
+            raise Http404
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+            extra = _privacy_context(exc)
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(post_url(user=request.user, post=post))
+    return render(request, "forum/post_edit.html", {"post": post, "form": form, **extra})
+
+
+@require_http_methods(["GET", "POST"])
+def post_delete(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_delete_post(request.user, post):
+        raise Http404
+    if request.method == "POST":
+        services.post_delete(
+            user=request.user, post=post, reason=request.POST.get("reason", "")[:500], request=request
+        )
+        messages.success(
+            request, "The post is deleted." if post.author_id == request.user.pk else "The post is hidden."
+        )
+        if post.thread.first_post_id == post.pk and not permissions.is_moderator(request.user):
+            return redirect(post.thread.category.get_absolute_url())
+        return redirect("forum:thread", pk=post.thread_id)
+    return render(
+        request,
+        "forum/post_delete.html",
+        {"post": post, "is_moderator": permissions.is_moderator(request.user)},
+    )
+
+
+@require_POST
+def post_restore(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_restore_post(request.user, post):
+        raise Http404
+    services.post_restore(moderator=request.user, post=post, request=request)
+    messages.success(request, "The post is restored.")
+    return redirect(post_url(user=request.user, post=post))
+
+
+@require_POST
+def post_react(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    kind = request.POST.get("kind", "")
+    try:
+        added = services.reaction_toggle(user=request.user, post=post, kind=kind)
+    except services.NotAllowed:
+        raise Http404
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    else:
+        label = dict(Reaction.Kind.choices).get(kind, kind)
+        messages.success(request, f"You marked the post “{label}”." if added else f"You took back “{label}”.")
+    return redirect(post_url(user=request.user, post=post))
+
+
+@require_http_methods(["GET", "POST"])
+def post_flag(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_flag(request.user, post):
+        raise Http404
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_create(
+                reporter=request.user,
+                post=post,
+                reason=form.cleaned_data["reason"],
+                details=form.cleaned_data["details"],
+            )
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Thank you. Moderators will review the post.")
+            return redirect(post_url(user=request.user, post=post))
+    return render(request, "forum/post_flag.html", {"post": post, "form": form})
+
+
+@require_POST
+def post_accept(request, pk):
+    post = selectors.post_for(user=request.user, pk=pk)
+    thread = post.thread
+    clear = request.POST.get("clear") == "1"
+    try:
+        services.answer_accept(user=request.user, thread=thread, post=None if clear else post)
+    except services.NotAllowed:
+        raise Http404
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Accepted answer cleared." if clear else "Marked as the accepted answer.")
+    return redirect(post_url(user=request.user, post=post))
+
+
+@require_POST
+def thread_subscription(request, pk):
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    level = request.POST.get("level") or None
+    if level not in (None, *ThreadSubscription.Level.values):
+        raise Http404
+    services.thread_subscription_set(user=request.user, thread=thread, level=level)
+    messages.success(
+        request,
+        {
+            None: "You'll be notified only when someone mentions or quotes you.",
+            "watching": "You're watching this thread.",
+            "muted": "You muted this thread.",
+        }[level],
+    )
+    return _back(request, thread.get_absolute_url())
+
+
+@require_POST
+def thread_bookmark(request, pk):
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    added = services.bookmark_toggle(user=request.user, thread=thread)
+    messages.success(request, "Bookmarked." if added else "Bookmark removed.")
+    return _back(request, thread.get_absolute_url())
+
+
+@require_POST
+def thread_vote(request, pk):
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    try:
+        added = services.vote_toggle(user=request.user, thread=thread)
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your vote is counted." if added else "Your vote is withdrawn.")
+    return _back(request, thread.get_absolute_url())
+
+
+@require_POST
+def thread_moderate(request, pk):
+    """Quick moderator actions from the thread page: lock, pin, suggestion status."""
+    thread = selectors.thread_for(user=request.user, pk=pk)
+    if not permissions.is_moderator(request.user):
+        raise Http404
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")[:300]
+    if action in ("lock", "unlock"):
+        services.thread_set_locked(
+            moderator=request.user, thread=thread, locked=action == "lock", reason=reason, request=request
+        )
+    elif action in ("pin", "unpin"):
+        services.thread_set_pinned(
+            moderator=request.user, thread=thread, pinned=action == "pin", request=request
+        )
+    elif action == "status":
+        try:
+            services.suggestion_status_set(
+                moderator=request.user, thread=thread, status=request.POST.get("status", ""), request=request
+            )
+        except services.ForumError as exc:
+            messages.error(request, exc.message)
+            return redirect(thread.get_absolute_url())
+    else:
+        raise Http404
+    messages.success(request, "Done.")
+    return redirect(thread.get_absolute_url())
+
+
+@require_POST
+def category_watch(request, slug):
+    category = selectors.category_for(user=request.user, slug=slug)
+    watching = services.category_watch_toggle(user=request.user, category=category)
+    messages.success(
+        request, f"You're watching {category.name}." if watching else f"You stopped watching {category.name}."
+    )
+    return redirect(category.get_absolute_url())
+
+
+# --- Notifications and email -----------------------------------------------------------------
+
+
+@require_GET
+def notifications(request):
+    unread_only = request.GET.get("unread") == "1"
+    page_obj = selectors.notification_list(
+        user=request.user, page=_page_number(request), unread_only=unread_only
+    )
+    return render(
+        request,
+        "forum/notifications.html",
+        {"page_obj": page_obj, "unread_only": unread_only, "querystring": "unread=1" if unread_only else ""},
+    )
+
+
+@require_POST
+def notifications_read(request):
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    if request.POST.get("all") == "1":
+        services.notification_mark_read(user=request.user)
+        messages.success(request, "All notifications are marked as read.")
+    elif ids:
+        services.notification_mark_read(user=request.user, notification_ids=ids)
+    return _back(request, reverse("forum:notifications"))
+
+
+@require_GET
+def notification_open(request, pk):
+    """Mark one notification read and go to what it is about."""
+    notification = selectors.notification_list(user=request.user).paginator.object_list.filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    return redirect(notification.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    pref = services.preferences_for(request.user)
+    form = PreferencesForm(request.POST or None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        services.preferences_update(
+            user=request.user,
+            mention_email=form.cleaned_data["mention_email"],
+            reply_email=form.cleaned_data["reply_email"],
+        )
+        messages.success(request, "Your email preferences are saved.")
+        return redirect("forum:preferences")
+    return render(request, "forum/preferences.html", {"form": form})
+
+
+@public
+@never_cache
+@csrf_exempt  # RFC 8058 one-click: mail clients POST without a CSRF token; the signed token is the proof.
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe(request, token):
+    parsed = emails.read_unsubscribe_token(token)
+    if parsed is None:
+        raise Http404
+    user_id, kind = parsed
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    label = emails.KIND_LABELS[kind]
+    if request.method == "POST":
+        services.email_unsubscribe(user=user, kind=kind)
+        if "List-Unsubscribe" in request.POST:
+            return HttpResponse("Unsubscribed.", content_type="text/plain")
+        return render(request, "forum/unsubscribe.html", {"done": True, "label": label})
+    return render(request, "forum/unsubscribe.html", {"done": False, "label": label})

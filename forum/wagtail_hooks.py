@@ -1,0 +1,137 @@
+"""How discussions plug into the rest of the site: header bell, home panel,
+task-force section, moderator permissions, demo data and the admin."""
+
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from connect.home import HomePanel
+
+from . import admin_views, permissions, selectors
+from .models import Category
+
+
+@hooks.register("register_header_link")
+def notifications_link(request):
+    user = request.user
+    count = selectors.unread_notification_count(user=user)
+    label = (
+        f"{count} unread notification{'s' if count != 1 else ''}" if count else "Notifications, none unread"
+    )
+    return {
+        "label": "Notifications",
+        "url": reverse("forum:notifications"),
+        "count": count,
+        "aria_label": label,
+    }
+
+
+@hooks.register("register_home_panel")
+def recent_discussions_panel(request):
+    if not permissions.connect_permissions.is_active_member(request.user):
+        return None
+    return HomePanel(
+        title="Recent discussions",
+        template="forum/panels/recent.html",
+        context={"threads": selectors.recent_threads(user=request.user, limit=5)},
+        order=20,
+    )
+
+
+@hooks.register("register_task_force_section")
+def task_force_discussions(request, task_force):
+    if not permissions.connect_permissions.is_active_member(request.user):
+        return None
+    return HomePanel(
+        title="Discussions started by its members",
+        template="forum/panels/task_force.html",
+        context={"threads": selectors.task_force_threads(user=request.user, task_force=task_force)},
+        order=30,
+    )
+
+
+@hooks.register("register_role_permissions")
+def forum_role_permissions():
+    moderate = [
+        "forum.moderate_forum",
+        "forum.add_category",
+        "forum.change_category",
+        "forum.view_category",
+    ]
+    return {"Moderators": moderate, "Administrators": [*moderate, "forum.delete_category"]}
+
+
+@hooks.register("register_demo_seed")
+def demo_seed(stdout):
+    from .demo import seed_discussions
+
+    seed_discussions(stdout)
+
+
+class CategoryViewSet(ModelViewSet):
+    model = Category
+    icon = "folder-open-inverse"
+    menu_label = "Discussion categories"
+    menu_order = 310
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    list_display = ["name", "slug", "position", "is_suggestions", "is_archived"]
+    search_fields = ["name"]
+    form_fields = [
+        "name",
+        "slug",
+        "description",
+        "position",
+        "allowed_disciplines",
+        "allowed_roles",
+        "is_suggestions",
+        "is_archived",
+    ]
+
+
+category_viewset = CategoryViewSet("forum_categories")
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets():
+    return [category_viewset]
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path(
+            "discussions/",
+            include(
+                (
+                    [
+                        path("queue/", admin_views.queue, name="queue"),
+                        path("posts/<int:pk>/approve/", admin_views.post_approve, name="post_approve"),
+                        path("posts/<int:pk>/hide/", admin_views.post_hide, name="post_hide"),
+                        path("threads/<int:pk>/", admin_views.thread_manage, name="thread_manage"),
+                        path("suspensions/", admin_views.suspensions, name="suspensions"),
+                    ],
+                    "forum_admin",
+                ),
+                namespace="forum_admin",
+            ),
+        )
+    ]
+
+
+class ModeratorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.is_moderator(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_queue_menu_item():
+    return ModeratorMenuItem("Moderation queue", reverse("forum_admin:queue"), icon_name="warning", order=300)
+
+
+@hooks.register("register_admin_menu_item")
+def register_suspensions_menu_item():
+    return ModeratorMenuItem(
+        "Suspended members", reverse("forum_admin:suspensions"), icon_name="lock", order=320
+    )
