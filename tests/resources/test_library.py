@@ -197,3 +197,12 @@ def test_moderator_role_can_manage_taxonomy(db):
     moderator = make_member(role=Role.MODERATOR)
     assert moderator.has_perm("resources.add_topic")
     assert not make_member().has_perm("resources.add_topic")
+
+
+def test_library_shows_featured_resources_first_page_only(member_client, library):
+    make_resource(library, title="Featured roadmap", featured=True)
+    make_resource(library, title="Ordinary guide")
+    response = member_client.get("/resources/")
+    assert [r.title for r in response.context["featured"]] == ["Featured roadmap"]
+    assert 'id="featured-heading"' in response.content.decode()
+    assert member_client.get("/resources/", {"type": "guide"}).context["featured"] == []
