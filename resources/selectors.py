@@ -111,7 +111,11 @@ def library_listing(*, user, library, params):
         "sorts": [(key, label) for key, (label, _) in SORTS.items()],
         "querystring": _querystring(chosen, sort),
         "clear_url": "?" + _querystring({}, sort) if chosen else "",
-        "featured": [] if chosen or page_obj.number > 1 else [r for r in page_obj.object_list if r.featured],
+        "featured": (
+            []
+            if chosen or page_obj.number > 1
+            else list(base.filter(featured=True).order_by("-first_published_at")[:3])
+        ),
     }
 
 

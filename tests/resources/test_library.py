@@ -128,9 +128,10 @@ def test_unpublished_and_scheduled_resources_are_404(member_client, library):
 
     draft = make_resource(library, title="Draft", live=False)
     scheduled = make_resource(library, title="Scheduled", live=False)
-    revision = scheduled.save_revision()
-    revision.approved_go_live_at = timezone.now() + timedelta(days=3)
-    revision.save()
+    scheduled.go_live_at = timezone.now() + timedelta(days=3)
+    scheduled.save_revision().publish()
+    scheduled.refresh_from_db()
+    assert not scheduled.live
     assert member_client.get(draft.url or f"/resources/{draft.slug}/").status_code == 404
     assert member_client.get(f"/resources/{scheduled.slug}/").status_code == 404
     assert not ResourcePage.searchable_for(make_member()).filter(pk__in=[draft.pk, scheduled.pk]).exists()
@@ -196,3 +197,12 @@ def test_moderator_role_can_manage_taxonomy(db):
     moderator = make_member(role=Role.MODERATOR)
     assert moderator.has_perm("resources.add_topic")
     assert not make_member().has_perm("resources.add_topic")
+
+
+def test_library_shows_featured_resources_first_page_only(member_client, library):
+    make_resource(library, title="Featured roadmap", featured=True)
+    make_resource(library, title="Ordinary guide")
+    response = member_client.get("/resources/")
+    assert [r.title for r in response.context["featured"]] == ["Featured roadmap"]
+    assert 'id="featured-heading"' in response.content.decode()
+    assert member_client.get("/resources/", {"type": "guide"}).context["featured"] == []
