@@ -373,3 +373,13 @@ def test_password_change_ends_other_sessions(member):
     assert this.get("/members/").status_code == 200
     assert other.get("/members/")["Location"].startswith("/accounts/login/")
     assert AuditEvent.objects.filter(action="password.changed", actor=member).exists()
+
+
+def test_deactivation_by_any_path_ends_sessions(member_client, member, django_capture_on_commit_callbacks):
+    from django.contrib.sessions.models import Session
+
+    key = member_client.session.session_key
+    with django_capture_on_commit_callbacks(execute=True):
+        member.is_active = False
+        member.save()
+    assert not Session.objects.filter(session_key=key).exists()

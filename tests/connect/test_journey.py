@@ -201,3 +201,33 @@ def test_members_cannot_review_requests(roster_task_force, member_client):
     assert member_client.get("/admin/membership_requests/").status_code == 404
     req.refresh_from_db()
     assert req.status == MembershipRequest.Status.PENDING
+
+
+def test_moderator_sends_a_new_invitation_when_the_first_expired(
+    roster_task_force, moderator_client, moderator, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    req = MembershipRequest.objects.create(**{**REQUEST_DATA, "task_force": roster_task_force})
+    # Not possible before approval.
+    moderator_client.post(f"/admin/connect/requests/{req.pk}/reinvite/")
+    assert not Invitation.objects.filter(request=req).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(f"/admin/connect/requests/{req.pk}/approve/")
+    first = path_of(last_link())
+    Invitation.objects.filter(request=req).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert Client().get(first).status_code == 410
+    inspect = moderator_client.get(f"/admin/membership_requests/inspect/{req.pk}/").content.decode()
+    assert "Send a new invitation" in inspect
+    assert "expired" in inspect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(f"/admin/connect/requests/{req.pk}/reinvite/")
+    second = path_of(last_link())
+    assert second != first
+    assert Client().get(first).status_code == 410
+    assert Client().get(second)["Location"] == "/accounts/signup/"
+    assert AuditEvent.objects.filter(action="membership.reinvited", actor=moderator).exists()
