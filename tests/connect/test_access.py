@@ -463,3 +463,31 @@ async def test_websocket_idle_session_is_closed(echo_route):
     connected, code = await _connect(_ws_headers(client))
     assert not connected
     assert code == 4403
+
+
+def test_login_page_carries_the_use_notice(client):
+    body = client.get("/accounts/login/").content.decode()
+    assert "Authorized members only" in body
+    assert 'href="/terms/"' in body and 'href="/privacy/"' in body
+    assert 'href="/join/request/"' in body
+
+
+def test_privacy_terms_and_health_are_public(client):
+    assert "Terms of use" in client.get("/terms/").content.decode()
+    assert client.get("/privacy/").status_code == 200
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_health_reports_database_down(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("database is gone")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
