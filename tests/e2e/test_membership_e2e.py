@@ -44,6 +44,8 @@ def test_member_signs_in_with_totp_and_uses_the_directory(page, live_server_url)
     assert axe_violations(page) == []
     page.get_by_label("Discipline").select_option("victim_services")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**discipline=victim_services**")
+    page.wait_for_load_state("load")
     assert "Riley Santangelo" in page.content()
     assert "Dana Whitfield" not in page.locator("main ul").first.inner_text()
 
