@@ -29,6 +29,7 @@ def test_request_form_keeps_input_and_explains_errors(page, live_server_url):
     page.goto(live_server_url + "/join/request/")
     page.get_by_label("First name").fill("Quinn")
     page.get_by_role("button", name="Send request").click()
+    page.locator("#form-errors").wait_for(state="visible")
     assert page.get_by_role("alert").first.is_visible()
     assert page.get_by_label("First name").input_value() == "Quinn"
     assert axe_violations(page) == []
