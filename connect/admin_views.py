@@ -55,6 +55,21 @@ def request_approve(request, pk):
 
 
 @require_POST
+def request_reinvite(request, pk):
+    _require(permissions.can_review_requests, request.user)
+    req = get_object_or_404(MembershipRequest, pk=pk)
+    try:
+        services.membership_request_reinvite(membership_request=req, reviewer=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"A new invitation was emailed to {req.email}; earlier links no longer work."
+        )
+    return redirect(_inspect_url(pk))
+
+
+@require_POST
 def request_deny(request, pk):
     _require(permissions.can_review_requests, request.user)
     req = get_object_or_404(MembershipRequest, pk=pk)

@@ -99,6 +99,29 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
     return token
 
 
+def membership_request_reinvite(*, membership_request, reviewer, request=None):
+    """Send an approved applicant who has not joined a fresh invitation (the
+    first expired or got lost); earlier links stop working."""
+    with transaction.atomic():
+        req = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
+        if req.status != MembershipRequest.Status.APPROVED:
+            raise ValidationError(
+                "Only approved requests whose applicant has not joined yet can be sent a new invitation.",
+                code="not_approved",
+            )
+        token = invitation_create(membership_request=req)
+        audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
+        url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
+        transaction.on_commit(
+            lambda: _send(
+                "invitation",
+                to=req.email,
+                context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
+            )
+        )
+    return token
+
+
 def invitation_create(*, membership_request):
     """A fresh invitation; earlier unused ones for the same request are revoked."""
     now = timezone.now()
@@ -193,6 +216,7 @@ def member_deactivate(*, user, by, request=None, reason=""):
     """Deactivate an account and end every session it has."""
     with transaction.atomic():
         user.is_active = False
+        user._sessions_ended_by_service = True  # counted here, for the audit event
         user.save(update_fields=["is_active"])
         ended = sessions_end_all(user=user)
         audit_record(

@@ -28,6 +28,9 @@ class MembershipRequestInspectView(generic.InspectView):
         context["approve_url"] = reverse("connect_admin:request_approve", args=[self.object.pk])
         context["deny_url"] = reverse("connect_admin:request_deny", args=[self.object.pk])
         context["is_pending"] = self.object.status == MembershipRequest.Status.PENDING
+        context["is_approved"] = self.object.status == MembershipRequest.Status.APPROVED
+        context["reinvite_url"] = reverse("connect_admin:request_reinvite", args=[self.object.pk])
+        context["invitations"] = self.object.invitations.all()
         return context
 
 
@@ -172,6 +175,11 @@ def register_admin_urls():
                             "requests/<int:pk>/approve/", admin_views.request_approve, name="request_approve"
                         ),
                         path("requests/<int:pk>/deny/", admin_views.request_deny, name="request_deny"),
+                        path(
+                            "requests/<int:pk>/reinvite/",
+                            admin_views.request_reinvite,
+                            name="request_reinvite",
+                        ),
                         path("lockouts/", admin_views.lockouts, name="lockouts"),
                         path("members/", admin_views.members, name="members"),
                         path("members/<int:pk>/", admin_views.member_manage, name="member_manage"),

@@ -341,6 +341,23 @@ async def _connect(headers, path="/ws/test-echo/"):
     return connected, code
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_worker_thread_connections(django_db_blocker):
+    """The ASGI application reaches the database from worker threads whose
+    connections outlive the tests; on PostgreSQL they would keep the test
+    database from being dropped."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture
 def echo_route(settings):
     settings.CONNECT_WEBSOCKET_ROUTING = ["tests.connect.ws_routing"]
@@ -356,7 +373,7 @@ async def test_websocket_anonymous_is_closed(echo_route):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("state", [{"role": None}, {"mfa": False}, {"verified": False}, {"is_active": False}])
 async def test_websocket_non_member_is_closed(echo_route, state):
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async as sync_to_async
 
     def login():
         user = make_member(**state)
@@ -371,7 +388,7 @@ async def test_websocket_non_member_is_closed(echo_route, state):
 
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_member_is_accepted(echo_route):
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async as sync_to_async
 
     def login():
         client = Client()
@@ -385,7 +402,7 @@ async def test_websocket_member_is_accepted(echo_route):
 
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_foreign_origin_is_rejected(echo_route):
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async as sync_to_async
 
     def login():
         client = Client()
@@ -399,7 +416,7 @@ async def test_websocket_foreign_origin_is_rejected(echo_route):
 
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_without_routes_closes_member_connections(settings):
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async as sync_to_async
 
     settings.CONNECT_WEBSOCKET_ROUTING = []
 
@@ -432,7 +449,7 @@ def test_walker_catches_a_new_unprotected_view(settings):
 async def test_websocket_idle_session_is_closed(echo_route):
     import time
 
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async as sync_to_async
 
     def login():
         client = Client()
@@ -446,3 +463,31 @@ async def test_websocket_idle_session_is_closed(echo_route):
     connected, code = await _connect(_ws_headers(client))
     assert not connected
     assert code == 4403
+
+
+def test_login_page_carries_the_use_notice(client):
+    body = client.get("/accounts/login/").content.decode()
+    assert "Authorized members only" in body
+    assert 'href="/terms/"' in body and 'href="/privacy/"' in body
+    assert 'href="/join/request/"' in body
+
+
+def test_privacy_terms_and_health_are_public(client):
+    assert "Terms of use" in client.get("/terms/").content.decode()
+    assert client.get("/privacy/").status_code == 200
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_health_reports_database_down(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("database is gone")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"

@@ -373,3 +373,29 @@ def test_password_change_ends_other_sessions(member):
     assert this.get("/members/").status_code == 200
     assert other.get("/members/")["Location"].startswith("/accounts/login/")
     assert AuditEvent.objects.filter(action="password.changed", actor=member).exists()
+
+
+def test_deactivation_by_any_path_ends_sessions(member_client, member, django_capture_on_commit_callbacks):
+    from django.contrib.sessions.models import Session
+
+    key = member_client.session.session_key
+    with django_capture_on_commit_callbacks(execute=True):
+        member.is_active = False
+        member.save()
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_recovery_code_signs_in_once(member):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    code = RecoveryCodes.activate(member).get_unused_codes()[0]
+    client = Client()
+    _login(client, member.email)
+    client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert client.get("/members/").status_code == 200
+
+    again = Client()
+    _login(again, member.email)
+    response = again.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code == 200
+    assert again.get("/members/").status_code == 302

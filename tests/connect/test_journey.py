@@ -201,3 +201,69 @@ def test_members_cannot_review_requests(roster_task_force, member_client):
     assert member_client.get("/admin/membership_requests/").status_code == 404
     req.refresh_from_db()
     assert req.status == MembershipRequest.Status.PENDING
+
+
+def test_moderator_sends_a_new_invitation_when_the_first_expired(
+    roster_task_force, moderator_client, moderator, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    req = MembershipRequest.objects.create(**{**REQUEST_DATA, "task_force": roster_task_force})
+    # Not possible before approval.
+    moderator_client.post(f"/admin/connect/requests/{req.pk}/reinvite/")
+    assert not Invitation.objects.filter(request=req).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(f"/admin/connect/requests/{req.pk}/approve/")
+    first = path_of(last_link())
+    Invitation.objects.filter(request=req).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert Client().get(first).status_code == 410
+    inspect = moderator_client.get(f"/admin/membership_requests/inspect/{req.pk}/").content.decode()
+    assert "Send a new invitation" in inspect
+    assert "expired" in inspect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(f"/admin/connect/requests/{req.pk}/reinvite/")
+    second = path_of(last_link())
+    assert second != first
+    assert Client().get(first).status_code == 410
+    assert Client().get(second)["Location"] == "/accounts/signup/"
+    assert AuditEvent.objects.filter(action="membership.reinvited", actor=moderator).exists()
+
+
+def test_first_administrator_from_createsuperuser_verifies_email_and_sets_up_mfa(
+    django_capture_on_commit_callbacks,
+):
+    User.objects.create_superuser(
+        email="first.admin@agency.example.gov", password="a-long-admin-passphrase-9"
+    )
+    client = Client()
+    mail.outbox.clear()
+    response = client.post(
+        "/accounts/login/",
+        {"login": "first.admin@agency.example.gov", "password": "a-long-admin-passphrase-9"},
+    )
+    assert response["Location"] == "/accounts/confirm-email/"
+    confirm = path_of(last_link(r"https?://\S+/accounts/confirm-email/\S+"))
+    response = client.post(confirm)
+    assert response.status_code == 302
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+    response = client.get("/accounts/2fa/totp/activate/")
+    if response.status_code == 302:
+        client.post(response["Location"], {"password": "a-long-admin-passphrase-9"})
+    client.get("/accounts/2fa/totp/activate/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/2fa/totp/activate/", {"code": totp_code(client.session[SECRET_SESSION_KEY])})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_audit_events_record_address_and_browser(member):
+    Client(REMOTE_ADDR="198.51.100.23", HTTP_USER_AGENT="Firefox/140").post(
+        "/accounts/login/", {"login": member.email, "password": "wrong-password-123"}
+    )
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.ip_address == "198.51.100.23"
+    assert event.user_agent == "Firefox/140"
+    assert event.outcome == AuditEvent.Outcome.FAILURE
