@@ -60,6 +60,31 @@ def test_share_pdf_is_stored_under_random_name(member_client, library):
     assert member_client.get(page.document.url).status_code == 404
 
 
+def _docx_bytes():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document/>')
+    return buffer.getvalue()
+
+
+def test_share_docx_and_text_are_accepted(member_client, library):
+    upload = SimpleUploadedFile("protocol.docx", _docx_bytes())
+    assert _post(member_client, upload=upload).status_code == 302
+    upload = SimpleUploadedFile("notes.txt", "Referral steps – café".encode())
+    assert _post(member_client, upload=upload, title="Notes").status_code == 302
+
+
+def test_share_rejects_docx_renamed_to_xlsx(member_client, library):
+    response = _post(member_client, upload=SimpleUploadedFile("sheet.xlsx", _docx_bytes()))
+    assert response.status_code == 200
+    assert "does not match its name" in response.content.decode()
+
+
 def test_share_image_upload_is_accepted(member_client, library):
     upload = SimpleUploadedFile("flyer.png", png_bytes(), content_type="image/png")
     assert _post(member_client, upload=upload).status_code == 302
