@@ -3,6 +3,7 @@
 import datetime
 
 from django.utils import timezone
+from wagtail.models import Page
 
 from connect.models import TaskForce
 
@@ -40,6 +41,10 @@ SPOTLIGHTS = [
 ]  # fmt: skip
 
 
+# Demo library pages (resources.demo) a spotlight points to, when present.
+RELATED_RESOURCES = ["task-force-roadmap", "protocol-checklists"]
+
+
 def seed_spotlights_demo(stdout):
     from .setup import ensure_spotlight_index
 
@@ -71,6 +76,9 @@ def seed_spotlights_demo(stdout):
                 },
             ),
         ]
+        related = list(Page.objects.live().filter(slug__in=RELATED_RESOURCES).order_by("title"))
+        if related:
+            body.append(("related_resources", {"heading": "Related resources", "resources": related}))
         page = SpotlightPage(
             title=title,
             slug=page_slug,
