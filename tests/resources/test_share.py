@@ -175,8 +175,23 @@ def test_member_is_emailed_when_share_is_rejected(
     ]
 
 
-def test_shared_resource_published_through_admin_workflow(moderator_client, member_client, library):
+def test_moderator_approves_share_in_admin_and_member_is_told(
+    moderator_client, member_client, member, library, django_capture_on_commit_callbacks
+):
     _post(member_client, external_url="https://www.example.org/protocol")
     page = ResourcePage.objects.get(title="Our referral protocol")
-    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
-    assert moderator_client.get(url).status_code == 200
+    assert moderator_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).status_code == 200
+    state = WorkflowState.objects.get(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    url = reverse(
+        "wagtailadmin_pages:workflow_action", args=[page.pk, "approve", state.current_task_state.pk]
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(url, {"comment": ""})
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live
+    assert member_client.get(page.url).status_code == 200
+    assert [m.subject for m in mail.outbox if m.to == [member.email]] == [
+        "[Task Force Connect] Your shared resource was published"
+    ]
