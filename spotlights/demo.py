@@ -58,7 +58,11 @@ def seed_spotlights_demo(stdout):
         if task_force is None or SpotlightPage.objects.filter(slug=page_slug).exists():
             continue
         body = [
-            ("paragraph", f"<p>{summary}</p>"),
+            (
+                "paragraph",
+                f"<p>We asked members of the {task_force.name} what made this work and what "
+                "they would tell a task force starting out. Their advice follows.</p>",
+            ),
             ("pull_quote", {"quote": quote, "attribution": "A task-force member (fictional, for the demo)"}),
             ("key_practices", {"heading": "Key practices", "practices": practices}),
             (
