@@ -4,6 +4,7 @@ Routes come from each app's ``routing.websocket_urlpatterns``, listed in the
 CONNECT_WEBSOCKET_ROUTING setting, so `connect` never imports the apps above it.
 """
 
+import time
 from importlib import import_module
 
 from channels.db import database_sync_to_async
@@ -46,19 +47,34 @@ class LazyWebsocketRouter:
         return await router(scope, receive, send)
 
 
+def session_expired(session):
+    """The same idle and total limits as connect.middleware.SessionTimeoutMiddleware."""
+    if session is None:
+        return False
+    now = time.time()
+    started = session.get("connect_started")
+    last_seen = session.get("connect_last_seen")
+    if started is not None and now - started > settings.CONNECT_SESSION_MAX_AGE.total_seconds():
+        return True
+    return last_seen is not None and now - last_seen > settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds()
+
+
 @database_sync_to_async
-def _is_active_member(user):
-    return permissions.is_active_member(user)
+def _may_connect(scope):
+    if session_expired(scope.get("session")):
+        return False
+    return permissions.is_active_member(scope.get("user"))
 
 
 class MembersOnlyWebsocketMiddleware:
-    """Close the handshake (code 4403) unless the user is an active member."""
+    """Close the handshake (code 4403) unless the user is an active member
+    whose session has not timed out."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and not await _is_active_member(scope.get("user")):
+        if scope["type"] == "websocket" and not await _may_connect(scope):
             # Deny before the consumer exists: read the connect event, then close.
             message = await receive()
             if message["type"] == "websocket.connect":

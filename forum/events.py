@@ -161,9 +161,14 @@ def _notify_ids(recipient_ids, *, kind, actor_id=None, post_id=None, thread_id=N
     for user in users:
         if not connect_permissions.is_active_member(user):
             continue
-        if post is not None and not permissions.can_see_post(user, post):
+        if kind == Notification.Kind.MODERATION:
+            # Authors are told about a hidden post or thread too, as long as
+            # they may still see its category.
+            if thread is not None and not permissions.can_see_category(user, thread.category):
+                continue
+        elif post is not None and not permissions.can_see_post(user, post):
             continue
-        if post is None and thread is not None and not permissions.can_see_thread(user, thread):
+        elif post is None and thread is not None and not permissions.can_see_thread(user, thread):
             continue
         state = emails.initial_email_state(user, kind)
         notification = Notification.objects.create(

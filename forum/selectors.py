@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -125,8 +125,25 @@ def thread_list(*, user, category=None, page=1, sort="activity", tag=""):
     return page_obj
 
 
-def thread_for(*, user, pk):
-    thread = Thread.objects.select_related("category", "author__profile").filter(pk=pk).first()
+def thread_for(*, user, pk, with_member_state=False):
+    qs = Thread.objects.select_related("category", "author__profile")
+    if with_member_state:
+        # The member's own marks on the thread, in the same query.
+        qs = qs.annotate(
+            member_last_read=Subquery(
+                ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values(
+                    "last_read_post_id"
+                )[:1]
+            ),
+            member_subscription=Subquery(
+                ThreadSubscription.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values("level")[
+                    :1
+                ]
+            ),
+            member_bookmarked=Exists(Bookmark.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
+            member_voted=Exists(Vote.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
+        )
+    thread = qs.filter(pk=pk).first()
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404
     return thread
@@ -141,7 +158,7 @@ def _thread_posts(user, thread):
 
 def thread_page(*, user, thread_id, page=1):
     """Everything the thread page shows, in a fixed number of queries."""
-    thread = thread_for(user=user, pk=thread_id)
+    thread = thread_for(user=user, pk=thread_id, with_member_state=True)
     posts_qs = _thread_posts(user, thread).select_related("author__profile__task_force").order_by("id")
     page_obj = Paginator(posts_qs, posts_per_page()).get_page(page)
     posts = list(page_obj.object_list)
@@ -151,12 +168,7 @@ def thread_page(*, user, thread_id, page=1):
         "post_id", "kind"
     ):
         mine.setdefault(post_id, set()).add(kind)
-    read = (
-        ThreadRead.objects.filter(user_id=user.pk, thread=thread)
-        .values_list("last_read_post_id", flat=True)
-        .first()
-    )
-    last_read = read or 0
+    last_read = thread.member_last_read or 0
     open_flags = {}
     if permissions.is_moderator(user) and post_ids:
         open_flags = dict(
@@ -172,22 +184,6 @@ def thread_page(*, user, thread_id, page=1):
         post.is_unread = post.pk > last_read and post.author_id != user.pk
         post.open_flags = open_flags.get(post.pk, 0)
     first_unread = next((p for p in posts if p.is_unread), None)
-    subscription = (
-        ThreadSubscription.objects.filter(user_id=user.pk, thread=thread)
-        .values_list("level", flat=True)
-        .first()
-    )
-    extras = (
-        Thread.objects.filter(pk=thread.pk)
-        .annotate(
-            bookmarked=Count(
-                "pk", filter=Q(pk__in=Bookmark.objects.filter(user_id=user.pk).values("thread_id"))
-            ),
-            voted=Count("pk", filter=Q(pk__in=Vote.objects.filter(user_id=user.pk).values("thread_id"))),
-        )
-        .values("bookmarked", "voted")
-        .first()
-    )
     tags = list(thread.tags.values_list("name", flat=True))
     page_obj.object_list = posts
     return {
@@ -196,9 +192,9 @@ def thread_page(*, user, thread_id, page=1):
         "posts": posts,
         "first_unread": first_unread,
         "last_read_post_id": last_read,
-        "subscription": subscription,
-        "is_bookmarked": bool(extras and extras["bookmarked"]),
-        "has_voted": bool(extras and extras["voted"]),
+        "subscription": thread.member_subscription,
+        "is_bookmarked": thread.member_bookmarked,
+        "has_voted": thread.member_voted,
         "tags": tags,
         "max_post_id": max(post_ids) if post_ids else 0,
     }

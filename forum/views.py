@@ -124,6 +124,10 @@ def thread(request, pk):
             "reaction_kinds": Reaction.Kind.choices,
             "suggestion_statuses": SuggestionStatus.choices,
             "querystring": "",
+            # Posts build their links from these instead of reversing a dozen URLs each.
+            "post_base": reverse("forum:post", kwargs={"pk": 0})[:-2],
+            "reply_url": reverse("forum:reply", kwargs={"pk": thread.pk}),
+            "queue_url": reverse("forum_admin:queue") if is_moderator else "",
         },
     )
 

@@ -245,6 +245,10 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Passwords and emails change through allauth only (reauthentication, other
+# sessions ended, audit), never through the admin's own account pages.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_SERVE_METHOD = "serve_view"

@@ -426,3 +426,23 @@ def test_walker_catches_a_new_unprotected_view(settings):
         assert "/leaky/1/" in leaks
     finally:
         clear_url_caches()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_idle_session_is_closed(echo_route):
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    def login():
+        client = Client()
+        client.force_login(make_member())
+        session = client.session
+        session["connect_last_seen"] = time.time() - 31 * 60
+        session.save()
+        return client
+
+    client = await sync_to_async(login)()
+    connected, code = await _connect(_ws_headers(client))
+    assert not connected
+    assert code == 4403

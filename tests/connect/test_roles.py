@@ -168,3 +168,19 @@ def test_client_ip_honours_trusted_proxy_count(settings, rf):
 def test_make_member_roles_fixture(db):
     user = make_member(role=Role.ADMINISTRATOR)
     assert user.is_staff
+
+
+def test_administrators_cannot_change_users_outside_the_audited_screen(administrator_client, member):
+    assert not Group.objects.get(name=Role.ADMINISTRATOR).permissions.filter(codename="change_user").exists()
+    response = administrator_client.post(
+        f"/admin/users/{member.pk}/",
+        {"email": member.email, "groups": [Group.objects.get(name=Role.ADMINISTRATOR).pk]},
+    )
+    assert response.status_code in (302, 403, 404)
+    assert not member.groups.filter(name=Role.ADMINISTRATOR).exists()
+
+
+def test_admin_account_page_cannot_change_password(moderator_client, moderator):
+    response = moderator_client.get("/admin/account/")
+    assert response.status_code == 200
+    assert 'name="password_change-old_password"' not in response.content.decode()

@@ -1,0 +1,169 @@
+"""The restricted-category matrix: each role × each kind of page returns 200 or 404.
+
+A restricted category, its threads and posts do not exist for anyone outside
+its audience: every page answers 404 and no list, feed, notification or
+search result mentions them.
+"""
+
+import pytest
+from django.urls import reverse
+
+from connect.models import Discipline, Role
+from forum import services
+from forum.models import Notification, Post, Thread
+from tests.factories import make_member
+
+from .factories import make_category, make_post, make_thread
+
+pytestmark = pytest.mark.django_db
+
+SECRET_TITLE = "Deconfliction plan Zephyr"
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks):
+    le_cat = make_category(
+        name="LE restricted", slug="le-restricted", disciplines=[Discipline.LAW_ENFORCEMENT]
+    )
+    mod_cat = make_category(name="Mods restricted", slug="mods-restricted", roles=[Role.MODERATOR])
+    people = {
+        "law_enforcement": make_member(discipline=Discipline.LAW_ENFORCEMENT),
+        "victim_services": make_member(discipline=Discipline.VICTIM_SERVICES),
+        "prosecution": make_member(discipline=Discipline.PROSECUTION),
+        "moderator": make_member(role=Role.MODERATOR, discipline=Discipline.COORDINATION),
+        "administrator": make_member(role=Role.ADMINISTRATOR, discipline=Discipline.COORDINATION),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        le_thread = make_thread(author=people["law_enforcement"], category=le_cat, title=SECRET_TITLE)
+        le_reply = make_post(author=people["moderator"], thread=le_thread, body="Reply in the LE room")
+        mod_thread = make_thread(author=people["moderator"], category=mod_cat, title="Moderator business")
+    return {
+        "le": (le_cat, le_thread, le_reply),
+        "mod": (mod_cat, mod_thread, mod_thread.first_post),
+        **people,
+    }
+
+
+EXPECTED = {
+    # role: (sees LE category, sees moderators' category)
+    "law_enforcement": (True, False),
+    "victim_services": (False, False),
+    "prosecution": (False, False),
+    "moderator": (True, True),
+    "administrator": (True, True),
+}
+
+PAGES = {
+    "category": lambda c, t, p: reverse("forum:category", args=[c.slug]),
+    "new_thread": lambda c, t, p: reverse("forum:thread_create", args=[c.slug]),
+    "thread": lambda c, t, p: reverse("forum:thread", args=[t.pk]),
+    "thread_unread": lambda c, t, p: reverse("forum:thread_unread", args=[t.pk]),
+    "reply": lambda c, t, p: reverse("forum:reply", args=[t.pk]),
+    "post": lambda c, t, p: reverse("forum:post", args=[p.pk]),
+    "flag": lambda c, t, p: reverse("forum:post_flag", args=[p.pk]),
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+@pytest.mark.parametrize("room", ["le", "mod"])
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_restricted_pages_are_200_or_404(world, client_for, role, room, page):
+    category, thread, post = world[room]
+    allowed = EXPECTED[role][0 if room == "le" else 1]
+    user = world[role]
+    if page == "flag" and post.author_id == user.pk:
+        pytest.skip("Members do not flag their own posts")
+    response = client_for(user).get(PAGES[page](category, thread, post))
+    assert response.status_code in ((200, 302) if allowed else (404,)), (
+        role,
+        room,
+        page,
+        response.status_code,
+    )
+
+
+@pytest.mark.parametrize("role", [r for r, (le, _) in sorted(EXPECTED.items()) if not le])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "reply",
+        "react",
+        "bookmark",
+        "watch",
+        "vote",
+        "flag",
+        "edit",
+        "delete",
+        "category_watch",
+        "thread_create",
+    ],
+)
+def test_restricted_writes_are_404_for_outsiders(world, client_for, role, action):
+    category, thread, post = world["le"]
+    urls = {
+        "reply": (reverse("forum:reply", args=[thread.pk]), {"body": "sneaky"}),
+        "react": (reverse("forum:post_react", args=[post.pk]), {"kind": "helpful"}),
+        "bookmark": (reverse("forum:thread_bookmark", args=[thread.pk]), {}),
+        "watch": (reverse("forum:thread_subscription", args=[thread.pk]), {"level": "watching"}),
+        "vote": (reverse("forum:thread_vote", args=[thread.pk]), {}),
+        "flag": (reverse("forum:post_flag", args=[post.pk]), {"reason": "spam"}),
+        "edit": (reverse("forum:post_edit", args=[post.pk]), {"body": "x"}),
+        "delete": (reverse("forum:post_delete", args=[post.pk]), {}),
+        "category_watch": (reverse("forum:category_watch", args=[category.slug]), {}),
+        "thread_create": (reverse("forum:thread_create", args=[category.slug]), {"title": "t", "body": "b"}),
+    }
+    url, data = urls[action]
+    before = Post.objects.count()
+    assert client_for(world[role]).post(url, data).status_code == 404
+    assert Post.objects.count() == before
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_lists_feeds_and_search_hide_restricted_threads(world, client_for, role):
+    user = world[role]
+    client = client_for(user)
+    allowed = EXPECTED[role][0]
+    for url in [reverse("forum:index"), "/", reverse("forum:bookmarks")]:
+        content = client.get(url).content.decode()
+        assert (SECRET_TITLE in content) == (allowed and url != reverse("forum:bookmarks")), (role, url)
+    titles = set(Thread.searchable_for(user).values_list("title", flat=True))
+    assert (SECRET_TITLE in titles) == allowed
+    bodies = set(Post.searchable_for(user).values_list("body", flat=True))
+    assert ("Reply in the LE room" in bodies) == allowed
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_task_force_section_hides_restricted_threads(world, client_for, role):
+    author = world["law_enforcement"]
+    url = reverse("connect:taskforce_detail", args=[author.profile.task_force.slug])
+    content = client_for(world[role]).get(url).content.decode()
+    assert (SECRET_TITLE in content) == EXPECTED[role][0]
+
+
+def test_mention_suggestions_list_only_visible_members(world, client_for):
+    advocate = world["victim_services"]
+    services.handle_for(advocate)
+    response = client_for(world["law_enforcement"]).get(
+        reverse("forum:mention_suggestions"), {"q": advocate.first_name}
+    )
+    assert response.status_code == 200
+    names = [r["name"] for r in response.json()["results"]]
+    assert advocate.profile.display_name in names
+
+
+def test_notifications_about_restricted_posts_disappear_when_access_is_lost(world, client_for):
+    user = world["law_enforcement"]
+    Notification.objects.create(recipient=user, kind="reply", thread=world["le"][1], post=world["le"][2])
+    assert SECRET_TITLE in client_for(user).get(reverse("forum:notifications")).content.decode()
+    profile = user.profile
+    profile.discipline = Discipline.PROSECUTION
+    profile.save()
+    content = client_for(user).get(reverse("forum:notifications")).content.decode()
+    assert SECRET_TITLE not in content
+
+
+def test_anonymous_is_sent_to_sign_in(world, client):
+    _, thread, _ = world["le"]
+    response = client.get(reverse("forum:thread", args=[thread.pk]))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

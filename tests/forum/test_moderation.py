@@ -1,0 +1,161 @@
+"""Moderator actions: each writes an audit event and tells the affected author why."""
+
+import pytest
+from django.urls import reverse
+
+from connect.models import AuditEvent
+from forum import services
+from forum.models import Category, Flag, Notification, Post, Suspension, Thread
+
+from .factories import make_category, make_post, make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def told(user, text):
+    return Notification.objects.filter(recipient=user, kind="moderation", message__icontains=text).exists()
+
+
+def test_flag_then_hide_from_queue(client_for, officer, advocate, mod, thread, commit):
+    reply = commit(make_post, author=advocate, thread=thread, body="Questionable reply")
+    client = client_for(officer)
+    response = client.post(reverse("forum:post_flag", args=[reply.pk]), {"reason": "inappropriate"})
+    assert response.status_code == 302
+    assert Flag.objects.filter(post=reply, resolution="").count() == 1
+    mod_client = client_for(mod)
+    queue = mod_client.get(reverse("forum_admin:queue"))
+    assert queue.status_code == 200
+    assert "Questionable reply" in queue.content.decode()
+    with_commit = mod_client.post(reverse("forum_admin:post_hide", args=[reply.pk]), {"reason": "Off topic"})
+    assert with_commit.status_code == 302
+    reply.refresh_from_db()
+    assert reply.status == Post.Status.HIDDEN
+    assert Flag.objects.get(post=reply).resolution == "hidden"
+    assert AuditEvent.objects.filter(action="forum.post_hide", target_id=str(reply.pk)).exists()
+
+
+def test_hide_tells_author_why(advocate, mod, thread, commit):
+    reply = commit(make_post, author=advocate, thread=thread)
+    commit(services.post_hide, moderator=mod, post=reply, reason="Contains a plate number")
+    assert told(advocate, "Contains a plate number")
+
+
+def test_queue_is_404_for_members(client_for, officer):
+    assert client_for(officer).get(reverse("forum_admin:queue")).status_code in (302, 404)
+
+
+def test_approve_held_post_makes_it_visible(officer, mod, thread, commit):
+    post = commit(
+        make_post, author=officer, thread=thread, body="Her DOB is 04/12/2009", confirm_privacy=True
+    )
+    assert post.status == Post.Status.HELD
+    commit(services.post_approve, moderator=mod, post=post)
+    post.refresh_from_db()
+    assert post.status == Post.Status.VISIBLE
+    assert AuditEvent.objects.filter(action="forum.post_approve").exists()
+    assert told(officer, "approved")
+
+
+def test_held_post_visible_to_author_and_moderator_only(client_for, officer, advocate, mod, thread, commit):
+    post = commit(
+        make_post, author=officer, thread=thread, body="Plate ABC1234 on the van", confirm_privacy=True
+    )
+    url = reverse("forum:thread", args=[thread.pk])
+    assert "ABC1234" in client_for(officer).get(url).content.decode()
+    assert "ABC1234" in client_for(mod).get(url).content.decode()
+    assert "ABC1234" not in client_for(advocate).get(url).content.decode()
+    assert client_for(advocate).get(reverse("forum:post", args=[post.pk])).status_code == 404
+
+
+def test_lock_pin_and_unlock(officer, mod, thread, commit):
+    commit(services.thread_set_locked, moderator=mod, thread=thread, locked=True, reason="Resolved")
+    commit(services.thread_set_pinned, moderator=mod, thread=thread, pinned=True)
+    thread.refresh_from_db()
+    assert thread.is_locked and thread.is_pinned
+    assert told(officer, "locked your thread: Resolved")
+    assert AuditEvent.objects.filter(action="forum.thread_lock").exists()
+    assert AuditEvent.objects.filter(action="forum.thread_pin").exists()
+    commit(services.thread_set_locked, moderator=mod, thread=thread, locked=False)
+    assert AuditEvent.objects.filter(action="forum.thread_unlock").exists()
+
+
+def test_move_thread(officer, mod, thread, commit):
+    target = make_category(name="Investigations test")
+    commit(services.thread_move, moderator=mod, thread=thread, category=target)
+    assert Thread.objects.get(pk=thread.pk).category == target
+    assert told(officer, "moved your thread")
+    assert AuditEvent.objects.filter(action="forum.thread_move").exists()
+
+
+def test_merge_threads(officer, advocate, mod, category, thread, commit):
+    other = commit(make_thread, author=advocate, category=category, title="Duplicate question")
+    commit(make_post, author=officer, thread=other)
+    commit(services.thread_merge, moderator=mod, source=other, target=thread)
+    other.refresh_from_db()
+    thread.refresh_from_db()
+    assert other.merged_into_id == thread.pk and other.is_hidden
+    assert Post.objects.filter(thread=thread).count() == 3
+    assert thread.reply_count == 2
+    assert told(advocate, "merged your thread")
+    assert AuditEvent.objects.filter(action="forum.thread_merge").exists()
+
+
+def test_edit_tags_via_admin(client_for, mod, thread):
+    response = client_for(mod).post(
+        reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
+    )
+    assert response.status_code == 302
+    assert sorted(thread.tags.names()) == ["labor", "mou"]
+    assert AuditEvent.objects.filter(action="forum.thread_tags").exists()
+
+
+def test_suspend_for_days_and_for_good(client_for, advocate, mod, commit):
+    client = client_for(mod)
+    response = client.post(
+        reverse("forum_admin:suspensions"), {"member": advocate.pk, "reason": "Harassment", "days": "7"}
+    )
+    assert response.status_code == 302
+    suspension = Suspension.objects.get(user=advocate)
+    assert suspension.ends_at is not None
+    assert AuditEvent.objects.filter(action="forum.member_suspend", target_id=str(advocate.pk)).exists()
+    commit(services.suspension_lift, moderator=mod, suspension=suspension)
+    forever = commit(services.member_suspend, moderator=mod, user=advocate, reason="Repeated", days=None)
+    assert forever.ends_at is None
+
+
+def test_suggestion_status(client_for, officer, mod, suggestions, commit):
+    idea = commit(make_thread, author=officer, category=suggestions, title="Calendar export")
+    response = commit(
+        client_for(mod).post,
+        reverse("forum:thread_moderate", args=[idea.pk]),
+        {"action": "status", "status": "planned"},
+    )
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=idea.pk).suggestion_status == "planned"
+    assert told(officer, "planned")
+
+
+def test_moderator_sees_revisions_members_do_not(client_for, officer, advocate, mod, thread):
+    services.post_edit(editor=officer, post=thread.first_post, body="New words")
+    url = reverse("forum:post_history", args=[thread.first_post_id])
+    assert client_for(advocate).get(url).status_code == 404
+    response = client_for(mod).get(url)
+    assert response.status_code == 200
+    assert "A first post about protocols." in response.content.decode()
+
+
+def test_moderator_perms_are_registered(db):
+    from connect.roles import role_permissions
+
+    perms = role_permissions()
+    assert "forum.moderate_forum" in perms["Moderators"]
+    assert Category._meta.permissions
