@@ -64,6 +64,7 @@ def resource_share(
         share = SharedResource.objects.create(page=page, member=member)
         workflow = page.get_workflow()
         if workflow is not None:
+            _quiet_admin_notices(member)
             workflow.start(page, member)
         audit_record(
             action="resource.shared",
@@ -72,6 +73,20 @@ def resource_share(
             detail={"revision": revision.pk, "has_file": document is not None},
         )
     return share
+
+
+def _quiet_admin_notices(member):
+    """Wagtail would email the submitter its own approval and rejection notices,
+    which link into the admin. Members without admin access get ours instead."""
+    if member.has_perm("wagtailadmin.access_admin"):
+        return
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(member)
+    if profile.approved_notifications or profile.rejected_notifications:
+        profile.approved_notifications = False
+        profile.rejected_notifications = False
+        profile.save(update_fields=["approved_notifications", "rejected_notifications"])
 
 
 def _notify(share, decision):

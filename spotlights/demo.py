@@ -3,6 +3,7 @@
 import datetime
 
 from django.utils import timezone
+from wagtail.models import Page
 
 from connect.models import TaskForce
 
@@ -40,6 +41,10 @@ SPOTLIGHTS = [
 ]  # fmt: skip
 
 
+# Demo library pages (resources.demo) a spotlight points to, when present.
+RELATED_RESOURCES = ["task-force-roadmap", "protocol-checklists"]
+
+
 def seed_spotlights_demo(stdout):
     from .setup import ensure_spotlight_index
 
@@ -53,7 +58,11 @@ def seed_spotlights_demo(stdout):
         if task_force is None or SpotlightPage.objects.filter(slug=page_slug).exists():
             continue
         body = [
-            ("paragraph", f"<p>{summary}</p>"),
+            (
+                "paragraph",
+                f"<p>We asked members of the {task_force.name} what made this work and what "
+                "they would tell a task force starting out. Their advice follows.</p>",
+            ),
             ("pull_quote", {"quote": quote, "attribution": "A task-force member (fictional, for the demo)"}),
             ("key_practices", {"heading": "Key practices", "practices": practices}),
             (
@@ -71,6 +80,9 @@ def seed_spotlights_demo(stdout):
                 },
             ),
         ]
+        related = list(Page.objects.live().filter(slug__in=RELATED_RESOURCES).order_by("title"))
+        if related:
+            body.append(("related_resources", {"heading": "Related resources", "resources": related}))
         page = SpotlightPage(
             title=title,
             slug=page_slug,

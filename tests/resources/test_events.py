@@ -144,3 +144,38 @@ def test_search_finds_only_live_pages(member, library, event_index):
     titles = [p.title for p in ResourcePage.searchable_for(member).search("trafficking")]
     assert titles == ["Findable trafficking guide"]
     assert list(ResourcePage.searchable_for(make_member(role=None))) == []
+
+
+def test_moderator_creates_event_in_admin_and_member_reads_it(
+    moderator_client, member_client, event_index, library
+):
+    from .conftest import make_resource
+
+    resource = make_resource(library, title="Interview guide")
+    url = reverse("wagtailadmin_pages:add", args=("resources", "eventpage", event_index.pk))
+    assert moderator_client.get(url).status_code == 200
+    day = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    response = moderator_client.post(
+        url,
+        {
+            "title": "Victim interview training",
+            "slug": "victim-interview-training",
+            "summary": "A day on recorded, trauma-informed interviews.",
+            "start_date": day,
+            "start_time": "09:00",
+            "end_date": "",
+            "end_time": "16:30",
+            "time_zone": "America/Los_Angeles",
+            "event_format": "in_person",
+            "location": "County training center",
+            "organizer": "A training provider",
+            "related_resources": [resource.pk],
+            "action-publish": "publish",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = EventPage.objects.get(slug="victim-interview-training")
+    assert event.live and event.local_start.hour == 9
+    html = member_client.get(event.url).content.decode()
+    assert "9:00 AM" in html and "4:30 PM" in html and "Pacific (Los Angeles)" in html
+    assert "Interview guide" in html

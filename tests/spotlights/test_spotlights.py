@@ -154,3 +154,25 @@ def test_members_cannot_open_page_editor(member_client, spotlight_index):
     url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
     response = member_client.get(url)
     assert response.status_code == 404
+
+
+def test_document_linked_from_spotlight_follows_the_spotlight(member_client, spotlight_index, task_force):
+    from tests.resources.conftest import make_document
+
+    shown = make_document("Outreach plan")
+    hidden = make_document("Unreleased plan")
+    make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Live one",
+        body=[("paragraph", f'<p><a linktype="document" id="{shown.pk}">plan</a></p>')],
+    )
+    make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Draft one",
+        live=False,
+        body=[("paragraph", f'<p><a linktype="document" id="{hidden.pk}">plan</a></p>')],
+    )
+    assert member_client.get(shown.url).status_code == 200
+    assert member_client.get(hidden.url).status_code == 404
