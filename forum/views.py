@@ -489,6 +489,13 @@ def notification_open(request, pk):
     if notification is None:
         raise Http404
     services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    post = notification.post
+    if post is not None and not permissions.can_see_post(request.user, post):
+        # A moderation notice about a post that is now hidden: the notice
+        # itself (with the reason) is all there is to show.
+        if notification.message:
+            messages.info(request, f"A moderator {notification.message}")
+        return redirect("forum:notifications")
     return redirect(notification.get_absolute_url())
 
 

@@ -159,3 +159,12 @@ def test_moderator_perms_are_registered(db):
     perms = role_permissions()
     assert "forum.moderate_forum" in perms["Moderators"]
     assert Category._meta.permissions
+
+
+def test_notice_about_hidden_post_opens_the_notice(client_for, advocate, mod, thread, commit):
+    reply = commit(make_post, author=advocate, thread=thread)
+    commit(services.post_hide, moderator=mod, post=reply, reason="Contains an address")
+    notice = Notification.objects.get(recipient=advocate, kind="moderation")
+    response = client_for(advocate).get(reverse("forum:notification_open", args=[notice.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Contains an address" in response.content.decode()
