@@ -109,6 +109,14 @@ def test_merge_threads(officer, advocate, mod, category, thread, commit):
     assert AuditEvent.objects.filter(action="forum.thread_merge").exists()
 
 
+def test_old_link_to_merged_thread_redirects(client_for, officer, advocate, mod, category, thread, commit):
+    other = commit(make_thread, author=advocate, category=category, title="Duplicate")
+    commit(services.thread_merge, moderator=mod, source=other, target=thread)
+    response = client_for(officer).get(reverse("forum:thread", args=[other.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == thread.get_absolute_url()
+
+
 def test_edit_tags_via_admin(client_for, mod, thread):
     response = client_for(mod).post(
         reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
