@@ -149,6 +149,15 @@ def thread_for(*, user, pk, with_member_state=False):
     return thread
 
 
+def merged_target(*, user, pk):
+    """The visible thread that thread ``pk`` was merged into, if any."""
+    target_id = Thread.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+    if not target_id:
+        return None
+    target = Thread.objects.select_related("category").filter(pk=target_id).first()
+    return target if target is not None and permissions.can_see_thread(user, target) else None
+
+
 def _thread_posts(user, thread):
     qs = Post.objects.filter(thread=thread)
     if not permissions.is_moderator(user):

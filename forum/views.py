@@ -96,7 +96,14 @@ def category(request, slug):
 
 @require_GET
 def thread(request, pk):
-    data = selectors.thread_page(user=request.user, thread_id=pk, page=_page_number(request))
+    try:
+        data = selectors.thread_page(user=request.user, thread_id=pk, page=_page_number(request))
+    except Http404:
+        # A merged thread sends old links on to the thread it was merged into.
+        target = selectors.merged_target(user=request.user, pk=pk)
+        if target is None:
+            raise
+        return redirect(target.get_absolute_url())
     thread = data["thread"]
     if thread.merged_into_id and not permissions.is_moderator(request.user):
         return redirect("forum:thread", pk=thread.merged_into_id)
@@ -489,6 +496,13 @@ def notification_open(request, pk):
     if notification is None:
         raise Http404
     services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    post = notification.post
+    if post is not None and not permissions.can_see_post(request.user, post):
+        # A moderation notice about a post that is now hidden: the notice
+        # itself (with the reason) is all there is to show.
+        if notification.message:
+            messages.info(request, f"A moderator {notification.message}")
+        return redirect("forum:notifications")
     return redirect(notification.get_absolute_url())
 
 

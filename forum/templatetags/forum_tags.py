@@ -71,7 +71,7 @@ def forum_post(context, post):
         if is_moderator:
             out.append(format_html(' (<a href="{}history/">history</a>)', base))
     if post.is_unread:
-        out.append(' · <span class="usa-tag bg-secondary">New</span>')
+        out.append(' · <span class="usa-tag bg-secondary-dark">New</span>')
     out.append("</p></header>")
     if status == "held":
         out.append(
@@ -101,7 +101,7 @@ def forum_post(context, post):
             )
         )
     if post.is_accepted:
-        out.append('<p class="text-bold text-green">✓ Accepted answer</p>')
+        out.append('<p class="text-bold text-success-darker">✓ Accepted answer</p>')
     out.append('<div class="forum-post__body usa-prose">')
     out.append(post.body_html)  # sanitised with nh3 when the post was saved
     out.append('</div><footer class="forum-post__actions margin-top-1">')

@@ -109,6 +109,14 @@ def test_merge_threads(officer, advocate, mod, category, thread, commit):
     assert AuditEvent.objects.filter(action="forum.thread_merge").exists()
 
 
+def test_old_link_to_merged_thread_redirects(client_for, officer, advocate, mod, category, thread, commit):
+    other = commit(make_thread, author=advocate, category=category, title="Duplicate")
+    commit(services.thread_merge, moderator=mod, source=other, target=thread)
+    response = client_for(officer).get(reverse("forum:thread", args=[other.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == thread.get_absolute_url()
+
+
 def test_edit_tags_via_admin(client_for, mod, thread):
     response = client_for(mod).post(
         reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
@@ -159,3 +167,12 @@ def test_moderator_perms_are_registered(db):
     perms = role_permissions()
     assert "forum.moderate_forum" in perms["Moderators"]
     assert Category._meta.permissions
+
+
+def test_notice_about_hidden_post_opens_the_notice(client_for, advocate, mod, thread, commit):
+    reply = commit(make_post, author=advocate, thread=thread)
+    commit(services.post_hide, moderator=mod, post=reply, reason="Contains an address")
+    notice = Notification.objects.get(recipient=advocate, kind="moderation")
+    response = client_for(advocate).get(reverse("forum:notification_open", args=[notice.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Contains an address" in response.content.decode()
