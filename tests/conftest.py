@@ -3,6 +3,8 @@ from django.core.cache import cache
 
 from connect.models import Discipline, Role
 
+# Browser fixtures (one daphne server, one Chromium) registered for every directory.
+from .browser import browser, live_server_url, page  # noqa: F401
 from .factories import TEST_PASSWORD, TaskForceFactory, make_member
 
 

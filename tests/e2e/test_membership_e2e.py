@@ -3,7 +3,7 @@ pages a member uses first, keyboard paths and WCAG 2.1 AA checks."""
 
 import pytest
 
-from .conftest import axe_violations, sign_in
+from tests.browser import axe_violations, sign_in
 
 pytestmark = [pytest.mark.e2e]
 

@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.e2e.conftest import axe_violations, browser, live_server_url, page, sign_in  # noqa: F401
+from tests.browser import axe_violations, sign_in
 
 pytestmark = pytest.mark.e2e
 
 OFFICER = "officer@nd.demo.example"
 
 
-def test_member_starts_thread_is_warned_about_privacy_then_mentions_by_keyboard(page, live_server_url):  # noqa: F811
+def test_member_starts_thread_is_warned_about_privacy_then_mentions_by_keyboard(page, live_server_url):
     sign_in(page, live_server_url, OFFICER)
     page.goto(f"{live_server_url}/discussions/")
     assert axe_violations(page) == []

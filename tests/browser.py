@@ -1,8 +1,11 @@
-"""End-to-end fixtures: a real daphne server on loopback with demo data, and
+"""Browser-test fixtures and helpers: a real daphne server on loopback with demo data, and
 Debian's Chromium driven by Playwright.
 
 The server runs in its own process against its own SQLite database under a
-temporary CONNECT_VAR_DIR, exactly as `make run` would serve it.
+temporary CONNECT_VAR_DIR, exactly as `make run` would serve it. tests/conftest.py
+registers the fixtures once for the whole suite, so every browser test, in
+whatever directory, shares one server and one Chromium; test modules import only
+the helpers (sign_in, axe_violations).
 """
 
 import os
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
 
