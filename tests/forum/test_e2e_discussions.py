@@ -1,15 +1,54 @@
-"""Discussions in a real browser against daphne: keyboard paths and WCAG checks."""
+"""Discussions in a real browser against daphne: keyboard paths and WCAG checks.
+
+The browser runs in a thread of its own: tests/e2e keeps its Playwright
+session open for the whole run, and Playwright's sync API allows one per thread.
+"""
+
+import threading
 
 import pytest
 
-from tests.e2e.conftest import axe_violations, browser, live_server_url, page, sign_in  # noqa: F401
+from tests.e2e.conftest import CHROMIUM, _require_browser, axe_violations, live_server_url, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
 OFFICER = "officer@nd.demo.example"
 
 
-def test_member_starts_thread_is_warned_about_privacy_then_mentions_by_keyboard(page, live_server_url):  # noqa: F811
+def _in_browser(body):
+    _require_browser()
+    errors = []
+
+    def run():
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+                )
+                try:
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    page.set_default_timeout(15000)
+                    body(page)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+
+
+def test_member_starts_thread_is_warned_about_privacy_then_mentions_by_keyboard(live_server_url):  # noqa: F811
+    _in_browser(lambda page: _start_thread_and_mention(page, live_server_url))
+
+
+def _start_thread_and_mention(page, live_server_url):  # noqa: F811
     sign_in(page, live_server_url, OFFICER)
     page.goto(f"{live_server_url}/discussions/")
     assert axe_violations(page) == []
