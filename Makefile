@@ -68,7 +68,7 @@ totp: install
 	@$(MANAGE) demo_totp
 
 bench: install-dev
-	$(PY) bench/run_all.py
+	$(PY) bench/forum_thread_page.py --scale 0.1
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -1,6 +1,9 @@
 """Admin screens that are actions rather than model editing: approve or deny
 a request, unlock a sign-in, change a member's role or deactivate them."""
 
+from functools import wraps
+
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +23,20 @@ def _require(check, user):
         raise Http404
 
 
+def administrator_action(view):
+    """Administrators only (others get a 404), and changes need a recent
+    password confirmation: a session left open on a desk cannot hand out
+    roles or unlock accounts."""
+    guarded = reauthentication_required(view, allow_get=True)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        _require(permissions.is_administrator, request.user)
+        return guarded(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _inspect_url(pk):
     return reverse("membership_requests:inspect", args=[pk])
 
@@ -34,6 +51,21 @@ def request_approve(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"Approved. An invitation was emailed to {req.email}.")
+    return redirect(_inspect_url(pk))
+
+
+@require_POST
+def request_reinvite(request, pk):
+    _require(permissions.can_review_requests, request.user)
+    req = get_object_or_404(MembershipRequest, pk=pk)
+    try:
+        services.membership_request_reinvite(membership_request=req, reviewer=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"A new invitation was emailed to {req.email}; earlier links no longer work."
+        )
     return redirect(_inspect_url(pk))
 
 
@@ -56,8 +88,8 @@ def request_deny(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@administrator_action
 def lockouts(request):
-    _require(permissions.is_administrator, request.user)
     if request.method == "POST":
         email = request.POST.get("email", "")[:254]
         lockout.lockout_clear(email=email, by=request.user, request=request)
@@ -78,8 +110,8 @@ def members(request):
 
 
 @require_http_methods(["GET", "POST"])
+@administrator_action
 def member_manage(request, pk):
-    _require(permissions.is_administrator, request.user)
     member = get_object_or_404(User, pk=pk)
     if request.method == "POST":
         action = request.POST.get("action")

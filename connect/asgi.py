@@ -12,16 +12,16 @@ os.environ.setdefault(
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from connect.channels import MembersOnlyWebsocketMiddleware, websocket_urlpatterns  # noqa: E402
+from connect.channels import LazyWebsocketRouter, MembersOnlyWebsocketMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(MembersOnlyWebsocketMiddleware(URLRouter(websocket_urlpatterns())))
+            AuthMiddlewareStack(MembersOnlyWebsocketMiddleware(LazyWebsocketRouter()))
         ),
     }
 )

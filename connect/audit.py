@@ -1,16 +1,30 @@
 """Writing the audit log. Every security-relevant service calls `audit_record`."""
 
+import ipaddress
+
+from django.conf import settings
+
 from .models import AuditEvent
 
 
 def client_ip(request):
+    """The client's address. Behind CONNECT_TRUSTED_PROXY_COUNT reverse
+    proxies, each of which appends the address it saw to X-Forwarded-For, the
+    client is that many entries from the right; anything further left was
+    written by the client and could be forged."""
     if request is None:
         return None
-    # Behind the reverse proxy the first X-Forwarded-For hop is the client;
-    # the proxy is trusted to overwrite it (see docs/deployment.md).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    proxies = getattr(settings, "CONNECT_TRUSTED_PROXY_COUNT", 0)
+    ip = request.META.get("REMOTE_ADDR")
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if hops:
+            ip = hops[-min(proxies, len(hops))]
+    try:
+        ipaddress.ip_address(ip or "")
+    except ValueError:
+        return None
+    return ip
 
 
 def audit_record(

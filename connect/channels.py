@@ -4,9 +4,11 @@ Routes come from each app's ``routing.websocket_urlpatterns``, listed in the
 CONNECT_WEBSOCKET_ROUTING setting, so `connect` never imports the apps above it.
 """
 
+import time
 from importlib import import_module
 
 from channels.db import database_sync_to_async
+from channels.routing import URLRouter
 from django.conf import settings
 
 from . import permissions
@@ -14,24 +16,65 @@ from . import permissions
 
 def websocket_urlpatterns():
     patterns = []
-    for module_path in getattr(settings, "CONNECT_WEBSOCKET_ROUTING", []):
+    for module_path in getattr(settings, "CONNECT_WEBSOCKET_ROUTING", None) or []:
         patterns.extend(import_module(module_path).websocket_urlpatterns)
     return patterns
 
 
+class LazyWebsocketRouter:
+    """Routes WebSockets to the apps' consumers, reading CONNECT_WEBSOCKET_ROUTING
+    on first use rather than at import, so the ASGI application can be built
+    before the apps above `connect` are importable, and an empty setting just
+    means every connection is closed."""
+
+    def __init__(self):
+        self._routers = {}
+
+    def _router(self):
+        key = tuple(getattr(settings, "CONNECT_WEBSOCKET_ROUTING", None) or ())
+        if key not in self._routers:
+            patterns = websocket_urlpatterns()
+            self._routers[key] = URLRouter(patterns) if patterns else None
+        return self._routers[key]
+
+    async def __call__(self, scope, receive, send):
+        router = self._router()
+        if router is None:
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 4404})
+            return None
+        return await router(scope, receive, send)
+
+
+def session_expired(session):
+    """The same idle and total limits as connect.middleware.SessionTimeoutMiddleware."""
+    if session is None:
+        return False
+    now = time.time()
+    started = session.get("connect_started")
+    last_seen = session.get("connect_last_seen")
+    if started is not None and now - started > settings.CONNECT_SESSION_MAX_AGE.total_seconds():
+        return True
+    return last_seen is not None and now - last_seen > settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds()
+
+
 @database_sync_to_async
-def _is_active_member(user):
-    return permissions.is_active_member(user)
+def _may_connect(scope):
+    if session_expired(scope.get("session")):
+        return False
+    return permissions.is_active_member(scope.get("user"))
 
 
 class MembersOnlyWebsocketMiddleware:
-    """Close the handshake (code 4403) unless the user is an active member."""
+    """Close the handshake (code 4403) unless the user is an active member
+    whose session has not timed out."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and not await _is_active_member(scope.get("user")):
+        if scope["type"] == "websocket" and not await _may_connect(scope):
             # Deny before the consumer exists: read the connect event, then close.
             message = await receive()
             if message["type"] == "websocket.connect":

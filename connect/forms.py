@@ -17,6 +17,9 @@ class MembershipRequestForm(forms.ModelForm):
         error_messages={"invalid_choice": "Choose a task force from the list."},
     )
     discipline = forms.ChoiceField(choices=[("", "Choose your discipline")] + Discipline.choices)
+    # A field people never see (hidden by CSS and from screen readers); bots
+    # that fill in every input give themselves away.
+    website = forms.CharField(required=False, label="Leave this field empty")
 
     class Meta:
         model = MembershipRequest
@@ -40,8 +43,13 @@ class MembershipRequestForm(forms.ModelForm):
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
+    @property
+    def is_bot(self):
+        return bool(self.data.get("website"))
+
     def clean(self):
         cleaned = super().clean()
+        cleaned.pop("website", None)
         email, voucher = cleaned.get("email"), cleaned.get("voucher_email")
         if email and voucher and email == voucher.strip().lower():
             self.add_error("voucher_email", "The person who vouches for you must be someone else.")

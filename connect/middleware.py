@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -62,15 +62,17 @@ class MembersOnlyMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(view_func, "connect_public", False):
-            return None
         match = request.resolver_match
         url_name = match.url_name if match else None
-        if url_name in PUBLIC_URL_NAMES or request.path_info in PUBLIC_PATHS:
+        if getattr(view_func, "connect_public", False) or url_name in PUBLIC_URL_NAMES:
             return None
 
         state = permissions.membership_state(request.user)
         if state == permissions.ACTIVE:
+            return self._staff_areas(request)
+        if request.path_info in PUBLIC_PATHS and state in (permissions.ANONYMOUS, permissions.NOT_MEMBER):
+            # The landing page: visitors and people whose membership is not
+            # active see what the community is and how to join.
             return None
         if state == permissions.ANONYMOUS:
             login = reverse("account_login")
@@ -94,6 +96,19 @@ class MembersOnlyMiddleware:
         if url_name == "account_logout":
             return None
         return render(request, "connect/not_member.html", status=403)
+
+    @staticmethod
+    def _staff_areas(request):
+        """The Wagtail admin is for moderators and administrators, the Django
+        admin for administrators; to everyone else they do not exist."""
+        path = request.path_info
+        if path.startswith(reverse("wagtailadmin_home")) and not permissions.is_moderator(request.user):
+            raise Http404
+        if path.startswith(reverse("admin:index")) and not (
+            permissions.is_administrator(request.user) and request.user.is_staff
+        ):
+            raise Http404
+        return None
 
 
 class SessionTimeoutMiddleware:

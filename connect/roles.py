@@ -32,7 +32,8 @@ BASE_PERMISSIONS = {
         "connect.add_taskforce",
         "connect.change_taskforce",
         "connect.view_taskforce",
-        "connect.change_user",
+        # Not change_user: Wagtail's user editor would change groups without
+        # an audit event. Roles change in "Members & roles" (connect.admin_views).
         "connect.view_user",
         "wagtaildocs.add_document",
         "wagtaildocs.change_document",

@@ -99,6 +99,29 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
     return token
 
 
+def membership_request_reinvite(*, membership_request, reviewer, request=None):
+    """Send an approved applicant who has not joined a fresh invitation (the
+    first expired or got lost); earlier links stop working."""
+    with transaction.atomic():
+        req = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
+        if req.status != MembershipRequest.Status.APPROVED:
+            raise ValidationError(
+                "Only approved requests whose applicant has not joined yet can be sent a new invitation.",
+                code="not_approved",
+            )
+        token = invitation_create(membership_request=req)
+        audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
+        url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
+        transaction.on_commit(
+            lambda: _send(
+                "invitation",
+                to=req.email,
+                context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
+            )
+        )
+    return token
+
+
 def invitation_create(*, membership_request):
     """A fresh invitation; earlier unused ones for the same request are revoked."""
     now = timezone.now()
@@ -193,6 +216,7 @@ def member_deactivate(*, user, by, request=None, reason=""):
     """Deactivate an account and end every session it has."""
     with transaction.atomic():
         user.is_active = False
+        user._sessions_ended_by_service = True  # counted here, for the audit event
         user.save(update_fields=["is_active"])
         ended = sessions_end_all(user=user)
         audit_record(
@@ -212,8 +236,9 @@ def member_reactivate(*, user, by, request=None):
     return user
 
 
-def sessions_end_all(*, user):
-    """Delete every stored session of ``user``; returns how many ended.
+def sessions_end_all(*, user, keep_session_key=None):
+    """Delete every stored session of ``user`` (but ``keep_session_key``);
+    returns how many ended.
 
     allauth's user-sessions table knows which sessions belong to whom; the
     scan of the session table covers sessions created before tracking.
@@ -221,14 +246,14 @@ def sessions_end_all(*, user):
     from allauth.usersessions.models import UserSession
 
     ended = 0
-    for user_session in UserSession.objects.filter(user=user):
+    for user_session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
         user_session.end()
         ended += 1
     user_pk = str(user.pk)
     stale = [
         s.session_key
         for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if s.get_decoded().get("_auth_user_id") == user_pk
+        if s.get_decoded().get("_auth_user_id") == user_pk and s.session_key != keep_session_key
     ]
     if stale:
         Session.objects.filter(session_key__in=stale).delete()

@@ -2,9 +2,12 @@
 
 import time
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_migrate
+from django.db import transaction
+from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
 
 from .audit import audit_record
@@ -23,6 +26,20 @@ def on_logged_in(sender, request, user, **kwargs):
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(action="logout", request=request, actor=user, target=user)
+
+
+@receiver(account_signals.password_changed)
+@receiver(account_signals.password_reset)
+def on_password_changed(sender, request, user, **kwargs):
+    """A new password ends every other session of the member: whoever knew
+    the old one is signed out everywhere."""
+    from .services import sessions_end_all
+
+    keep = getattr(getattr(request, "session", None), "session_key", None)
+    ended = sessions_end_all(user=user, keep_session_key=keep)
+    audit_record(
+        action="password.changed", request=request, actor=user, target=user, detail={"sessions_ended": ended}
+    )
 
 
 @receiver(mfa_signals.authenticator_added)
@@ -44,6 +61,21 @@ def on_mfa_reset(sender, request, user, authenticator, **kwargs):
     audit_record(
         action="mfa.reset", request=request, actor=user, target=user, detail={"type": authenticator.type}
     )
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def on_user_deactivated(sender, instance, update_fields=None, **kwargs):
+    """However an account is deactivated (the members screen, a shell, a
+    future admin form), its sessions end with it."""
+    if instance.pk is None or instance.is_active or getattr(instance, "_sessions_ended_by_service", False):
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    was_active = sender._default_manager.filter(pk=instance.pk, is_active=True).exists()
+    if was_active:
+        from .services import sessions_end_all
+
+        transaction.on_commit(lambda: sessions_end_all(user=instance))
 
 
 @receiver(post_migrate)

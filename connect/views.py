@@ -11,19 +11,32 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import permissions, selectors, services
+from . import permissions, ratelimit, selectors, services
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
 from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm
 from .models import ContactVisibility
 
 DIRECTORY_PAGE_SIZE = 24
+REQUESTS_PER_HOUR = 5
 
 
 @public
 @require_http_methods(["GET", "POST"])
 def membership_request(request):
     form = MembershipRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_bot:
+        # Look like success so the bot learns nothing; store nothing.
+        return redirect("connect:membership_request_done")
+    if request.method == "POST" and not ratelimit.consume(
+        "membership_request", ratelimit.client_key(request), limit=REQUESTS_PER_HOUR, period=3600
+    ):
+        return render(
+            request,
+            "connect/membership_request.html",
+            {"form": form, "rate_limited": True},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_request_create(data=form.cleaned_data, request=request)

@@ -8,7 +8,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import admin_views
-from .models import AuditEvent, MembershipRequest
+from .audit import audit_record
+from .models import AuditEvent, MembershipRequest, TaskForce
 from .selectors import membership_request_warnings
 
 
@@ -27,6 +28,9 @@ class MembershipRequestInspectView(generic.InspectView):
         context["approve_url"] = reverse("connect_admin:request_approve", args=[self.object.pk])
         context["deny_url"] = reverse("connect_admin:request_deny", args=[self.object.pk])
         context["is_pending"] = self.object.status == MembershipRequest.Status.PENDING
+        context["is_approved"] = self.object.status == MembershipRequest.Status.APPROVED
+        context["reinvite_url"] = reverse("connect_admin:request_reinvite", args=[self.object.pk])
+        context["invitations"] = self.object.invitations.all()
         return context
 
 
@@ -72,6 +76,68 @@ class AuditEventViewSet(ModelViewSet):
     list_per_page = 50
 
 
+class AuditedCreateView(generic.CreateView):
+    def save_instance(self):
+        instance = super().save_instance()
+        audit_record(
+            action="taskforce.created",
+            request=self.request,
+            target=instance,
+            detail={"fields": sorted(self.form.changed_data)},
+        )
+        return instance
+
+
+class AuditedEditView(generic.EditView):
+    def save_instance(self):
+        instance = super().save_instance()
+        audit_record(
+            action="taskforce.changed",
+            request=self.request,
+            target=instance,
+            detail={"fields": sorted(self.form.changed_data)},
+        )
+        return instance
+
+
+class TaskForceViewSet(ModelViewSet):
+    """Administrators keep the roster: agencies, domains, coordinators.
+    Every change lands in the audit log."""
+
+    model = TaskForce
+    icon = "group"
+    menu_label = "Task forces"
+    menu_order = 220
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    add_view_class = AuditedCreateView
+    edit_view_class = AuditedEditView
+    list_display = ["name", "state", "region", "is_active"]
+    list_filter = ["state", "region", "is_active"]
+    search_fields = ["name", "jurisdiction"]
+    form_fields = [
+        "name",
+        "slug",
+        "jurisdiction",
+        "state",
+        "region",
+        "lead_agencies",
+        "funding_program",
+        "first_fiscal_year",
+        "email_domains",
+        "description",
+        "coordinator_name",
+        "coordinator_email",
+        "coordinator_phone",
+        "is_active",
+    ]
+
+    def get_urlpatterns(self):
+        # No delete view: requests and profiles point at task forces; retire
+        # one by unticking "active".
+        return [p for p in super().get_urlpatterns() if p.name not in {"delete"}]
+
+
 def _read_only_urlpatterns(viewset):
     # Requests change only through approve/deny, audit events never: no
     # create, edit or delete views exist for either.
@@ -87,11 +153,12 @@ AuditEventViewSet.get_urlpatterns = _read_only_urlpatterns
 
 membership_request_viewset = MembershipRequestViewSet("membership_requests")
 audit_event_viewset = AuditEventViewSet("audit_log")
+task_force_viewset = TaskForceViewSet("task_forces")
 
 
 @hooks.register("register_admin_viewset")
 def register_viewsets():
-    return [membership_request_viewset, audit_event_viewset]
+    return [membership_request_viewset, audit_event_viewset, task_force_viewset]
 
 
 @hooks.register("register_admin_urls")
@@ -108,6 +175,11 @@ def register_admin_urls():
                             "requests/<int:pk>/approve/", admin_views.request_approve, name="request_approve"
                         ),
                         path("requests/<int:pk>/deny/", admin_views.request_deny, name="request_deny"),
+                        path(
+                            "requests/<int:pk>/reinvite/",
+                            admin_views.request_reinvite,
+                            name="request_reinvite",
+                        ),
                         path("lockouts/", admin_views.lockouts, name="lockouts"),
                         path("members/", admin_views.members, name="members"),
                         path("members/<int:pk>/", admin_views.member_manage, name="member_manage"),

@@ -6,3 +6,8 @@ class ResourcesConfig(AppConfig):
 
     name = "resources"
     verbose_name = "Resources"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect_signals(self)

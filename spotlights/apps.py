@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_index(sender, **kwargs):
+    from .setup import ensure_spotlight_index
+
+    ensure_spotlight_index()
 
 
 class SpotlightsConfig(AppConfig):
@@ -6,3 +13,6 @@ class SpotlightsConfig(AppConfig):
 
     name = "spotlights"
     verbose_name = "Spotlights"
+
+    def ready(self):
+        post_migrate.connect(_ensure_index, sender=self, dispatch_uid="spotlights_index")

@@ -3,7 +3,7 @@ from django.core.cache import cache
 
 from connect.models import Discipline, Role
 
-from .factories import TaskForceFactory, make_member
+from .factories import TEST_PASSWORD, TaskForceFactory, make_member
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +65,16 @@ def moderator_client(db, moderator):
 
 @pytest.fixture
 def administrator_client(db, administrator):
+    """An administrator who has just confirmed their password, as the
+    role, deactivation and unlock screens require."""
     from django.test import Client
 
-    return _client_for(Client, administrator)
+    client = _client_for(Client, administrator)
+    reauthenticate(client)
+    return client
+
+
+def reauthenticate(client, password=TEST_PASSWORD):
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, "reauthentication failed"
+    return client

@@ -88,9 +88,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Messages before the access rules: both tell the member why they were
+    # signed out or sent elsewhere.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "connect.middleware.SessionTimeoutMiddleware",
     "connect.middleware.MembersOnlyMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -175,6 +177,8 @@ LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "connect.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Signup only with an invitation, the email fixed to the approved address.
+ACCOUNT_FORMS = {"signup": "connect.forms.InvitationSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -211,6 +215,10 @@ CONNECT_LOCKOUT_WINDOW = timedelta(minutes=15)
 CONNECT_INVITATION_TTL = timedelta(days=7)
 CONNECT_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 CONNECT_SESSION_MAX_AGE = timedelta(hours=12)
+# How many reverse proxies in front of daphne append to X-Forwarded-For; the
+# client address in audit events and rate limits is read that many hops from
+# the right. 0 (no proxy) uses the socket address and ignores the header.
+CONNECT_TRUSTED_PROXY_COUNT = int(os.environ.get("CONNECT_TRUSTED_PROXY_COUNT", "0"))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(CONNECT_SESSION_MAX_AGE.total_seconds())
@@ -237,6 +245,10 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Passwords and emails change through allauth only (reauthentication, other
+# sessions ended, audit), never through the admin's own account pages.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
@@ -273,7 +285,27 @@ STORAGES = {
 }
 
 # --- Spotlights, resources and events ---
-# Settings of the spotlights and resources apps go here.
+# Documents go through Wagtail's serve view, which resources.wagtail_hooks
+# guards (members only, counted, always an attachment).
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+WAGTAILDOCS_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "png", "jpg", "jpeg", "gif", "webp"]
+WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
+# Renditions are linked under /library/media/, a members-only view; nothing
+# under MEDIA_URL is ever served.
+WAGTAILIMAGES_RENDITION_STORAGE = "resources.storage.MemberRenditionStorage"
+RESOURCES_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"

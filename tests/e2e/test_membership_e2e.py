@@ -29,6 +29,7 @@ def test_request_form_keeps_input_and_explains_errors(page, live_server_url):
     page.goto(live_server_url + "/join/request/")
     page.get_by_label("First name").fill("Quinn")
     page.get_by_role("button", name="Send request").click()
+    page.locator("#form-errors").wait_for(state="visible")
     assert page.get_by_role("alert").first.is_visible()
     assert page.get_by_label("First name").input_value() == "Quinn"
     assert axe_violations(page) == []
@@ -44,6 +45,8 @@ def test_member_signs_in_with_totp_and_uses_the_directory(page, live_server_url)
     assert axe_violations(page) == []
     page.get_by_label("Discipline").select_option("victim_services")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**discipline=victim_services**")
+    page.wait_for_load_state("load")
     assert "Riley Santangelo" in page.content()
     assert "Dana Whitfield" not in page.locator("main ul").first.inner_text()
 

@@ -1,0 +1,182 @@
+"""Reads for the library and events pages. Query counts stay flat however
+many resources there are: facet counts are one grouped query per facet and the
+listing prefetches what it shows."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch
+from django.utils import timezone
+
+from .models import Audience, EventPage, ResourcePage, ResourceType, SourceOrganization, Topic
+from .permissions import visible_pages
+
+PAGE_SIZE = 20
+SORTS = {
+    "newest": ("Newest first", [F("publication_date").desc(nulls_last=True), "-first_published_at"]),
+    "title": ("Title A–Z", ["title"]),
+    "downloads": ("Most downloaded", [F("document__download_stat__count").desc(nulls_last=True), "title"]),
+}
+FACETS = ("type", "topic", "audience", "source")
+
+
+def _clean_params(params):
+    chosen = {}
+    for key in FACETS:
+        value = (params.get(key) or "").strip()[:100]
+        if value:
+            chosen[key] = value
+    sort = params.get("sort") if params.get("sort") in SORTS else "newest"
+    return chosen, sort
+
+
+def _apply(qs, chosen, skip=None):
+    if "type" in chosen and skip != "type":
+        qs = qs.filter(resource_type=chosen["type"])
+    if "topic" in chosen and skip != "topic":
+        qs = qs.filter(topics__slug=chosen["topic"])
+    if "audience" in chosen and skip != "audience":
+        qs = qs.filter(audiences__slug=chosen["audience"])
+    if "source" in chosen and skip != "source":
+        qs = qs.filter(source__slug=chosen["source"])
+    return qs
+
+
+def _querystring(chosen, sort, **changes):
+    from urllib.parse import urlencode
+
+    values = {**chosen, "sort": sort}
+    values.update(changes)
+    return urlencode({k: v for k, v in values.items() if v and not (k == "sort" and v == "newest")})
+
+
+def visible_resources(user, library=None):
+    qs = visible_pages(user, ResourcePage.objects.all())
+    if library is not None:
+        qs = qs.child_of(library)
+    return qs
+
+
+def library_listing(*, user, library, params):
+    """Everything the library page shows: the filtered, sorted page of
+    resources and, for each facet, its choices with counts (counted among the
+    resources matching the other facets)."""
+    chosen, sort = _clean_params(params)
+    base = visible_resources(user, library)
+    base_ids = base.values("pk")
+
+    def counts(field, facet):
+        rows = (
+            ResourcePage.objects.filter(pk__in=_apply(base, chosen, skip=facet).values("pk"))
+            .order_by()  # the tree ordering would split the groups
+            .values(field)
+            .annotate(n=Count("pk", distinct=True))
+        )
+        return {row[field]: row["n"] for row in rows if row[field] is not None}
+
+    facets = []
+    type_counts = counts("resource_type", "type")
+    facets.append(
+        _facet(
+            "type",
+            "Type",
+            [(value, label, type_counts.get(value, 0)) for value, label in ResourceType.choices],
+            chosen,
+            sort,
+        )
+    )
+    for key, label, model, field in (
+        ("topic", "Topic", Topic, "topics__slug"),
+        ("audience", "Audience", Audience, "audiences__slug"),
+        ("source", "Source", SourceOrganization, "source__slug"),
+    ):
+        numbers = counts(field, key)
+        items = model.objects.filter(slug__in=_related_slugs(model, base_ids)).values_list("slug", "name")
+        facets.append(
+            _facet(key, label, [(slug, name, numbers.get(slug, 0)) for slug, name in items], chosen, sort)
+        )
+
+    results = (
+        _apply(base, chosen)
+        .distinct()
+        .select_related("source", "document", "document__download_stat")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .order_by(*SORTS[sort][1])
+    )
+    page_obj = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
+    return {
+        "page_obj": page_obj,
+        "resources": page_obj.object_list,
+        "facets": facets,
+        "chosen": chosen,
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        "querystring": _querystring(chosen, sort),
+        "clear_url": "?" + _querystring({}, sort) if chosen else "",
+        "featured": (
+            []
+            if chosen or page_obj.number > 1
+            else list(base.filter(featured=True).order_by("-first_published_at")[:3])
+        ),
+    }
+
+
+def _related_slugs(model, base_ids):
+    # Only choices that some visible resource uses; an empty facet is noise.
+    reverse = {Topic: "resources", Audience: "resources", SourceOrganization: "resources"}[model]
+    return model.objects.filter(**{f"{reverse}__in": base_ids}).values("slug")
+
+
+def _facet(key, label, items, chosen, sort):
+    current = chosen.get(key)
+    choices = []
+    for value, name, count in items:
+        if not count and value != current:
+            continue
+        choices.append(
+            {
+                "value": value,
+                "label": name,
+                "count": count,
+                "selected": value == current,
+                "url": "?" + _querystring(chosen, sort, **{key: value}),
+            }
+        )
+    return {
+        "key": key,
+        "label": label,
+        "choices": choices,
+        "current": current,
+        "all_url": "?" + _querystring({k: v for k, v in chosen.items() if k != key}, sort),
+    }
+
+
+def visible_events(user, index=None):
+    qs = visible_pages(user, EventPage.objects.all())
+    if index is not None:
+        qs = qs.child_of(index)
+    return qs
+
+
+def upcoming_events(user, limit=None):
+    qs = visible_events(user).filter(ends_at__gte=timezone.now()).order_by("starts_at")
+    return qs[:limit] if limit else qs
+
+
+def event_listing(*, user, index, params):
+    show_past = params.get("when") == "past"
+    qs = visible_events(user, index)
+    now = timezone.now()
+    if show_past:
+        qs = qs.filter(ends_at__lt=now).order_by("-starts_at")
+    else:
+        qs = qs.filter(ends_at__gte=now).order_by("starts_at")
+    page_obj = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    return {
+        "page_obj": page_obj,
+        "events": page_obj.object_list,
+        "show_past": show_past,
+        "querystring": "when=past" if show_past else "",
+    }
+
+
+def new_resources(user, limit=5):
+    return visible_resources(user).order_by("-first_published_at")[:limit]

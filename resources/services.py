@@ -1,0 +1,141 @@
+"""Writes in the library: member shares and the notices about them."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.documents import get_document_model
+from wagtail.models import Collection
+
+from connect.audit import audit_record
+
+from .models import ResourceLibraryPage, ResourcePage, SharedResource
+
+logger = logging.getLogger(__name__)
+
+
+def _unique_slug(parent, title):
+    base = slugify(title)[:70] or "resource"
+    slug, n = base, 1
+    while parent.get_children().filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def resource_share(
+    *, member, title, summary, resource_type, topics, external_url="", upload=None, checked=None
+):
+    """Create a draft ResourcePage from a member's share and submit it to the
+    library's review workflow. Returns the SharedResource."""
+    library = ResourceLibraryPage.objects.first()
+    if library is None:
+        raise RuntimeError("The resource library page does not exist yet.")
+    with transaction.atomic():
+        document = None
+        if upload is not None:
+            Document = get_document_model()
+            upload.seek(0)
+            document = Document(
+                title=title,
+                collection=Collection.get_first_root_node(),
+                uploaded_by_user=member,
+            )
+            document.file.save(checked.storage_name(), ContentFile(upload.read()), save=False)
+            document._set_document_file_metadata()
+            document.save()
+        page = ResourcePage(
+            title=title,
+            slug=_unique_slug(library, title),
+            summary=summary,
+            resource_type=resource_type,
+            external_url=external_url or "",
+            document=document,
+            live=False,
+            owner=member,
+        )
+        library.add_child(instance=page)
+        page.topics.set(topics)
+        revision = page.save_revision(user=member, log_action=True)
+        share = SharedResource.objects.create(page=page, member=member)
+        workflow = page.get_workflow()
+        if workflow is not None:
+            _quiet_admin_notices(member)
+            workflow.start(page, member)
+        audit_record(
+            action="resource.shared",
+            actor=member,
+            target=page,
+            detail={"revision": revision.pk, "has_file": document is not None},
+        )
+    return share
+
+
+def _quiet_admin_notices(member):
+    """Wagtail would email the submitter its own approval and rejection notices,
+    which link into the admin. Members without admin access get ours instead."""
+    if member.has_perm("wagtailadmin.access_admin"):
+        return
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(member)
+    if profile.approved_notifications or profile.rejected_notifications:
+        profile.approved_notifications = False
+        profile.rejected_notifications = False
+        profile.save(update_fields=["approved_notifications", "rejected_notifications"])
+
+
+def _notify(share, decision):
+    member = share.member
+    if member is None or not member.email:
+        return
+    from django.conf import settings
+
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    if decision == SharedResource.Status.PUBLISHED:
+        subject = "Your shared resource was published"
+        link = base + (share.page.get_url() or "/resources/")
+        body = (
+            f"Thank you for sharing “{share.page.title}”. Moderators reviewed it and it is now in "
+            f"the resource library:\n\n{link}\n"
+        )
+    else:
+        subject = "Your shared resource was not added to the library"
+        link = base + reverse("resources:my_shares")
+        body = (
+            f"Thank you for sharing “{share.page.title}”. Moderators reviewed it and did not add it "
+            f"to the library this time. You can see your shares here:\n\n{link}\n"
+        )
+    send_mail(f"[Task Force Connect] {subject}", body, None, [member.email], fail_silently=True)
+
+
+def share_decide(*, page, decision):
+    """Record the moderators' decision on a member's share and tell the member
+    once. Called from Wagtail's publish and workflow-rejected signals."""
+    share = SharedResource.objects.filter(page_id=page.pk).select_related("member").first()
+    if share is None or share.status == decision:
+        return
+    if share.status == SharedResource.Status.PUBLISHED:
+        return  # Unpublishing later is an editorial change, not a decision on the share.
+    share.status = decision
+    share.decided_at = timezone.now()
+    share.save(update_fields=["status", "decided_at"])
+    transaction.on_commit(lambda: _notify(share, decision))
+
+
+def document_download_count(document):
+    from django.db.models import F
+
+    from .models import DocumentDownload
+
+    updated = DocumentDownload.objects.filter(document=document).update(
+        count=F("count") + 1, last_downloaded_at=timezone.now()
+    )
+    if not updated:
+        DocumentDownload.objects.get_or_create(
+            document=document, defaults={"count": 1, "last_downloaded_at": timezone.now()}
+        )

@@ -1,0 +1,97 @@
+"""How the library plugs into the rest of the site."""
+
+from django.urls import reverse
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from connect.home import HomePanel
+from connect.models import Role
+from connect.permissions import is_active_member
+
+from .models import Audience, SourceOrganization, Topic
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "tag"
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+class AudienceViewSet(SnippetViewSet):
+    model = Audience
+    icon = "group"
+    list_display = ["name", "slug"]
+
+
+class SourceOrganizationViewSet(SnippetViewSet):
+    model = SourceOrganization
+    icon = "site"
+    list_display = ["name", "website"]
+    search_fields = ["name"]
+
+
+class LibraryTaxonomyGroup(SnippetViewSetGroup):
+    menu_label = "Library taxonomy"
+    menu_icon = "tag"
+    menu_order = 300
+    items = (TopicViewSet, AudienceViewSet, SourceOrganizationViewSet)
+
+
+register_snippet(LibraryTaxonomyGroup)
+
+
+@hooks.register("before_serve_document")
+def guard_document(document, request):
+    from .views import serve_document
+
+    return serve_document(document, request)
+
+
+@hooks.register("register_home_panel")
+def new_resources_panel(request):
+    if not is_active_member(request.user):
+        return None
+    from .selectors import new_resources
+
+    return HomePanel(
+        title="New resources",
+        template="resources/panels/new_resources.html",
+        context={"resources": list(new_resources(request.user)), "share_url": reverse("resources:share")},
+        order=30,
+    )
+
+
+@hooks.register("register_home_panel")
+def upcoming_events_panel(request):
+    if not is_active_member(request.user):
+        return None
+    from .selectors import upcoming_events
+
+    return HomePanel(
+        title="Upcoming events",
+        template="resources/panels/upcoming_events.html",
+        context={"events": list(upcoming_events(request.user, limit=4))},
+        order=40,
+    )
+
+
+@hooks.register("register_role_permissions")
+def library_role_permissions():
+    taxonomy = [
+        f"resources.{action}_{model}"
+        for model in ("topic", "audience", "sourceorganization")
+        for action in ("add", "change", "view")
+    ]
+    return {
+        Role.MODERATOR: taxonomy,
+        Role.ADMINISTRATOR: [*taxonomy, "resources.delete_topic", "resources.delete_sourceorganization"],
+    }
+
+
+@hooks.register("register_demo_seed", order=10)
+def seed_library(stdout):
+    from .demo import seed_library_demo
+
+    seed_library_demo(stdout)

@@ -1,0 +1,114 @@
+"""Weekly spotlights on task forces that do something well."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import SpotlightBodyBlock
+
+
+class SpotlightIndexPage(Page):
+    """The spotlight archive, by year and task force."""
+
+    intro = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["connect.HomePage"]
+    subpage_types = ["spotlights.SpotlightPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import spotlight_archive
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(spotlight_archive(user=request.user, index=self, params=request.GET))
+        return context
+
+    def get_absolute_url(self):
+        return self.get_url()
+
+
+class SpotlightPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "spotlights.SpotlightPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+def monday_of(day):
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class SpotlightPage(Page):
+    """One week's spotlight on a task force."""
+
+    week = models.DateField(
+        help_text="The Monday of the week this spotlight belongs to. It becomes "
+        "“this week's spotlight” once that week has begun and the page is live."
+    )
+    task_force = models.ForeignKey(
+        "connect.TaskForce",
+        on_delete=models.PROTECT,
+        related_name="spotlights",
+        verbose_name="featured task force",
+    )
+    summary = models.TextField(max_length=600)
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    image_alt = models.CharField(
+        "image alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for people who cannot see it. Required with an image.",
+    )
+    body = StreamField(SpotlightBodyBlock(), blank=True)
+    tags = ClusterTaggableManager(through=SpotlightPageTag, blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("week"), FieldPanel("task_force")], heading="Week and task force"),
+        FieldPanel("summary"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading="Image"),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.RelatedFields("task_force", [index.SearchField("name")]),
+        index.FilterField("week"),
+    ]
+    parent_page_types = ["spotlights.SpotlightIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "spotlight"
+        ordering = ["-week"]
+
+    def clean(self):
+        super().clean()
+        if self.image_id and not self.image_alt.strip():
+            raise ValidationError({"image_alt": "Describe the image: alt text is required with an image."})
+        if self.week:
+            self.week = monday_of(self.week)
+
+    def get_absolute_url(self):
+        return self.get_url()
+
+    @property
+    def has_begun(self):
+        return self.week <= timezone.localdate()
+
+    @classmethod
+    def searchable_for(cls, user):
+        from .selectors import visible_spotlights
+
+        return visible_spotlights(user)

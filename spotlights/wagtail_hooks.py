@@ -1,0 +1,44 @@
+"""How spotlights plug into the home page, task-force pages and the demo."""
+
+from wagtail import hooks
+
+from connect.home import HomePanel
+from connect.permissions import is_active_member
+
+
+@hooks.register("register_home_panel")
+def this_weeks_spotlight_panel(request):
+    if not is_active_member(request.user):
+        return None
+    from .selectors import this_weeks_spotlight
+
+    return HomePanel(
+        title="This week’s spotlight",
+        template="spotlights/panels/this_week.html",
+        context={"spotlight": this_weeks_spotlight(request.user)},
+        order=10,
+    )
+
+
+@hooks.register("register_task_force_section")
+def task_force_spotlights_section(request, task_force):
+    if not is_active_member(request.user):
+        return None
+    from .selectors import task_force_spotlights
+
+    spotlights = list(task_force_spotlights(request.user, task_force))
+    if not spotlights:
+        return None
+    return HomePanel(
+        title="Spotlights",
+        template="spotlights/panels/task_force.html",
+        context={"spotlights": spotlights},
+        order=20,
+    )
+
+
+@hooks.register("register_demo_seed", order=20)
+def seed_spotlights(stdout):
+    from .demo import seed_spotlights_demo
+
+    seed_spotlights_demo(stdout)

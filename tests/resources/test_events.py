@@ -1,0 +1,181 @@
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from icalendar import Calendar
+
+from resources.models import CalendarFeed, EventPage
+from tests.factories import make_member
+
+from .conftest import make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def _feed_url(user):
+    feed, _ = CalendarFeed.objects.get_or_create(user=user)
+    return reverse("resources:calendar_feed", args=[feed.token])
+
+
+def test_event_index_lives_at_events(event_index):
+    assert event_index.url == "/events/"
+
+
+def test_upcoming_and_past_lists(member_client, event_index):
+    make_event(event_index, title="Next week call", days=7)
+    make_event(event_index, title="Last month call", days=-30)
+    make_event(event_index, title="Draft call", days=3, live=False)
+    html = member_client.get("/events/").content.decode()
+    assert "Next week call" in html
+    assert "Last month call" not in html and "Draft call" not in html
+    html = member_client.get("/events/", {"when": "past"}).content.decode()
+    assert "Last month call" in html and "Next week call" not in html
+
+
+def test_event_page_shows_time_zone(member_client, event_index):
+    event = make_event(event_index, title="Training")
+    response = member_client.get(event.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2:00 PM" in html and "Central (Chicago)" in html
+    assert event.get_absolute_url() == event.url
+
+
+def test_event_times_are_stored_in_their_time_zone(event_index):
+    event = make_event(event_index)
+    assert event.starts_at.astimezone(datetime.UTC).hour in (19, 20)  # 14:00 Chicago (CDT/CST)
+    assert event.local_start.hour == 14
+
+
+def test_event_validation(event_index):
+    from django.core.exceptions import ValidationError
+
+    event = EventPage(
+        title="x",
+        summary="y",
+        start_date=datetime.date(2030, 1, 2),
+        end_date=datetime.date(2030, 1, 1),
+        event_format="in_person",
+        organizer="z",
+    )
+    with pytest.raises(ValidationError) as error:
+        event.clean()
+    assert "end_date" in error.value.message_dict
+    assert "location" in error.value.message_dict
+
+
+def test_event_ics_download(member_client, event_index):
+    event = make_event(event_index, title="Coordinators call")
+    response = member_client.get(reverse("resources:event_ics", args=[event.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "attachment" in response["Content-Disposition"]
+    cal = Calendar.from_ical(response.content)
+    [vevent] = cal.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Coordinators call"
+    assert vevent.decoded("DTSTART").hour == 14
+    assert str(vevent["DTSTART"].params["TZID"]) == "America/Chicago"
+    assert cal.walk("VTIMEZONE")
+
+
+def test_event_ics_of_draft_is_404(member_client, event_index):
+    event = make_event(event_index, live=False)
+    assert member_client.get(reverse("resources:event_ics", args=[event.pk])).status_code == 404
+
+
+def test_calendar_feed_lists_upcoming_visible_events(member, event_index):
+    make_event(event_index, title="Upcoming one", days=5)
+    make_event(event_index, title="Old one", days=-5)
+    make_event(event_index, title="Hidden draft", days=5, live=False)
+    response = Client().get(_feed_url(member))  # no session: the token is the key
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Upcoming one" in body
+    assert "Old one" not in body and "Hidden draft" not in body
+
+
+def test_calendar_feed_unknown_token_is_404(db):
+    assert Client().get(reverse("resources:calendar_feed", args=["nope"])).status_code == 404
+
+
+def test_calendar_feed_stops_when_membership_ends(member, event_index):
+    url = _feed_url(member)
+    assert Client().get(url).status_code == 200
+    member.is_active = False
+    member.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_calendar_feed_reset_invalidates_old_address(member_client, member, event_index):
+    old = _feed_url(member)
+    page = member_client.get(reverse("resources:calendar_settings"))
+    assert page.status_code == 200 and old in page.content.decode()
+    response = member_client.post(reverse("resources:calendar_settings"))
+    assert response.status_code == 302
+    assert Client().get(old).status_code == 404
+    assert Client().get(_feed_url(member)).status_code == 200
+
+
+def test_calendar_settings_require_membership(client, db):
+    response = client.get(reverse("resources:calendar_settings"))
+    assert response.status_code == 302
+    client.force_login(make_member(role=None))
+    assert client.get(reverse("resources:calendar_settings")).status_code == 403
+
+
+def test_home_page_shows_library_panels(member_client, event_index, library):
+    from .conftest import make_resource
+
+    make_event(event_index, title="Panel event")
+    make_resource(library, title="Panel resource")
+    html = member_client.get("/").content.decode()
+    assert "Upcoming events" in html and "Panel event" in html
+    assert "New resources" in html and "Panel resource" in html
+
+
+def test_search_finds_only_live_pages(member, library, event_index):
+    from resources.models import ResourcePage
+
+    from .conftest import make_resource
+
+    make_resource(library, title="Findable trafficking guide")
+    make_resource(library, title="Unpublished trafficking guide", live=False)
+    titles = [p.title for p in ResourcePage.searchable_for(member).search("trafficking")]
+    assert titles == ["Findable trafficking guide"]
+    assert list(ResourcePage.searchable_for(make_member(role=None))) == []
+
+
+def test_moderator_creates_event_in_admin_and_member_reads_it(
+    moderator_client, member_client, event_index, library
+):
+    from .conftest import make_resource
+
+    resource = make_resource(library, title="Interview guide")
+    url = reverse("wagtailadmin_pages:add", args=("resources", "eventpage", event_index.pk))
+    assert moderator_client.get(url).status_code == 200
+    day = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    response = moderator_client.post(
+        url,
+        {
+            "title": "Victim interview training",
+            "slug": "victim-interview-training",
+            "summary": "A day on recorded, trauma-informed interviews.",
+            "start_date": day,
+            "start_time": "09:00",
+            "end_date": "",
+            "end_time": "16:30",
+            "time_zone": "America/Los_Angeles",
+            "event_format": "in_person",
+            "location": "County training center",
+            "organizer": "A training provider",
+            "related_resources": [resource.pk],
+            "action-publish": "publish",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = EventPage.objects.get(slug="victim-interview-training")
+    assert event.live and event.local_start.hour == 9
+    html = member_client.get(event.url).content.decode()
+    assert "9:00 AM" in html and "4:30 PM" in html and "Pacific (Los Angeles)" in html
+    assert "Interview guide" in html

@@ -1,0 +1,178 @@
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+from spotlights.models import SpotlightPage
+from spotlights.selectors import this_weeks_spotlight
+from tests.factories import TaskForceFactory, make_member
+
+from .conftest import make_spotlight
+
+pytestmark = pytest.mark.django_db
+
+
+def _image():
+    from django.core.files.images import ImageFile
+    from PIL import Image
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, "PNG")
+    return get_image_model().objects.create(title="Dairy farm", file=ImageFile(buffer, name="farm.png"))
+
+
+def test_spotlight_index_lives_at_spotlights(spotlight_index):
+    assert spotlight_index.url == "/spotlights/"
+
+
+def test_this_weeks_spotlight_is_newest_begun_live_one(member, spotlight_index, task_force):
+    make_spotlight(spotlight_index, task_force, title="Last week", weeks_ago=1)
+    current = make_spotlight(spotlight_index, task_force, title="This week", weeks_ago=0)
+    make_spotlight(spotlight_index, task_force, title="Next week", weeks_ago=-1)
+    make_spotlight(spotlight_index, task_force, title="Draft this week", weeks_ago=0, live=False)
+    assert this_weeks_spotlight(member).pk == current.pk
+
+
+def test_home_page_shows_this_weeks_spotlight(member_client, spotlight_index, task_force):
+    make_spotlight(spotlight_index, task_force, title="Navigators across the state")
+    make_spotlight(spotlight_index, task_force, title="Future spotlight", weeks_ago=-2)
+    html = member_client.get("/").content.decode()
+    assert "This week’s spotlight" in html
+    assert "Navigators across the state" in html
+    assert "Future spotlight" not in html
+
+
+def test_archive_filters_by_year_and_task_force(member_client, spotlight_index, task_force):
+    other = TaskForceFactory()
+    make_spotlight(spotlight_index, task_force, title="Ours")
+    make_spotlight(spotlight_index, other, title="Theirs", weeks_ago=60)
+    response = member_client.get("/spotlights/")
+    assert {s.title for s in response.context["spotlights"]} == {"Ours", "Theirs"}
+    response = member_client.get("/spotlights/", {"task_force": other.slug})
+    assert [s.title for s in response.context["spotlights"]] == ["Theirs"]
+    year = (timezone.localdate() - datetime.timedelta(weeks=60)).year
+    response = member_client.get("/spotlights/", {"year": str(year)})
+    assert "Theirs" in [s.title for s in response.context["spotlights"]]
+    assert member_client.get("/spotlights/", {"year": "abc", "page": "x"}).status_code == 200
+
+
+def test_task_force_page_lists_its_spotlights(member_client, spotlight_index, task_force):
+    make_spotlight(spotlight_index, task_force, title="Dairy farm outreach")
+    response = member_client.get(task_force.get_absolute_url())
+    assert response.status_code == 200
+    assert "Dairy farm outreach" in response.content.decode()
+
+
+def test_unpublished_and_scheduled_spotlights_are_invisible(
+    member_client, member, spotlight_index, task_force
+):
+    draft = make_spotlight(spotlight_index, task_force, title="Draft", live=False)
+    scheduled = make_spotlight(spotlight_index, task_force, title="Scheduled", live=False)
+    scheduled.go_live_at = timezone.now() + datetime.timedelta(days=2)
+    scheduled.save_revision().publish()  # with a future go-live date this only schedules it
+    scheduled.refresh_from_db()
+    assert not scheduled.live
+    for page in (draft, scheduled):
+        assert member_client.get(f"/spotlights/{page.slug}/").status_code == 404
+    assert "Scheduled" not in member_client.get("/spotlights/").content.decode()
+    assert not SpotlightPage.searchable_for(member).exists()
+
+
+def test_spotlights_hidden_from_non_members(client, spotlight_index, task_force):
+    page = make_spotlight(spotlight_index, task_force, title="Members only")
+    assert client.get(page.url).status_code == 302
+    client.force_login(make_member(role=None))
+    response = client.get(page.url)
+    assert response.status_code == 403
+    assert "Members only" not in response.content.decode()
+
+
+def test_image_needs_alt_text(task_force):
+    from django.core.exceptions import ValidationError
+
+    page = SpotlightPage(title="x", summary="y", task_force=task_force, week=datetime.date(2026, 1, 7))
+    page.image = _image()
+    with pytest.raises(ValidationError) as error:
+        page.clean()
+    assert "image_alt" in error.value.message_dict
+    page.image_alt = "Cows in a barn"
+    page.clean()
+    assert page.week == datetime.date(2026, 1, 5)  # snapped to the Monday
+
+
+def test_moderator_creates_spotlight_in_admin_and_member_reads_it(
+    moderator_client, member_client, spotlight_index, task_force
+):
+    image = _image()
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    assert moderator_client.get(url).status_code == 200
+    data = nested_form_data(
+        {
+            "title": "Reading the local economy",
+            "slug": "reading-the-local-economy",
+            "week": timezone.localdate().isoformat(),
+            "task_force": task_force.pk,
+            "summary": "A threat assessment that led to outreach on dairy farms.",
+            "image": image.pk,
+            "image_alt": "A dairy barn at sunrise",
+            "tags": "labor trafficking, outreach",
+            "body": streamfield(
+                [
+                    ("paragraph", rich_text("<p>They started with public data.</p>")),
+                    ("pull_quote", {"quote": "We went where the work is.", "attribution": "A coordinator"}),
+                    (
+                        "key_practices",
+                        {
+                            "heading": "Key practices",
+                            "practices": streamfield([("item", "Map local industries")]),
+                        },
+                    ),
+                ]
+            ),
+            "action-publish": "publish",
+        }
+    )
+    response = moderator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:4000]
+    page = SpotlightPage.objects.get(slug="reading-the-local-economy")
+    assert page.live
+    response = member_client.get(page.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "We went where the work is." in html
+    assert "Map local industries" in html
+    assert 'alt="A dairy barn at sunrise"' in html
+    assert "/library/media/images/" in html  # renditions never come from a public media URL
+    assert task_force.get_absolute_url() in html
+
+
+def test_members_cannot_open_page_editor(member_client, spotlight_index):
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    response = member_client.get(url)
+    assert response.status_code == 404
+
+
+def test_document_linked_from_spotlight_follows_the_spotlight(member_client, spotlight_index, task_force):
+    from tests.resources.conftest import make_document
+
+    shown = make_document("Outreach plan")
+    hidden = make_document("Unreleased plan")
+    make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Live one",
+        body=[("paragraph", f'<p><a linktype="document" id="{shown.pk}">plan</a></p>')],
+    )
+    make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Draft one",
+        live=False,
+        body=[("paragraph", f'<p><a linktype="document" id="{hidden.pk}">plan</a></p>')],
+    )
+    assert member_client.get(shown.url).status_code == 200
+    assert member_client.get(hidden.url).status_code == 404
