@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
@@ -44,17 +43,6 @@ class Category(models.Model):
         default=False, help_text="Members vote on threads here; moderators set a status."
     )
     is_archived = models.BooleanField(default=False, help_text="Read-only: no new threads or replies.")
-
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("slug"),
-        FieldPanel("description"),
-        FieldPanel("position"),
-        FieldPanel("allowed_disciplines"),
-        FieldPanel("allowed_roles"),
-        FieldPanel("is_suggestions"),
-        FieldPanel("is_archived"),
-    ]
 
     class Meta:
         ordering = ["position", "name"]

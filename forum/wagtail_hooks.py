@@ -89,6 +89,24 @@ class CategoryViewSet(ModelViewSet):
         "is_archived",
     ]
 
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        # Audiences are stored as JSON lists; moderators tick boxes instead.
+        if db_field.name in ("allowed_disciplines", "allowed_roles"):
+            from django import forms
+
+            from connect.models import Discipline, Role
+
+            choices = Discipline.choices if db_field.name == "allowed_disciplines" else Role.choices
+            return forms.MultipleChoiceField(
+                choices=choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=db_field.verbose_name.capitalize(),
+                help_text="Leave both audiences empty to open the category to every member. "
+                "Moderators and administrators always see every category.",
+            )
+        return super().formfield_for_dbfield(db_field, **kwargs)
+
 
 category_viewset = CategoryViewSet("forum_categories")
 

@@ -97,3 +97,25 @@ def test_unread_count_for_bell(officer, advocate, thread, django_capture_on_comm
     assert selectors.unread_notification_count(user=officer) == 1
     services.notification_mark_read(user=officer)
     assert selectors.unread_notification_count(user=officer) == 0
+
+
+def test_moderator_creates_restricted_category_in_admin(client_for, mod):
+    client = client_for(mod)
+    form = client.get("/admin/forum_categories/new/")
+    assert form.status_code == 200
+    assert 'type="checkbox"' in form.content.decode()
+    response = client.post(
+        "/admin/forum_categories/new/",
+        {
+            "name": "Prosecutors only",
+            "slug": "prosecutors-only",
+            "description": "",
+            "position": "50",
+            "allowed_disciplines": ["prosecution"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    category = Category.objects.get(slug="prosecutors-only")
+    assert category.allowed_disciplines == ["prosecution"]
+    assert category.allowed_roles == []
+    assert client.get(f"/admin/forum_categories/edit/{category.pk}/").status_code == 200
