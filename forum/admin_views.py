@@ -31,7 +31,16 @@ def queue(request):
     for post in posts:
         post.open_flag_list = flags.get(post.pk, [])
     return TemplateResponse(
-        request, "forum/admin/queue.html", {"page_obj": page_obj, "posts": posts, "reason_form": ReasonForm()}
+        request,
+        "forum/admin/queue.html",
+        {
+            "page_obj": page_obj,
+            "posts": posts,
+            "reason_form": ReasonForm(),
+            # Restricted categories outside the moderator's own audience are
+            # moderated here only; the board itself answers 404 for them.
+            "board_category_ids": permissions.visible_category_ids(request.user),
+        },
     )
 
 

@@ -174,7 +174,13 @@ def bookmarks(request):
 @require_GET
 def mention_suggestions(request):
     return JsonResponse(
-        {"results": selectors.mention_suggestions(user=request.user, q=request.GET.get("q", ""))}
+        {
+            "results": selectors.mention_suggestions(
+                user=request.user,
+                q=request.GET.get("q", ""),
+                category_slug=request.GET.get("category", "")[:200],
+            )
+        }
     )
 
 

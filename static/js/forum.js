@@ -1,6 +1,7 @@
 // Mention suggestions for post forms: type "@" and the start of a name to
 // get a list of members (from a JSON endpoint that lists only members the
-// writer may see). Pure progressive enhancement: without this script the
+// writer may see and, for the category being written in, only members who
+// can see that category). Pure progressive enhancement: without this script the
 // form works the same, members just type the handle in full.
 
 const ENDPOINT = "/discussions/members.json?q=";
@@ -16,6 +17,8 @@ function setup(textarea) {
   list.hidden = true;
   textarea.insertAdjacentElement("afterend", list);
   const status = document.getElementById("live-region");
+  const scope = textarea.closest("[data-mention-category]");
+  const category = scope ? scope.dataset.mentionCategory : "";
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-controls", id);
   let results = [];
@@ -74,7 +77,8 @@ function setup(textarea) {
     if (!match) return close();
     timer = setTimeout(async () => {
       try {
-        const response = await fetch(ENDPOINT + encodeURIComponent(match[2]), { credentials: "same-origin" });
+        const url = `${ENDPOINT}${encodeURIComponent(match[2])}&category=${encodeURIComponent(category)}`;
+        const response = await fetch(url, { credentials: "same-origin" });
         if (!response.ok) return close();
         results = (await response.json()).results || [];
         render();
