@@ -774,8 +774,13 @@ def thread_tags_set(*, moderator, thread, tags, request=None):
     tags = _clean_tags(tags)
     with transaction.atomic():
         thread.tags.set(tags)
-        audit_record(
-            action="forum.thread_tags", request=request, actor=moderator, target=thread, detail={"tags": tags}
+        _moderation_notice(
+            thread,
+            moderator,
+            "changed the tags of your thread to: " + (", ".join(tags) if tags else "no tags"),
+            request=request,
+            action="forum.thread_tags",
+            detail={"tags": tags},
         )
         events.thread_changed(thread)
     return thread

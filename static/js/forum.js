@@ -45,10 +45,15 @@ function setup(textarea) {
     textarea.focus();
   }
 
-  function highlight(index) {
+  function highlight(index, announce = false) {
     active = index;
     [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
     if (index >= 0) textarea.setAttribute("aria-activedescendant", `${id}-${index}`);
+    // A textarea keeps its textbox role, so screen readers may not follow
+    // aria-activedescendant: say the highlighted member in the live region too.
+    if (announce && status && index >= 0) {
+      status.textContent = `${list.children[index].textContent}, ${index + 1} of ${results.length}. Enter to insert.`;
+    }
   }
 
   function render() {
@@ -92,10 +97,10 @@ function setup(textarea) {
     if (list.hidden) return;
     if (event.key === "ArrowDown") {
       event.preventDefault();
-      highlight((active + 1) % results.length);
+      highlight((active + 1) % results.length, true);
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
-      highlight((active - 1 + results.length) % results.length);
+      highlight((active - 1 + results.length) % results.length, true);
     } else if (event.key === "Enter" || event.key === "Tab") {
       if (active >= 0) {
         event.preventDefault();

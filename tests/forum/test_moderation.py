@@ -84,6 +84,7 @@ def test_lock_pin_and_unlock(officer, mod, thread, commit):
     assert told(officer, "locked your thread: Resolved")
     assert AuditEvent.objects.filter(action="forum.thread_lock").exists()
     assert AuditEvent.objects.filter(action="forum.thread_pin").exists()
+    assert told(officer, "pinned your thread")
     commit(services.thread_set_locked, moderator=mod, thread=thread, locked=False)
     assert AuditEvent.objects.filter(action="forum.thread_unlock").exists()
 
@@ -117,13 +118,15 @@ def test_old_link_to_merged_thread_redirects(client_for, officer, advocate, mod,
     assert response["Location"] == thread.get_absolute_url()
 
 
-def test_edit_tags_via_admin(client_for, mod, thread):
-    response = client_for(mod).post(
-        reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
-    )
+def test_edit_tags_via_admin(client_for, mod, officer, thread, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(mod).post(
+            reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
+        )
     assert response.status_code == 302
     assert sorted(thread.tags.names()) == ["labor", "mou"]
     assert AuditEvent.objects.filter(action="forum.thread_tags").exists()
+    assert told(officer, "changed the tags of your thread to: ")
 
 
 def test_suspend_for_days_and_for_good(client_for, advocate, mod, commit):
@@ -138,6 +141,8 @@ def test_suspend_for_days_and_for_good(client_for, advocate, mod, commit):
     commit(services.suspension_lift, moderator=mod, suspension=suspension)
     forever = commit(services.member_suspend, moderator=mod, user=advocate, reason="Repeated", days=None)
     assert forever.ends_at is None
+    assert told(advocate, "suspended you from posting indefinitely: Repeated")
+    assert told(advocate, "lifted your suspension")
 
 
 def test_suggestion_status(client_for, officer, mod, suggestions, commit):
