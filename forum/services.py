@@ -579,7 +579,24 @@ def preferences_update(*, user, mention_email, reply_email):
     pref = preferences_for(user)
     pref.mention_email = mention_email
     pref.reply_email = reply_email
-    pref.save()
+    with transaction.atomic():
+        pref.save()
+        # What waits for a digest follows the new choice: "never" drops it, the
+        # other digest takes it over; "right away" leaves it for the digest it
+        # was waiting for.
+        for kind, frequency in (("mention", mention_email), ("reply", reply_email)):
+            target = {
+                EmailFrequency.NEVER: Notification.EmailState.SKIPPED,
+                EmailFrequency.DAILY: Notification.EmailState.DAILY,
+                EmailFrequency.WEEKLY: Notification.EmailState.WEEKLY,
+            }.get(frequency)
+            if target is None:
+                continue
+            Notification.objects.filter(
+                recipient=user,
+                kind__in=emails.notification_kinds_for(kind),
+                email_state__in=[Notification.EmailState.DAILY, Notification.EmailState.WEEKLY],
+            ).exclude(email_state=target).update(email_state=target)
     return pref
 
 
