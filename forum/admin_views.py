@@ -78,6 +78,13 @@ def thread_manage(request, pk):
         initial={"tags": ", ".join(thread.tags.values_list("name", flat=True))},
     )
     try:
+        if action == "restore":
+            post = get_object_or_404(
+                Post, pk=request.POST.get("post") or 0, thread=thread, status=Post.Status.HIDDEN
+            )
+            services.post_restore(moderator=request.user, post=post, request=request)
+            messages.success(request, "The post is restored and its author was told.")
+            return redirect("forum_admin:thread_manage", pk=pk)
         if action in ("lock", "unlock"):
             services.thread_set_locked(
                 moderator=request.user,
@@ -128,7 +135,19 @@ def thread_manage(request, pk):
     return TemplateResponse(
         request,
         "forum/admin/thread_manage.html",
-        {"thread": thread, "move_form": move_form, "merge_form": merge_form, "tags_form": tags_form},
+        {
+            "thread": thread,
+            "move_form": move_form,
+            "merge_form": merge_form,
+            "tags_form": tags_form,
+            # Restricted categories outside the moderator's audience are not
+            # linked to the board (it answers 404 there); hidden posts are
+            # restored from here instead.
+            "on_board": thread.category_id in permissions.visible_category_ids(request.user),
+            "hidden_posts": Post.objects.filter(thread=thread, status=Post.Status.HIDDEN)
+            .select_related("author__profile", "hidden_by__profile")
+            .order_by("id")[:100],
+        },
     )
 
 

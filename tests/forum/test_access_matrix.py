@@ -239,3 +239,18 @@ def test_mention_suggestions_for_a_category_one_cannot_see_reveal_nothing(world,
     name = world["law_enforcement"].first_name
     assert _suggested(advocate, name)  # the member exists and is suggested without a category
     assert _suggested(advocate, name, category) == []
+
+
+def test_moderators_outside_the_audience_restore_from_thread_management(world, client_for):
+    _, thread, post = world["le"]
+    moderator = client_for(world["moderator"])
+    services.post_hide(moderator=world["moderator"], post=post, reason="Off topic")
+    url = reverse("forum_admin:thread_manage", args=[thread.pk])
+    content = moderator.get(url).content.decode()
+    assert "Reply in the LE room" in content and "Off topic" in content
+    assert thread.get_absolute_url() not in content  # the board answers 404 to this moderator
+    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 302
+    post.refresh_from_db()
+    assert post.status == Post.Status.VISIBLE
+    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 404
+    assert thread.get_absolute_url() in client_for(world["le_moderator"]).get(url).content.decode()
