@@ -157,7 +157,9 @@ def suspensions(request):
     User = get_user_model()
     form = SuspendForm(request.POST or None)
     member_id = request.POST.get("member") or request.GET.get("member")
-    member = User.objects.filter(pk=member_id).first() if member_id and str(member_id).isdigit() else None
+    member_id = str(member_id or "")
+    valid_id = member_id.isascii() and member_id.isdigit() and len(member_id) <= 18
+    member = User.objects.filter(pk=int(member_id)).first() if valid_id else None
     if request.method == "POST" and request.POST.get("action") == "lift":
         suspension = get_object_or_404(Suspension, pk=request.POST.get("suspension"), lifted_at__isnull=True)
         services.suspension_lift(moderator=request.user, suspension=suspension, request=request)

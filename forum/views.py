@@ -34,6 +34,14 @@ def _apply_error(form, exc):
     form.add_error(field, exc.message)
 
 
+def _id_or_none(value):
+    """An object id from a query string or form: ASCII digits that fit a database integer."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def _page_number(request):
     return request.GET.get("page") or 1
 
@@ -235,8 +243,8 @@ def reply(request, pk):
     thread = selectors.thread_for(user=request.user, pk=pk)
     initial = {}
     if request.method == "GET":
-        quote = request.GET.get("quote")
-        if quote and quote.isdigit():
+        quote = _id_or_none(request.GET.get("quote"))
+        if quote is not None:
             quoted = (
                 Post.objects.select_related("thread__category", "author__profile").filter(pk=quote).first()
             )
@@ -514,7 +522,7 @@ def notifications(request):
 
 @require_POST
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [i for i in map(_id_or_none, request.POST.getlist("id")) if i is not None]
     if request.POST.get("all") == "1":
         services.notification_mark_read(user=request.user)
         messages.success(request, "All notifications are marked as read.")

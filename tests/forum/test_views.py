@@ -123,6 +123,16 @@ def test_double_submitted_new_thread_creates_one_thread(client_for, advocate, ca
     assert Thread.objects.filter(title="Shelter intake forms").count() == 1
 
 
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1", " 1x"])
+def test_odd_ids_in_query_strings_and_forms_are_ignored(client_for, mod, advocate, thread, value):
+    client = client_for(advocate)
+    response = client.get(reverse("forum:reply", args=[thread.pk]), {"quote": value})
+    assert response.status_code == 200
+    assert client.post(reverse("forum:notifications_read"), {"id": [value]}).status_code == 302
+    response = client_for(mod).get(reverse("forum_admin:suspensions"), {"member": value})
+    assert response.status_code == 200
+
+
 class _Collector(HTMLParser):
     def __init__(self):
         super().__init__()
