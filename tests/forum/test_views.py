@@ -53,6 +53,7 @@ def test_reply_with_privacy_findings_asks_then_holds(client_for, advocate, threa
     assert "1428 Elm Street" in content
     assert "Jane Doerr" in content
     assert 'name="confirm_privacy"' in content
+    assert 'href="#id_body"' in content and 'href="#id_confirm_privacy"' in content
     assert Post.objects.filter(thread=thread).count() == 1
     response = client.post(reverse("forum:reply", args=[thread.pk]), {**data, "confirm_privacy": "on"})
     assert response.status_code == 302
