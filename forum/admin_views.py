@@ -31,7 +31,16 @@ def queue(request):
     for post in posts:
         post.open_flag_list = flags.get(post.pk, [])
     return TemplateResponse(
-        request, "forum/admin/queue.html", {"page_obj": page_obj, "posts": posts, "reason_form": ReasonForm()}
+        request,
+        "forum/admin/queue.html",
+        {
+            "page_obj": page_obj,
+            "posts": posts,
+            "reason_form": ReasonForm(),
+            # Restricted categories outside the moderator's own audience are
+            # moderated here only; the board itself answers 404 for them.
+            "board_category_ids": permissions.visible_category_ids(request.user),
+        },
     )
 
 
@@ -69,6 +78,13 @@ def thread_manage(request, pk):
         initial={"tags": ", ".join(thread.tags.values_list("name", flat=True))},
     )
     try:
+        if action == "restore":
+            post = get_object_or_404(
+                Post, pk=request.POST.get("post") or 0, thread=thread, status=Post.Status.HIDDEN
+            )
+            services.post_restore(moderator=request.user, post=post, request=request)
+            messages.success(request, "The post is restored and its author was told.")
+            return redirect("forum_admin:thread_manage", pk=pk)
         if action in ("lock", "unlock"):
             services.thread_set_locked(
                 moderator=request.user,
@@ -119,7 +135,19 @@ def thread_manage(request, pk):
     return TemplateResponse(
         request,
         "forum/admin/thread_manage.html",
-        {"thread": thread, "move_form": move_form, "merge_form": merge_form, "tags_form": tags_form},
+        {
+            "thread": thread,
+            "move_form": move_form,
+            "merge_form": merge_form,
+            "tags_form": tags_form,
+            # Restricted categories outside the moderator's audience are not
+            # linked to the board (it answers 404 there); hidden posts are
+            # restored from here instead.
+            "on_board": thread.category_id in permissions.visible_category_ids(request.user),
+            "hidden_posts": Post.objects.filter(thread=thread, status=Post.Status.HIDDEN)
+            .select_related("author__profile", "hidden_by__profile")
+            .order_by("id")[:100],
+        },
     )
 
 
@@ -129,7 +157,9 @@ def suspensions(request):
     User = get_user_model()
     form = SuspendForm(request.POST or None)
     member_id = request.POST.get("member") or request.GET.get("member")
-    member = User.objects.filter(pk=member_id).first() if member_id and str(member_id).isdigit() else None
+    member_id = str(member_id or "")
+    valid_id = member_id.isascii() and member_id.isdigit() and len(member_id) <= 18
+    member = User.objects.filter(pk=int(member_id)).first() if valid_id else None
     if request.method == "POST" and request.POST.get("action") == "lift":
         suspension = get_object_or_404(Suspension, pk=request.POST.get("suspension"), lifted_at__isnull=True)
         services.suspension_lift(moderator=request.user, suspension=suspension, request=request)

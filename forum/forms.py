@@ -68,16 +68,27 @@ class ThreadForm(PostForm):
 
 class EditForm(PostForm):
     title = forms.CharField(label="Title", max_length=MAX_TITLE_CHARS + 50, required=False)
+    reason = forms.CharField(
+        label="Reason for the edit (the author will see it)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-    field_order = ["title", "body", "submission_token", "confirm_privacy"]
+    field_order = ["title", "body", "reason", "submission_token", "confirm_privacy"]
 
-    def __init__(self, *args, with_title=False, **kwargs):
+    def __init__(self, *args, with_title=False, with_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = "Post"
         if not with_title:
             del self.fields["title"]
         else:
             self.fields["title"].required = True
+        if not with_reason:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].error_messages["required"] = (
+                "Tell the author why you are editing their post."
+            )
 
 
 class FlagForm(forms.Form):

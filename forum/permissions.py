@@ -4,10 +4,14 @@ Plain functions shared by views, selectors, notifications, search and (later)
 the WebSocket consumers. What a member may not see does not exist for them:
 callers turn a False from a ``can_see_*`` into a 404.
 
-Moderators and administrators see every category, restricted ones included,
-because they must be able to moderate what is posted there.
+A restricted category follows its audience for everyone on the board,
+moderators and administrators included: "Law Enforcement Only" is for law
+enforcement. Moderators act on held and flagged posts of every category from
+the moderation screens in the Wagtail admin (``forum.admin_views``), which do
+not go through these checks.
 """
 
+from django.db.models import Q
 from django.utils import timezone
 
 from connect import permissions as connect_permissions
@@ -28,7 +32,7 @@ def _discipline(user):
 
 def category_allows(user, category):
     """Whether ``category``'s audience includes ``user`` (membership is checked by callers)."""
-    if not category.is_restricted or is_moderator(user):
+    if not category.is_restricted:
         return True
     if category.allowed_disciplines and _discipline(user) in category.allowed_disciplines:
         return True
@@ -204,6 +208,14 @@ def can_moderate(user):
     return is_moderator(user)
 
 
-def visible_members(user, qs):
-    """Members ``user`` may mention: active members with a profile."""
-    return connect_permissions.visible_profiles(user, qs)
+def visible_members(user, qs, category=None):
+    """Members ``user`` may mention: active members with a profile and, for a
+    ``category``, only those in its audience (a mention of anyone else would
+    notify nobody)."""
+    qs = connect_permissions.visible_profiles(user, qs)
+    if category is not None and category.is_restricted:
+        audience = Q(discipline__in=category.allowed_disciplines or [])
+        if category.allowed_roles:
+            audience |= Q(user__groups__name__in=category.allowed_roles)
+        qs = qs.filter(audience).distinct()
+    return qs

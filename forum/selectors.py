@@ -278,8 +278,12 @@ def unread_notification_count(*, user):
     return _visible_notifications(user).filter(read_at__isnull=True).count()
 
 
-def mention_suggestions(*, user, q, limit=8):
-    """Members whose name or handle starts with ``q``, for the @mention suggestions."""
+def mention_suggestions(*, user, q, category_slug="", limit=8):
+    """Members whose name or handle starts with ``q``, for the @mention suggestions.
+
+    With ``category_slug`` (the category the member is writing in) only members
+    who can see that category are suggested; a category the member cannot see
+    suggests nobody, so the answer never tells whether it exists."""
     from connect.models import MemberProfile
 
     from .services import handle_for
@@ -287,8 +291,13 @@ def mention_suggestions(*, user, q, limit=8):
     q = (q or "").strip().lstrip("@")[:50]
     if not q:
         return []
+    category = None
+    if category_slug:
+        category = Category.objects.filter(slug=category_slug).first()
+        if category is None or not permissions.can_see_category(user, category):
+            return []
     profiles = permissions.visible_members(
-        user, MemberProfile.objects.select_related("user__forum_handle", "task_force")
+        user, MemberProfile.objects.select_related("user__forum_handle", "task_force"), category
     ).filter(
         Q(display_name__istartswith=q)
         | Q(user__first_name__istartswith=q)

@@ -335,13 +335,18 @@ def post_create(*, author, thread, body, submission_token="", confirm_privacy=Fa
     return post
 
 
-def post_edit(*, editor, post, body, title=None, confirm_privacy=False, request=None):
-    """Edit a post, keeping the earlier text as a revision. Editing the first post may retitle the thread."""
+def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="", request=None):
+    """Edit a post, keeping the earlier text as a revision. Editing the first post may retitle the thread.
+
+    A moderator editing someone else's post gives a ``reason``; the author is told it."""
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     if not permissions.can_see_post(editor, post):
         raise NotAllowed
     if not permissions.can_edit_post(editor, post):
         raise ForumError("You can't edit this post.")
+    reason = (reason or "").strip()
+    if editor.pk != post.author_id and not reason:
+        raise ForumError("Tell the author why you are editing their post.", field="reason")
     body, html = _validate_body(body)
     thread = post.thread
     is_first = thread.first_post_id == post.pk
@@ -370,7 +375,9 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, request=
             thread.save(update_fields=["title"])
         refresh_thread(thread)
         if editor.pk != post.author_id:
-            _moderation_notice(post, editor, "edited your post", request=request, action="forum.post_edit")
+            _moderation_notice(
+                post, editor, f"edited your post: {reason}", request=request, action="forum.post_edit"
+            )
         events.post_saved(post, created=False, previous_mentions=old_mentions)
     return post
 
@@ -380,6 +387,9 @@ def post_delete(*, user, post, reason="", request=None):
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     if not permissions.can_delete_post(user, post):
         raise NotAllowed
+    reason = (reason or "").strip()
+    if user.pk != post.author_id and not reason:
+        raise ForumError("Tell the author why the post is hidden.", field="reason")
     with transaction.atomic():
         post.status = Post.Status.HIDDEN
         post.hidden_by = user
@@ -392,7 +402,7 @@ def post_delete(*, user, post, reason="", request=None):
             _moderation_notice(
                 post,
                 user,
-                f"removed your post: {reason}" if reason else "removed your post",
+                f"removed your post: {reason}",
                 request=request,
                 action="forum.post_hide",
             )
@@ -579,7 +589,24 @@ def preferences_update(*, user, mention_email, reply_email):
     pref = preferences_for(user)
     pref.mention_email = mention_email
     pref.reply_email = reply_email
-    pref.save()
+    with transaction.atomic():
+        pref.save()
+        # What waits for a digest follows the new choice: "never" drops it, the
+        # other digest takes it over; "right away" leaves it for the digest it
+        # was waiting for.
+        for kind, frequency in (("mention", mention_email), ("reply", reply_email)):
+            target = {
+                EmailFrequency.NEVER: Notification.EmailState.SKIPPED,
+                EmailFrequency.DAILY: Notification.EmailState.DAILY,
+                EmailFrequency.WEEKLY: Notification.EmailState.WEEKLY,
+            }.get(frequency)
+            if target is None:
+                continue
+            Notification.objects.filter(
+                recipient=user,
+                kind__in=emails.notification_kinds_for(kind),
+                email_state__in=[Notification.EmailState.DAILY, Notification.EmailState.WEEKLY],
+            ).exclude(email_state=target).update(email_state=target)
     return pref
 
 
@@ -774,8 +801,13 @@ def thread_tags_set(*, moderator, thread, tags, request=None):
     tags = _clean_tags(tags)
     with transaction.atomic():
         thread.tags.set(tags)
-        audit_record(
-            action="forum.thread_tags", request=request, actor=moderator, target=thread, detail={"tags": tags}
+        _moderation_notice(
+            thread,
+            moderator,
+            "changed the tags of your thread to: " + (", ".join(tags) if tags else "no tags"),
+            request=request,
+            action="forum.thread_tags",
+            detail={"tags": tags},
         )
         events.thread_changed(thread)
     return thread

@@ -34,6 +34,14 @@ def _apply_error(form, exc):
     form.add_error(field, exc.message)
 
 
+def _id_or_none(value):
+    """An object id from a query string or form: ASCII digits that fit a database integer."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def _page_number(request):
     return request.GET.get("page") or 1
 
@@ -174,7 +182,13 @@ def bookmarks(request):
 @require_GET
 def mention_suggestions(request):
     return JsonResponse(
-        {"results": selectors.mention_suggestions(user=request.user, q=request.GET.get("q", ""))}
+        {
+            "results": selectors.mention_suggestions(
+                user=request.user,
+                q=request.GET.get("q", ""),
+                category_slug=request.GET.get("category", "")[:200],
+            )
+        }
     )
 
 
@@ -218,7 +232,10 @@ def thread_create(request, slug):
             else:
                 messages.success(request, "Your thread is posted.")
             return redirect(thread.get_absolute_url())
-    return render(request, "forum/thread_form.html", {"category": category, "form": form, **extra})
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "forum/thread_form.html", {"category": category, "form": form, **extra}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,8 +243,8 @@ def reply(request, pk):
     thread = selectors.thread_for(user=request.user, pk=pk)
     initial = {}
     if request.method == "GET":
-        quote = request.GET.get("quote")
-        if quote and quote.isdigit():
+        quote = _id_or_none(request.GET.get("quote"))
+        if quote is not None:
             quoted = (
                 Post.objects.select_related("thread__category", "author__profile").filter(pk=quote).first()
             )
@@ -275,16 +292,22 @@ def post_edit(request, pk):
         raise Http404
     is_first = post.thread.first_post_id == post.pk
     initial = {"body": post.body, "title": post.thread.title}
-    form = EditForm(request.POST or None, initial=initial, with_title=is_first)
+    form = EditForm(
+        request.POST or None,
+        initial=initial,
+        with_title=is_first,
+        with_reason=post.author_id != request.user.pk,
+    )
     extra = {}
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_edit(
+            edited = services.post_edit(
                 editor=request.user,
                 post=post,
                 body=form.cleaned_data["body"],
                 title=form.cleaned_data.get("title") if is_first else None,
                 confirm_privacy=form.cleaned_data["confirm_privacy"],
+                reason=form.cleaned_data.get("reason", ""),
                 request=request,
             )
         except services.NotAllowed:
@@ -293,9 +316,13 @@ def post_edit(request, pk):
             _apply_error(form, exc)
             extra = _privacy_context(exc)
         else:
-            messages.success(request, "Your changes are saved.")
-            return redirect(post_url(user=request.user, post=post))
-    return render(request, "forum/post_edit.html", {"post": post, "form": form, **extra})
+            if edited.status == Post.Status.HELD:
+                messages.info(request, "Your changes are waiting for a moderator to review them.")
+            else:
+                messages.success(request, "Your changes are saved.")
+            return redirect(post_url(user=request.user, post=edited))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "forum/post_edit.html", {"post": post, "form": form, **extra}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -303,21 +330,36 @@ def post_delete(request, pk):
     post = selectors.post_for(user=request.user, pk=pk)
     if not permissions.can_delete_post(request.user, post):
         raise Http404
+    error = ""
     if request.method == "POST":
-        services.post_delete(
-            user=request.user, post=post, reason=request.POST.get("reason", "")[:500], request=request
-        )
-        messages.success(
-            request, "The post is deleted." if post.author_id == request.user.pk else "The post is hidden."
-        )
-        if post.thread.first_post_id == post.pk and not permissions.is_moderator(request.user):
-            return redirect(post.thread.category.get_absolute_url())
-        return redirect("forum:thread", pk=post.thread_id)
+        try:
+            services.post_delete(
+                user=request.user, post=post, reason=request.POST.get("reason", "")[:500], request=request
+            )
+        except services.ForumError as exc:
+            error = exc.message
+        else:
+            return _deleted(request, post)
     return render(
         request,
         "forum/post_delete.html",
-        {"post": post, "is_moderator": permissions.is_moderator(request.user)},
+        {
+            "post": post,
+            "is_moderator": permissions.is_moderator(request.user),
+            "error": error,
+            "reason": request.POST.get("reason", "")[:500],
+        },
+        status=400 if error else 200,
     )
+
+
+def _deleted(request, post):
+    messages.success(
+        request, "The post is deleted." if post.author_id == request.user.pk else "The post is hidden."
+    )
+    if post.thread.first_post_id == post.pk and not permissions.is_moderator(request.user):
+        return redirect(post.thread.category.get_absolute_url())
+    return redirect("forum:thread", pk=post.thread_id)
 
 
 @require_POST
@@ -480,7 +522,7 @@ def notifications(request):
 
 @require_POST
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [i for i in map(_id_or_none, request.POST.getlist("id")) if i is not None]
     if request.POST.get("all") == "1":
         services.notification_mark_read(user=request.user)
         messages.success(request, "All notifications are marked as read.")

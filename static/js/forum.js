@@ -1,6 +1,7 @@
 // Mention suggestions for post forms: type "@" and the start of a name to
 // get a list of members (from a JSON endpoint that lists only members the
-// writer may see). Pure progressive enhancement: without this script the
+// writer may see and, for the category being written in, only members who
+// can see that category). Pure progressive enhancement: without this script the
 // form works the same, members just type the handle in full.
 
 const ENDPOINT = "/discussions/members.json?q=";
@@ -16,6 +17,8 @@ function setup(textarea) {
   list.hidden = true;
   textarea.insertAdjacentElement("afterend", list);
   const status = document.getElementById("live-region");
+  const scope = textarea.closest("[data-mention-category]");
+  const category = scope ? scope.dataset.mentionCategory : "";
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-controls", id);
   let results = [];
@@ -42,10 +45,15 @@ function setup(textarea) {
     textarea.focus();
   }
 
-  function highlight(index) {
+  function highlight(index, announce = false) {
     active = index;
     [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
     if (index >= 0) textarea.setAttribute("aria-activedescendant", `${id}-${index}`);
+    // A textarea keeps its textbox role, so screen readers may not follow
+    // aria-activedescendant: say the highlighted member in the live region too.
+    if (announce && status && index >= 0) {
+      status.textContent = `${list.children[index].textContent}, ${index + 1} of ${results.length}. Enter to insert.`;
+    }
   }
 
   function render() {
@@ -74,7 +82,8 @@ function setup(textarea) {
     if (!match) return close();
     timer = setTimeout(async () => {
       try {
-        const response = await fetch(ENDPOINT + encodeURIComponent(match[2]), { credentials: "same-origin" });
+        const url = `${ENDPOINT}${encodeURIComponent(match[2])}&category=${encodeURIComponent(category)}`;
+        const response = await fetch(url, { credentials: "same-origin" });
         if (!response.ok) return close();
         results = (await response.json()).results || [];
         render();
@@ -88,10 +97,10 @@ function setup(textarea) {
     if (list.hidden) return;
     if (event.key === "ArrowDown") {
       event.preventDefault();
-      highlight((active + 1) % results.length);
+      highlight((active + 1) % results.length, true);
     } else if (event.key === "ArrowUp") {
       event.preventDefault();
-      highlight((active - 1 + results.length) % results.length);
+      highlight((active - 1 + results.length) % results.length, true);
     } else if (event.key === "Enter" || event.key === "Tab") {
       if (active >= 0) {
         event.preventDefault();

@@ -1,8 +1,10 @@
 """The restricted-category matrix: each role × each kind of page returns 200 or 404.
 
 A restricted category, its threads and posts do not exist for anyone outside
-its audience: every page answers 404 and no list, feed, notification or
-search result mentions them.
+its audience, moderators and administrators included: every page answers 404
+and no list, feed, notification or search result mentions them. Moderators
+still act on held and flagged posts of every category from the moderation
+queue in the Wagtail admin.
 """
 
 import pytest
@@ -25,18 +27,25 @@ def world(db, django_capture_on_commit_callbacks):
     le_cat = make_category(
         name="LE restricted", slug="le-restricted", disciplines=[Discipline.LAW_ENFORCEMENT]
     )
-    mod_cat = make_category(name="Mods restricted", slug="mods-restricted", roles=[Role.MODERATOR])
+    mod_cat = make_category(
+        name="Mods restricted", slug="mods-restricted", roles=[Role.MODERATOR, Role.ADMINISTRATOR]
+    )
     people = {
         "law_enforcement": make_member(discipline=Discipline.LAW_ENFORCEMENT),
         "victim_services": make_member(discipline=Discipline.VICTIM_SERVICES),
         "prosecution": make_member(discipline=Discipline.PROSECUTION),
         "moderator": make_member(role=Role.MODERATOR, discipline=Discipline.COORDINATION),
+        "le_moderator": make_member(role=Role.MODERATOR, discipline=Discipline.LAW_ENFORCEMENT),
         "administrator": make_member(role=Role.ADMINISTRATOR, discipline=Discipline.COORDINATION),
     }
+    # The posts in each room are written by members outside the matrix, so
+    # every role can be asked every page (flagging one's own post is its own test).
+    le_colleague = make_member(discipline=Discipline.LAW_ENFORCEMENT)
+    other_moderator = make_member(role=Role.MODERATOR, discipline=Discipline.COORDINATION)
     with django_capture_on_commit_callbacks(execute=True):
         le_thread = make_thread(author=people["law_enforcement"], category=le_cat, title=SECRET_TITLE)
-        le_reply = make_post(author=people["moderator"], thread=le_thread, body="Reply in the LE room")
-        mod_thread = make_thread(author=people["moderator"], category=mod_cat, title="Moderator business")
+        le_reply = make_post(author=le_colleague, thread=le_thread, body="Reply in the LE room")
+        mod_thread = make_thread(author=other_moderator, category=mod_cat, title="Moderator business")
     return {
         "le": (le_cat, le_thread, le_reply),
         "mod": (mod_cat, mod_thread, mod_thread.first_post),
@@ -49,8 +58,9 @@ EXPECTED = {
     "law_enforcement": (True, False),
     "victim_services": (False, False),
     "prosecution": (False, False),
-    "moderator": (True, True),
-    "administrator": (True, True),
+    "moderator": (False, True),
+    "le_moderator": (True, True),
+    "administrator": (False, True),
 }
 
 PAGES = {
@@ -71,8 +81,6 @@ def test_restricted_pages_are_200_or_404(world, client_for, role, room, page):
     category, thread, post = world[room]
     allowed = EXPECTED[role][0 if room == "le" else 1]
     user = world[role]
-    if page == "flag" and post.author_id == user.pk:
-        pytest.skip("Members do not flag their own posts")
     response = client_for(user).get(PAGES[page](category, thread, post))
     assert response.status_code in ((200, 302) if allowed else (404,)), (
         role,
@@ -140,6 +148,13 @@ def test_task_force_section_hides_restricted_threads(world, client_for, role):
     assert (SECRET_TITLE in content) == EXPECTED[role][0]
 
 
+@pytest.mark.parametrize("room", ["le", "mod"])
+def test_members_do_not_flag_their_own_posts(world, client_for, room):
+    _, _, post = world[room]
+    response = client_for(post.author).get(reverse("forum:post_flag", args=[post.pk]))
+    assert response.status_code == 404
+
+
 def test_mention_suggestions_list_only_visible_members(world, client_for):
     advocate = world["victim_services"]
     services.handle_for(advocate)
@@ -167,3 +182,75 @@ def test_anonymous_is_sent_to_sign_in(world, client):
     response = client.get(reverse("forum:thread", args=[thread.pk]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_moderators_outside_the_audience_moderate_from_the_queue(world, client_for):
+    """The board answers 404 to a moderator outside "LE restricted", but the
+    moderation queue lists its flagged post and the moderator can act on it."""
+    _, thread, post = world["le"]
+    services.flag_create(reporter=world["law_enforcement"], post=post, reason="spam")
+    moderator = client_for(world["moderator"])
+    assert moderator.get(reverse("forum:post", args=[post.pk])).status_code == 404
+    queue = moderator.get(reverse("forum_admin:queue"))
+    assert queue.status_code == 200
+    content = queue.content.decode()
+    assert SECRET_TITLE in content
+    assert reverse("forum:post", args=[post.pk]) not in content  # no link to a page that answers 404
+    assert reverse("forum_admin:thread_manage", args=[thread.pk]) in content
+    response = moderator.post(reverse("forum_admin:post_hide", args=[post.pk]), {"reason": "Off topic"})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.status == Post.Status.HIDDEN
+    assert moderator.get(reverse("forum_admin:thread_manage", args=[thread.pk])).status_code == 200
+
+
+def test_moderators_in_the_audience_get_a_link_to_the_post(world, client_for):
+    _, _, post = world["le"]
+    services.flag_create(reporter=world["law_enforcement"], post=post, reason="spam")
+    content = client_for(world["le_moderator"]).get(reverse("forum_admin:queue")).content.decode()
+    assert reverse("forum:post", args=[post.pk]) in content
+
+
+def _suggested(client, q, category=None):
+    params = {"q": q} if category is None else {"q": q, "category": category}
+    response = client.get(reverse("forum:mention_suggestions"), params)
+    assert response.status_code == 200
+    return [r["name"] for r in response.json()["results"]]
+
+
+def test_mention_suggestions_for_a_category_list_only_its_audience(world, client_for):
+    officer = client_for(world["law_enforcement"])
+    advocate = world["victim_services"]
+    colleague = world["le_moderator"]
+    for member in (advocate, colleague):
+        member.first_name = "Quillon"
+        member.save(update_fields=["first_name"])
+        member.profile.display_name = f"Quillon {member.last_name}"
+        member.profile.save(update_fields=["display_name"])
+    everyone = _suggested(officer, "Quillon")
+    assert advocate.profile.display_name in everyone and colleague.profile.display_name in everyone
+    in_le_room = _suggested(officer, "Quillon", "le-restricted")
+    assert in_le_room == [colleague.profile.display_name]
+
+
+@pytest.mark.parametrize("category", ["le-restricted", "no-such-category"])
+def test_mention_suggestions_for_a_category_one_cannot_see_reveal_nothing(world, client_for, category):
+    advocate = client_for(world["victim_services"])
+    name = world["law_enforcement"].first_name
+    assert _suggested(advocate, name)  # the member exists and is suggested without a category
+    assert _suggested(advocate, name, category) == []
+
+
+def test_moderators_outside_the_audience_restore_from_thread_management(world, client_for):
+    _, thread, post = world["le"]
+    moderator = client_for(world["moderator"])
+    services.post_hide(moderator=world["moderator"], post=post, reason="Off topic")
+    url = reverse("forum_admin:thread_manage", args=[thread.pk])
+    content = moderator.get(url).content.decode()
+    assert "Reply in the LE room" in content and "Off topic" in content
+    assert thread.get_absolute_url() not in content  # the board answers 404 to this moderator
+    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 302
+    post.refresh_from_db()
+    assert post.status == Post.Status.VISIBLE
+    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 404
+    assert thread.get_absolute_url() in client_for(world["le_moderator"]).get(url).content.decode()

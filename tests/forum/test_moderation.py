@@ -84,6 +84,7 @@ def test_lock_pin_and_unlock(officer, mod, thread, commit):
     assert told(officer, "locked your thread: Resolved")
     assert AuditEvent.objects.filter(action="forum.thread_lock").exists()
     assert AuditEvent.objects.filter(action="forum.thread_pin").exists()
+    assert told(officer, "pinned your thread")
     commit(services.thread_set_locked, moderator=mod, thread=thread, locked=False)
     assert AuditEvent.objects.filter(action="forum.thread_unlock").exists()
 
@@ -117,13 +118,15 @@ def test_old_link_to_merged_thread_redirects(client_for, officer, advocate, mod,
     assert response["Location"] == thread.get_absolute_url()
 
 
-def test_edit_tags_via_admin(client_for, mod, thread):
-    response = client_for(mod).post(
-        reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
-    )
+def test_edit_tags_via_admin(client_for, mod, officer, thread, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(mod).post(
+            reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "tags", "tags": "mou, labor"}
+        )
     assert response.status_code == 302
     assert sorted(thread.tags.names()) == ["labor", "mou"]
     assert AuditEvent.objects.filter(action="forum.thread_tags").exists()
+    assert told(officer, "changed the tags of your thread to: ")
 
 
 def test_suspend_for_days_and_for_good(client_for, advocate, mod, commit):
@@ -138,6 +141,8 @@ def test_suspend_for_days_and_for_good(client_for, advocate, mod, commit):
     commit(services.suspension_lift, moderator=mod, suspension=suspension)
     forever = commit(services.member_suspend, moderator=mod, user=advocate, reason="Repeated", days=None)
     assert forever.ends_at is None
+    assert told(advocate, "suspended you from posting indefinitely: Repeated")
+    assert told(advocate, "lifted your suspension")
 
 
 def test_suggestion_status(client_for, officer, mod, suggestions, commit):
@@ -176,3 +181,51 @@ def test_notice_about_hidden_post_opens_the_notice(client_for, advocate, mod, th
     response = client_for(advocate).get(reverse("forum:notification_open", args=[notice.pk]), follow=True)
     assert response.status_code == 200
     assert "Contains an address" in response.content.decode()
+
+
+def test_moderator_hiding_a_post_on_the_board_must_say_why(
+    client_for, officer, advocate, mod, thread, django_capture_on_commit_callbacks
+):
+    reply = make_post(author=advocate, thread=thread, body="Reply to hide")
+    client = client_for(mod)
+    url = reverse("forum:post_delete", args=[reply.pk])
+    assert 'name="reason"' in client.get(url).content.decode()
+    response = client.post(url, {"reason": "   "})
+    assert response.status_code == 400
+    assert 'href="#id_reason"' in response.content.decode()
+    assert Post.objects.get(pk=reply.pk).status == Post.Status.VISIBLE
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "Names a shelter"})
+    assert response.status_code == 302
+    assert Post.objects.get(pk=reply.pk).status == Post.Status.HIDDEN
+    assert told(advocate, "removed your post: Names a shelter")
+    assert AuditEvent.objects.filter(action="forum.post_hide", target_id=str(reply.pk)).exists()
+
+
+def test_authors_delete_their_own_posts_without_a_reason(client_for, advocate, thread):
+    reply = make_post(author=advocate, thread=thread, body="My own reply")
+    client = client_for(advocate)
+    assert 'name="reason"' not in client.get(reverse("forum:post_delete", args=[reply.pk])).content.decode()
+    assert client.post(reverse("forum:post_delete", args=[reply.pk])).status_code == 302
+    assert Post.objects.get(pk=reply.pk).status == Post.Status.HIDDEN
+
+
+def test_moderator_editing_someone_elses_post_must_say_why(
+    client_for, officer, mod, thread, django_capture_on_commit_callbacks
+):
+    url = reverse("forum:post_edit", args=[thread.first_post_id])
+    client = client_for(mod)
+    assert 'name="reason"' in client.get(url).content.decode()
+    data = {"title": thread.title, "body": "Trimmed by a moderator"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "Trimmed by a moderator" in response.content.decode()  # nothing typed is lost
+    assert Post.objects.get(pk=thread.first_post_id).body != "Trimmed by a moderator"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**data, "reason": "Removed a phone number"})
+    assert response.status_code == 302
+    assert Post.objects.get(pk=thread.first_post_id).body == "Trimmed by a moderator"
+    assert told(officer, "edited your post: Removed a phone number")
+    assert AuditEvent.objects.filter(action="forum.post_edit").exists()
+    with pytest.raises(services.ForumError):
+        services.post_edit(editor=mod, post=thread.first_post, body="Again, silently")

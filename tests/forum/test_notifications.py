@@ -152,6 +152,17 @@ def test_weekly_digest_waits_for_weekly_run(officer, advocate, thread, commit):
     assert emails.send_digests("weekly") == 1
 
 
+def test_changing_the_preference_applies_to_what_waits_for_a_digest(officer, advocate, thread, commit):
+    commit(make_post, author=advocate, thread=thread)  # waits for officer's daily digest
+    services.preferences_update(user=officer, mention_email="immediate", reply_email=EmailFrequency.WEEKLY)
+    assert emails.send_digests("daily") == 0
+    assert emails.send_digests("weekly") == 1
+    commit(make_post, author=advocate, thread=thread)
+    services.preferences_update(user=officer, mention_email="immediate", reply_email=EmailFrequency.NEVER)
+    assert emails.send_digests("weekly") == 0
+    assert emails.send_digests("daily") == 0
+
+
 def test_unsubscribe_get_shows_form_and_reveals_nothing(client, officer):
     token = emails.unsubscribe_token(officer, "reply")
     response = client.get(reverse("forum:email_unsubscribe", args=[token]))

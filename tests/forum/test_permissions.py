@@ -20,7 +20,10 @@ def test_open_category_is_visible_to_every_active_member(category, officer, advo
 def test_discipline_restricted_category(le_category, officer, advocate, mod):
     assert permissions.can_see_category(officer, le_category)
     assert not permissions.can_see_category(advocate, le_category)
-    assert permissions.can_see_category(mod, le_category)
+    # Being a moderator does not open a category to you: its audience decides.
+    assert not permissions.can_see_category(mod, le_category)
+    le_mod = make_member(role=Role.MODERATOR, discipline=Discipline.LAW_ENFORCEMENT)
+    assert permissions.can_see_category(le_mod, le_category)
 
 
 def test_role_restricted_category(officer, mod):

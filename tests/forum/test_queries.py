@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forum.models import Post, Reaction, Thread
+from forum.models import Flag, Post, Reaction, Thread
 from forum.rendering import render_markdown
 from tests.factories import make_member
 
@@ -53,6 +53,21 @@ def test_thread_page_query_count_does_not_grow_with_posts(client_for, board):
     viewer = authors[1]
     client = client_for(viewer)
     # Warm up: the first visit creates the read marker.
+    client.get(small.get_absolute_url())
+    client.get(big.get_absolute_url())
+    assert _count(client, small.get_absolute_url()) == _count(client, big.get_absolute_url())
+
+
+def test_thread_page_query_count_for_moderators_does_not_grow(client_for, board, mod):
+    """Moderators also get flags, held and hidden posts and "edited" marks."""
+    small, big, authors = board
+    for thread in (small, big):
+        posts = list(Post.objects.filter(thread=thread).order_by("id")[1:4])
+        Post.objects.filter(pk=posts[0].pk).update(status=Post.Status.HELD)
+        Post.objects.filter(pk=posts[1].pk).update(status=Post.Status.HIDDEN)
+        Post.objects.filter(pk=posts[2].pk).update(edited_at=posts[2].created_at)
+        Flag.objects.create(post=posts[2], reporter=authors[3], reason="spam")
+    client = client_for(mod)
     client.get(small.get_absolute_url())
     client.get(big.get_absolute_url())
     assert _count(client, small.get_absolute_url()) == _count(client, big.get_absolute_url())
