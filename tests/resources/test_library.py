@@ -206,3 +206,56 @@ def test_library_shows_featured_resources_first_page_only(member_client, library
     assert [r.title for r in response.context["featured"]] == ["Featured roadmap"]
     assert 'id="featured-heading"' in response.content.decode()
     assert member_client.get("/resources/", {"type": "guide"}).context["featured"] == []
+
+
+def test_library_filters_by_marks_with_counts_from_other_filters(member_client, library, topic):
+    make_resource(
+        library, title="Reviewed checklist", resource_type="checklist", reviewed_by_training_provider=True
+    )
+    make_resource(
+        library,
+        title="Reviewed featured guide",
+        topics=[topic],
+        featured=True,
+        reviewed_by_training_provider=True,
+    )
+    make_resource(library, title="Featured guide", topics=[topic], featured=True)
+    make_resource(library, title="Plain guide")
+
+    def facets(**params):
+        response = member_client.get("/resources/", params)
+        assert response.status_code == 200
+        counts = {
+            f["key"]: {c["label"]: c["count"] for c in f["choices"]} for f in response.context["facets"]
+        }
+        return response, counts
+
+    response, counts = facets()
+    assert counts["marks"] == {"Featured": 2, "Reviewed by a training provider": 2}
+    html = response.content.decode()
+    assert "?reviewed=yes" in html and "?featured=yes" in html
+
+    response, counts = facets(reviewed="yes")
+    assert sorted(r.title for r in response.context["resources"]) == [
+        "Reviewed checklist",
+        "Reviewed featured guide",
+    ]
+    # Every other choice is counted among reviewed resources only.
+    assert counts["type"] == {"Checklist": 1, "Guide": 1}
+    assert counts["topic"] == {"Labor trafficking": 1}
+    assert counts["marks"] == {"Featured": 1, "Reviewed by a training provider": 2}
+    reviewed = next(
+        c for f in response.context["facets"] if f["key"] == "marks" for c in f["choices"] if c["selected"]
+    )
+    assert reviewed["url"] == "?"  # choosing it again takes the filter off
+
+    response, counts = facets(reviewed="yes", featured="yes", topic=topic.slug)
+    assert [r.title for r in response.context["resources"]] == ["Reviewed featured guide"]
+    assert counts["type"] == {"Guide": 1}
+
+    response, counts = facets(type="guide")
+    assert counts["marks"] == {"Featured": 2, "Reviewed by a training provider": 1}
+    # The sort form keeps the chosen filters.
+    response = member_client.get("/resources/", {"featured": "yes", "sort": "title"})
+    assert 'name="featured" value="yes"' in response.content.decode()
+    assert [r.title for r in response.context["resources"]] == ["Featured guide", "Reviewed featured guide"]
