@@ -191,6 +191,8 @@ def share_decide(*, page, decision):
 
 
 def document_download_count(document):
+    """Count one download in the database (F() update), so concurrent
+    downloads never overwrite each other's count."""
     from django.db.models import F
 
     from .models import DocumentDownload
@@ -199,6 +201,11 @@ def document_download_count(document):
         count=F("count") + 1, last_downloaded_at=timezone.now()
     )
     if not updated:
-        DocumentDownload.objects.get_or_create(
+        _, created = DocumentDownload.objects.get_or_create(
             document=document, defaults={"count": 1, "last_downloaded_at": timezone.now()}
         )
+        if not created:
+            # Another first download inserted the row between our two queries.
+            DocumentDownload.objects.filter(document=document).update(
+                count=F("count") + 1, last_downloaded_at=timezone.now()
+            )

@@ -247,3 +247,41 @@ def test_calendar_feed_stops_when_role_is_removed(member, event_index):
     assert Client().get(url).status_code == 200
     outsider = make_member(role=None)
     assert Client().get(_feed_url(outsider)).status_code == 404
+
+
+def _queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/events/", "/events/?when=past", "/"])
+def test_event_lists_query_count_does_not_grow(member_client, event_index, path):
+    for n in range(2):
+        make_event(event_index, title=f"Upcoming {n}", days=n + 1)
+        make_event(event_index, title=f"Past {n}", days=-(n + 1))
+    member_client.get(path)
+    few = _queries(member_client, path)
+    for n in range(2, 9):
+        make_event(event_index, title=f"Upcoming {n}", days=n + 1)
+        make_event(event_index, title=f"Past {n}", days=-(n + 1))
+    many = _queries(member_client, path)
+    assert many == few, f"{few} queries with 2 events, {many} with 9"
+
+
+def _heading_levels(html):
+    import re
+
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_event_pages_headings_never_skip_a_level(member_client, event_index):
+    event = make_event(event_index, title="Training")
+    for path in ("/events/", event.url):
+        levels = _heading_levels(member_client.get(path).content.decode().split("<main", 1)[-1])
+        assert levels[0] == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
