@@ -111,7 +111,10 @@ def library_listing(*, user, library, params):
         _apply(base, chosen)
         .distinct()
         .select_related("source", "document", "document__download_stat")
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+            Prefetch("audiences", queryset=Audience.objects.order_by("name")),
+        )
         .order_by(*SORTS[sort][1])
     )
     page_obj = Paginator(results, PAGE_SIZE).get_page(params.get("page"))

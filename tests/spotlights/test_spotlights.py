@@ -265,3 +265,58 @@ def test_spotlight_archive_query_count_does_not_grow(member_client, spotlight_in
     member_client.get(path)
     many = _queries(member_client, path)
     assert many == few, f"{few} queries with 2 spotlights, {many} with 8"
+
+
+def _heading_levels(html):
+    import re
+
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html.split("<main", 1)[-1])]
+
+
+def test_spotlight_pages_headings_never_skip_a_level(member_client, spotlight_index, task_force):
+    page = make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Headings",
+        image=_image(),
+        image_alt="Partners around a table",
+        body=[
+            ("paragraph", "<p>Text</p>"),
+            ("key_practices", {"heading": "Key practices", "practices": ["One"]}),
+        ],
+    )
+    make_spotlight(spotlight_index, task_force, title="Older", weeks_ago=3)
+    for path in ("/spotlights/", page.url):
+        html = member_client.get(path).content.decode()
+        levels = _heading_levels(html)
+        assert levels[0] == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
+        assert "<img" in html and 'alt="Partners around a table"' in html
+        assert 'alt=""' not in html
+    html = member_client.get("/spotlights/").content.decode()
+    assert 'aria-label="Filter spotlights"' in html and 'aria-current="true"' in html
+
+
+def test_moderator_schedules_spotlight_in_admin(moderator_client, member_client, spotlight_index, task_force):
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    go_live = timezone.localtime() + datetime.timedelta(days=3)
+    data = nested_form_data(
+        {
+            "title": "Next Monday's spotlight",
+            "slug": "next-mondays-spotlight",
+            "week": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            "task_force": task_force.pk,
+            "summary": "Scheduled ahead.",
+            "image_alt": "",
+            "tags": "",
+            "body": streamfield([]),
+            "go_live_at": go_live.strftime("%Y-%m-%d %H:%M"),
+            "action-publish": "publish",
+        }
+    )
+    response = moderator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = SpotlightPage.objects.get(slug="next-mondays-spotlight")
+    assert not page.live
+    assert page.get_latest_revision().approved_go_live_at is not None
+    assert member_client.get("/spotlights/next-mondays-spotlight/").status_code == 404
