@@ -308,3 +308,23 @@ def test_shared_upload_in_review_is_not_downloadable_by_other_members(member_cli
     other.force_login(make_member())
     assert other.get(page.document.url).status_code == 404
     assert member_client.get(page.document.url).status_code == 404
+
+
+def test_moderator_rejects_share_in_admin_and_member_is_told(
+    moderator_client, member_client, member, library, django_capture_on_commit_callbacks
+):
+    _post(member_client, external_url="https://www.example.org/protocol")
+    page = ResourcePage.objects.get(title="Our referral protocol")
+    state = WorkflowState.objects.get(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "reject", state.current_task_state.pk])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(url, {"comment": "Out of scope"})
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert not page.live
+    assert SharedResource.objects.get(page=page).status == SharedResource.Status.DECLINED
+    assert [m.subject for m in mail.outbox if m.to == [member.email]] == [
+        "[Task Force Connect] Your shared resource was not added to the library"
+    ]
+    assert "Not accepted" in member_client.get(reverse("resources:my_shares")).content.decode()
