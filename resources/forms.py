@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -31,10 +33,22 @@ class ShareResourceForm(forms.Form):
         help_text=f"{ALLOWED_LABEL}; at most {max_upload_size() // (1024 * 1024)} MB.",
     )
 
+    submission = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, upload_too_large=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.upload_too_large = upload_too_large
         self.checked_upload = None
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_hex(16))
+
+    @property
+    def file_needs_reattaching(self):
+        """A browser never sends a file back: after a failed submission whose
+        file was fine, the member must choose it again."""
+        return (
+            self.is_bound and bool(self.errors) and "file" not in self.errors and bool(self.files.get("file"))
+        )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

@@ -23,13 +23,19 @@ def calendar_for(events, *, name, base_url):
 
 
 def _event(page, base_url):
+    import datetime
+
     item = Event()
+    # The page id never changes, so calendars update the event rather than
+    # adding a copy each time they refresh.
     item.add("uid", f"event-{page.pk}@{_host()}")
     item.add("summary", page.title)
-    item.add("dtstamp", page.last_published_at or page.latest_revision_created_at or page.starts_at)
+    # RFC 5545: DTSTAMP is always UTC; the last publication is when it changed.
+    stamp = page.last_published_at or page.latest_revision_created_at or page.starts_at
+    item.add("dtstamp", stamp.astimezone(datetime.UTC))
+    if page.last_published_at:
+        item.add("last-modified", page.last_published_at.astimezone(datetime.UTC))
     if page.all_day:
-        import datetime
-
         item.add("dtstart", page.start_date)
         item.add("dtend", (page.end_date or page.start_date) + datetime.timedelta(days=1))
     else:

@@ -243,6 +243,9 @@ class SharedResource(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_REVIEW)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # From the share form, so a form sent twice (a double click, a resent
+    # request) creates one draft, not two.
+    submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

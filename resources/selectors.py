@@ -16,6 +16,11 @@ SORTS = {
     "downloads": ("Most downloaded", [F("document__download_stat__count").desc(nulls_last=True), "title"]),
 }
 FACETS = ("type", "topic", "audience", "source")
+# Marks are yes/no filters that combine with each other and with the facets.
+MARKS = {
+    "featured": ("Featured", "featured"),
+    "reviewed": ("Reviewed by a training provider", "reviewed_by_training_provider"),
+}
 
 
 def _clean_params(params):
@@ -24,6 +29,9 @@ def _clean_params(params):
         value = (params.get(key) or "").strip()[:100]
         if value:
             chosen[key] = value
+    for key in MARKS:
+        if params.get(key) in ("yes", "1", "on", "true"):
+            chosen[key] = "yes"
     sort = params.get("sort") if params.get("sort") in SORTS else "newest"
     return chosen, sort
 
@@ -37,6 +45,9 @@ def _apply(qs, chosen, skip=None):
         qs = qs.filter(audiences__slug=chosen["audience"])
     if "source" in chosen and skip != "source":
         qs = qs.filter(source__slug=chosen["source"])
+    for key, (_, field) in MARKS.items():
+        if key in chosen and skip != key:
+            qs = qs.filter(**{field: True})
     return qs
 
 
@@ -94,11 +105,16 @@ def library_listing(*, user, library, params):
             _facet(key, label, [(slug, name, numbers.get(slug, 0)) for slug, name in items], chosen, sort)
         )
 
+    facets.append(_marks_facet(base, chosen, sort))
+
     results = (
         _apply(base, chosen)
         .distinct()
         .select_related("source", "document", "document__download_stat")
-        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+            Prefetch("audiences", queryset=Audience.objects.order_by("name")),
+        )
         .order_by(*SORTS[sort][1])
     )
     page_obj = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
@@ -116,6 +132,37 @@ def library_listing(*, user, library, params):
             if chosen or page_obj.number > 1
             else list(base.filter(featured=True).order_by("-first_published_at")[:3])
         ),
+    }
+
+
+def _marks_facet(base, chosen, sort):
+    """Featured and reviewed-by-a-training-provider as toggles, each counted
+    among the resources that match every other filter."""
+    choices = []
+    for key, (label, field) in MARKS.items():
+        count = _apply(base, chosen, skip=key).filter(**{field: True}).distinct().count()
+        selected = key in chosen
+        if not count and not selected:
+            continue
+        others = {k: v for k, v in chosen.items() if k != key}
+        choices.append(
+            {
+                "value": "yes",
+                "label": label,
+                "count": count,
+                "selected": selected,
+                # A selected mark's link takes it off again.
+                "url": "?"
+                + (_querystring(others, sort) if selected else _querystring(chosen, sort, **{key: "yes"})),
+            }
+        )
+    current = [key for key in MARKS if key in chosen]
+    return {
+        "key": "marks",
+        "label": "Marks",
+        "choices": choices,
+        "current": bool(current),
+        "all_url": "?" + _querystring({k: v for k, v in chosen.items() if k not in MARKS}, sort),
     }
 
 

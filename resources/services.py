@@ -4,7 +4,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,14 +27,76 @@ def _unique_slug(parent, title):
     return slug
 
 
+def shared_resource_for_submission(*, member, submission_token):
+    """The share a form submission already created, if it was sent before."""
+    if not submission_token:
+        return None
+    return SharedResource.objects.filter(member=member, submission_token=submission_token).first()
+
+
 def resource_share(
-    *, member, title, summary, resource_type, topics, external_url="", upload=None, checked=None
+    *,
+    member,
+    title,
+    summary,
+    resource_type,
+    topics,
+    external_url="",
+    upload=None,
+    checked=None,
+    submission_token=None,
 ):
     """Create a draft ResourcePage from a member's share and submit it to the
-    library's review workflow. Returns the SharedResource."""
+    library's review workflow. Returns the SharedResource. The same
+    submission_token twice returns the first share and creates nothing."""
     library = ResourceLibraryPage.objects.first()
     if library is None:
         raise RuntimeError("The resource library page does not exist yet.")
+    submission_token = submission_token or None
+    existing = shared_resource_for_submission(member=member, submission_token=submission_token)
+    if existing is not None:
+        return existing
+    stored = []
+    try:
+        share = _resource_share(
+            library=library,
+            member=member,
+            title=title,
+            summary=summary,
+            resource_type=resource_type,
+            topics=topics,
+            external_url=external_url,
+            upload=upload,
+            checked=checked,
+            submission_token=submission_token,
+            stored=stored,
+        )
+    except IntegrityError:
+        # The same form sent twice at once: the other request won. Its file is
+        # the one kept; ours must not stay on disk.
+        for document in stored:
+            document.file.storage.delete(document.file.name)
+        existing = shared_resource_for_submission(member=member, submission_token=submission_token)
+        if existing is None:
+            raise
+        return existing
+    return share
+
+
+def _resource_share(
+    *,
+    library,
+    member,
+    title,
+    summary,
+    resource_type,
+    topics,
+    external_url,
+    upload,
+    checked,
+    submission_token,
+    stored,
+):
     with transaction.atomic():
         document = None
         if upload is not None:
@@ -46,6 +108,7 @@ def resource_share(
                 uploaded_by_user=member,
             )
             document.file.save(checked.storage_name(), ContentFile(upload.read()), save=False)
+            stored.append(document)
             document._set_document_file_metadata()
             document.save()
         page = ResourcePage(
@@ -61,7 +124,7 @@ def resource_share(
         library.add_child(instance=page)
         page.topics.set(topics)
         revision = page.save_revision(user=member, log_action=True)
-        share = SharedResource.objects.create(page=page, member=member)
+        share = SharedResource.objects.create(page=page, member=member, submission_token=submission_token)
         workflow = page.get_workflow()
         if workflow is not None:
             _quiet_admin_notices(member)
@@ -128,6 +191,8 @@ def share_decide(*, page, decision):
 
 
 def document_download_count(document):
+    """Count one download in the database (F() update), so concurrent
+    downloads never overwrite each other's count."""
     from django.db.models import F
 
     from .models import DocumentDownload
@@ -136,6 +201,11 @@ def document_download_count(document):
         count=F("count") + 1, last_downloaded_at=timezone.now()
     )
     if not updated:
-        DocumentDownload.objects.get_or_create(
+        _, created = DocumentDownload.objects.get_or_create(
             document=document, defaults={"count": 1, "last_downloaded_at": timezone.now()}
         )
+        if not created:
+            # Another first download inserted the row between our two queries.
+            DocumentDownload.objects.filter(document=document).update(
+                count=F("count") + 1, last_downloaded_at=timezone.now()
+            )

@@ -21,7 +21,7 @@ from .ics import calendar_for
 from .models import CalendarFeed, DownloadDocument, SharedResource
 from .permissions import can_download_document
 from .selectors import upcoming_events, visible_events
-from .services import document_download_count, resource_share
+from .services import document_download_count, resource_share, shared_resource_for_submission
 from .storage import MemberRenditionStorage
 from .uploads import SizeLimitUploadHandler
 
@@ -41,6 +41,11 @@ def _share(request):
         form = ShareResourceForm(
             request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
         )
+        submission = request.POST.get("submission", "")
+        if shared_resource_for_submission(member=request.user, submission_token=submission):
+            # Sent twice (a double click): the first one is already in review.
+            messages.info(request, "We already have this resource; it is in review.")
+            return redirect("resources:my_shares")
         if form.is_valid():
             data = form.cleaned_data
             resource_share(
@@ -52,6 +57,7 @@ def _share(request):
                 external_url=data["external_url"],
                 upload=data["file"] or None,
                 checked=form.checked_upload,
+                submission_token=data["submission"] or None,
             )
             messages.success(
                 request,

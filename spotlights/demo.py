@@ -60,8 +60,9 @@ def seed_spotlights_demo(stdout):
         body = [
             (
                 "paragraph",
-                f"<p>We asked members of the {task_force.name} what made this work and what "
-                "they would tell a task force starting out. Their advice follows.</p>",
+                "<p>Demo content: an illustrative write-up of a kind of practice ECM task forces "
+                f"describe publicly, shown here with the {task_force.name}. It is not a record of "
+                "that task force's work, and the quote is invented.</p>",
             ),
             ("pull_quote", {"quote": quote, "attribution": "A task-force member (fictional, for the demo)"}),
             ("key_practices", {"heading": "Key practices", "practices": practices}),

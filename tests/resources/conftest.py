@@ -72,14 +72,10 @@ def make_event(index, *, title="Coordinators call", days=7, live=True, **fields)
     fields.setdefault("event_format", EventFormat.ONLINE)
     fields.setdefault("joining_url", "https://meet.example.org/x")
     fields.setdefault("organizer", "Moderators")
-    page = EventPage(
-        title=title,
-        start_date=day,
-        start_time=datetime.time(14, 0),
-        end_time=datetime.time(15, 0),
-        time_zone="America/Chicago",
-        **fields,
-    )
+    fields.setdefault("start_time", datetime.time(14, 0))
+    fields.setdefault("end_time", datetime.time(15, 0))
+    fields.setdefault("time_zone", "America/Chicago")
+    page = EventPage(title=title, start_date=day, **fields)
     index.add_child(instance=page)
     if live:
         page.save_revision().publish()

@@ -82,3 +82,78 @@ def test_renditions_are_served_to_members_only(member_client, db):
     # The original upload and anything outside renditions stay unreachable.
     assert member_client.get("/library/media/" + image.file.name).status_code == 404
     assert member_client.get("/library/media/images/../original_images/p.png").status_code == 404
+
+
+def test_document_of_both_a_live_and_a_draft_page_is_downloadable(member_client, library):
+    document = make_document("Shared checklist")
+    make_resource(library, title="Draft copy", document=document, external_url="", live=False)
+    live = make_resource(library, title="Live copy", document=document, external_url="")
+    assert member_client.get(document.url).status_code == 200
+    live.unpublish()
+    assert member_client.get(document.url).status_code == 404
+
+
+def test_document_removed_in_a_draft_revision_stays_downloadable_until_published(member_client, library):
+    document = make_document("Old version")
+    page = make_resource(library, title="Versioned", document=document, external_url="")
+    page.document = None
+    page.external_url = "https://www.example.org/new"
+    page.save_revision()  # a draft: members still see the published version
+    assert member_client.get(document.url).status_code == 200
+    page.get_latest_revision().publish()
+    assert member_client.get(document.url).status_code == 404
+
+
+def test_document_added_in_a_draft_revision_is_hidden_until_published(member_client, library):
+    page = make_resource(library, title="Will get a file")
+    document = make_document("Coming soon")
+    page.document = document
+    page.external_url = ""
+    page.save_revision()
+    assert member_client.get(document.url).status_code == 404
+    page.get_latest_revision().publish()
+    assert member_client.get(document.url).status_code == 200
+
+
+def test_download_count_is_a_single_atomic_update(published_doc):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from resources.services import document_download_count
+
+    document_download_count(published_doc)
+    with CaptureQueriesContext(connection) as ctx:
+        document_download_count(published_doc)
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(ctx.captured_queries) == 1 and len(updates) == 1
+    assert '"count" + ' in updates[0] or "count` + " in updates[0]  # F("count") + 1 in the database
+    assert DocumentDownload.objects.get(document=published_doc).count == 2
+
+
+def test_first_download_counted_even_if_another_created_the_row(published_doc, monkeypatch):
+    """Two first downloads at once: the one that loses the insert still counts."""
+    from resources.services import document_download_count
+
+    original = DocumentDownload.objects.get_or_create
+
+    def racing_get_or_create(**kwargs):
+        # Between our UPDATE (no row yet) and our INSERT, another request inserts.
+        DocumentDownload.objects.create(document=published_doc, count=1)
+        return original(**kwargs)
+
+    monkeypatch.setattr(DocumentDownload.objects, "get_or_create", racing_get_or_create)
+    document_download_count(published_doc)
+    monkeypatch.undo()
+    assert DocumentDownload.objects.get(document=published_doc).count == 2
+
+
+def test_download_of_other_types_has_right_content_type_and_safe_name(member_client, library):
+    document = make_document('Flyer "../../etc/passwd"\r\nX-Evil: 1', data=png_bytes(), name="flyer.png")
+    make_resource(library, title="Flyer", document=document, external_url="")
+    response = member_client.get(document.url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert 'filename="flyer-etcpasswd-x-evil-1.png"' in disposition
+    assert "X-Evil" not in {k for k, _ in response.items()}

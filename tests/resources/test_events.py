@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from resources.models import CalendarFeed, EventPage
@@ -179,3 +180,108 @@ def test_moderator_creates_event_in_admin_and_member_reads_it(
     html = member_client.get(event.url).content.decode()
     assert "9:00 AM" in html and "4:30 PM" in html and "Pacific (Los Angeles)" in html
     assert "Interview guide" in html
+
+
+def test_event_ics_has_utc_stamp_stable_uid_and_chicago_times(member_client, member, event_index):
+    event = make_event(event_index, title="Chicago training", days=20)
+    url = reverse("resources:event_ics", args=[event.pk])
+    first = member_client.get(url).content
+    second = member_client.get(url).content
+    raw = first.decode()
+    assert "DTSTART;TZID=America/Chicago:" in raw and "DTEND;TZID=America/Chicago:" in raw
+    stamp_line = next(line for line in raw.splitlines() if line.startswith("DTSTAMP"))
+    assert stamp_line.startswith("DTSTAMP:") and stamp_line.endswith("Z")  # UTC, no TZID
+    [vevent] = Calendar.from_ical(first).walk("VEVENT")
+    [again] = Calendar.from_ical(second).walk("VEVENT")
+    assert str(vevent["UID"]) == str(again["UID"]) == f"event-{event.pk}@testserver"
+    start = vevent.decoded("DTSTART")
+    assert (start.hour, start.minute) == (14, 0)
+    assert start.astimezone(datetime.UTC) == event.starts_at.astimezone(datetime.UTC)
+    [zone] = Calendar.from_ical(first).walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "America/Chicago"
+    # The feed describes the same event with the same UID.
+    feed = Calendar.from_ical(Client().get(_feed_url(member)).content)
+    assert str(vevent["UID"]) in [str(e["UID"]) for e in feed.walk("VEVENT")]
+
+
+def test_all_day_event_ics_uses_dates(member_client, event_index):
+    start = timezone.localdate() + datetime.timedelta(days=30)
+    event = make_event(
+        event_index,
+        title="Conference",
+        days=30,
+        start_time=None,
+        end_time=None,
+        end_date=start + datetime.timedelta(days=1),
+    )
+    raw = member_client.get(reverse("resources:event_ics", args=[event.pk])).content.decode()
+    assert f"DTSTART;VALUE=DATE:{event.start_date:%Y%m%d}" in raw
+    assert f"DTEND;VALUE=DATE:{event.start_date + datetime.timedelta(days=2):%Y%m%d}" in raw
+
+
+def test_event_in_chicago_shown_in_chicago_time_not_site_time(member_client, event_index):
+    # The site runs on Eastern time; a 2 PM Chicago event must not read 3 PM.
+    event = make_event(event_index, title="Central time call")
+    html = member_client.get(event.url).content.decode()
+    assert "2:00 PM" in html and "3:00 PM" in html  # 2 to 3 PM
+    assert "4:00 PM" not in html
+    assert "CST" in html or "CDT" in html
+    html = member_client.get("/events/").content.decode()
+    assert "2:00 PM" in html
+
+
+def test_calendar_feed_is_per_member_and_skips_restricted_events(member, event_index):
+    from wagtail.models import PageViewRestriction
+
+    make_event(event_index, title="Open training", days=5)
+    restricted = make_event(event_index, title="Restricted briefing", days=5)
+    PageViewRestriction.objects.create(page=restricted, restriction_type=PageViewRestriction.LOGIN)
+    body = Client().get(_feed_url(member)).content.decode()
+    assert "Open training" in body and "Restricted briefing" not in body
+    other = make_member()
+    assert _feed_url(other) != _feed_url(member)
+
+
+def test_calendar_feed_stops_when_role_is_removed(member, event_index):
+    url = _feed_url(member)
+    assert Client().get(url).status_code == 200
+    outsider = make_member(role=None)
+    assert Client().get(_feed_url(outsider)).status_code == 404
+
+
+def _queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/events/", "/events/?when=past", "/"])
+def test_event_lists_query_count_does_not_grow(member_client, event_index, path):
+    for n in range(2):
+        make_event(event_index, title=f"Upcoming {n}", days=n + 1)
+        make_event(event_index, title=f"Past {n}", days=-(n + 1))
+    member_client.get(path)
+    few = _queries(member_client, path)
+    for n in range(2, 9):
+        make_event(event_index, title=f"Upcoming {n}", days=n + 1)
+        make_event(event_index, title=f"Past {n}", days=-(n + 1))
+    many = _queries(member_client, path)
+    assert many == few, f"{few} queries with 2 events, {many} with 9"
+
+
+def _heading_levels(html):
+    import re
+
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_event_pages_headings_never_skip_a_level(member_client, event_index):
+    event = make_event(event_index, title="Training")
+    for path in ("/events/", event.url):
+        levels = _heading_levels(member_client.get(path).content.decode().split("<main", 1)[-1])
+        assert levels[0] == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)

@@ -86,27 +86,49 @@ def test_library_paginates(member_client, library):
     assert 'aria-label="Page 2"' in response.content.decode()
 
 
-def _library_queries(client):
+def _library_queries(client, path="/resources/"):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/resources/")
+        response = client.get(path)
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_library_query_count_does_not_grow_with_resources(member_client, library, topic, source):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/resources/",
+        "/resources/?sort=downloads",
+        "/resources/?type=guide&topic=labor-trafficking&reviewed=yes&sort=title",
+    ],
+)
+def test_library_query_count_does_not_grow_with_resources(member_client, library, topic, source, path):
     topics = [topic, Topic.objects.create(name="Protocols")]
+    audiences = list(Audience.objects.all()[:2])
 
     def add(name):
-        make_resource(library, title=name, topics=topics, source=source, document=make_document(name))
+        page = make_resource(
+            library,
+            title=name,
+            topics=topics,
+            source=source,
+            document=make_document(name),
+            featured=True,
+            reviewed_by_training_provider=True,
+        )
+        page.audiences.set(audiences)
+        page.save_revision().publish()
+        DocumentDownload.objects.create(document=page.document, count=3)
 
     for n in range(3):
         add(f"Few {n}")
-    member_client.get("/resources/")  # warm caches (site root, content types)
-    few = _library_queries(member_client)
+    member_client.get(path)  # warm caches (site root, content types)
+    few = _library_queries(member_client, path)
     for n in range(3, 18):
         add(f"Many {n}")
-    many = _library_queries(member_client)
+    many = _library_queries(member_client, path)
     assert many == few, f"{few} queries with 3 resources, {many} with 18"
+    html = member_client.get(path).content.decode()
+    assert "Reviewed by a training provider" in html and "For " + audiences[0].name in html
 
 
 def test_library_hidden_from_anonymous_and_non_members(client, library):
@@ -206,3 +228,72 @@ def test_library_shows_featured_resources_first_page_only(member_client, library
     assert [r.title for r in response.context["featured"]] == ["Featured roadmap"]
     assert 'id="featured-heading"' in response.content.decode()
     assert member_client.get("/resources/", {"type": "guide"}).context["featured"] == []
+
+
+def test_library_filters_by_marks_with_counts_from_other_filters(member_client, library, topic):
+    make_resource(
+        library, title="Reviewed checklist", resource_type="checklist", reviewed_by_training_provider=True
+    )
+    make_resource(
+        library,
+        title="Reviewed featured guide",
+        topics=[topic],
+        featured=True,
+        reviewed_by_training_provider=True,
+    )
+    make_resource(library, title="Featured guide", topics=[topic], featured=True)
+    make_resource(library, title="Plain guide")
+
+    def facets(**params):
+        response = member_client.get("/resources/", params)
+        assert response.status_code == 200
+        counts = {
+            f["key"]: {c["label"]: c["count"] for c in f["choices"]} for f in response.context["facets"]
+        }
+        return response, counts
+
+    response, counts = facets()
+    assert counts["marks"] == {"Featured": 2, "Reviewed by a training provider": 2}
+    html = response.content.decode()
+    assert "?reviewed=yes" in html and "?featured=yes" in html
+
+    response, counts = facets(reviewed="yes")
+    assert sorted(r.title for r in response.context["resources"]) == [
+        "Reviewed checklist",
+        "Reviewed featured guide",
+    ]
+    # Every other choice is counted among reviewed resources only.
+    assert counts["type"] == {"Checklist": 1, "Guide": 1}
+    assert counts["topic"] == {"Labor trafficking": 1}
+    assert counts["marks"] == {"Featured": 1, "Reviewed by a training provider": 2}
+    reviewed = next(
+        c for f in response.context["facets"] if f["key"] == "marks" for c in f["choices"] if c["selected"]
+    )
+    assert reviewed["url"] == "?"  # choosing it again takes the filter off
+
+    response, counts = facets(reviewed="yes", featured="yes", topic=topic.slug)
+    assert [r.title for r in response.context["resources"]] == ["Reviewed featured guide"]
+    assert counts["type"] == {"Guide": 1}
+
+    response, counts = facets(type="guide")
+    assert counts["marks"] == {"Featured": 2, "Reviewed by a training provider": 1}
+    # The sort form keeps the chosen filters.
+    response = member_client.get("/resources/", {"featured": "yes", "sort": "title"})
+    assert 'name="featured" value="yes"' in response.content.decode()
+    assert [r.title for r in response.context["resources"]] == ["Featured guide", "Reviewed featured guide"]
+
+
+def test_library_and_resource_headings_never_skip_a_level(member_client, library, topic):
+    import re
+
+    page = make_resource(library, title="Featured guide", topics=[topic], featured=True)
+    for path in ("/resources/", page.url):
+        html = member_client.get(path).content.decode().split("<main", 1)[-1]
+        levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+        assert levels[0] == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
+    html = member_client.get("/resources/").content.decode()
+    assert '<label class="usa-label margin-top-0" for="library-sort">' in html
+    assert 'aria-label="Filter resources"' in html
+    html = member_client.get("/resources/", {"topic": topic.slug}).content.decode()
+    assert 'aria-current="true"' in html

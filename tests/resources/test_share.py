@@ -195,3 +195,136 @@ def test_moderator_approves_share_in_admin_and_member_is_told(
     assert [m.subject for m in mail.outbox if m.to == [member.email]] == [
         "[Task Force Connect] Your shared resource was published"
     ]
+
+
+def _stored_files():
+    from django.conf import settings
+
+    root = settings.MEDIA_ROOT
+    import pathlib
+
+    return sorted(str(p) for p in pathlib.Path(root).rglob("*") if p.is_file() and "documents" in p.parts)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("report.pdf", b"MZ\x90\x00 this is really an executable"),
+        ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        ("page.html", b"<html></html>"),
+        ("empty.pdf", b""),
+    ],
+)
+def test_rejected_upload_leaves_no_file_on_disk(member_client, library, name, data):
+    before = _stored_files()
+    response = _post(member_client, upload=SimpleUploadedFile(name, data))
+    assert response.status_code == 200
+    assert _stored_files() == before
+
+
+def test_oversized_upload_leaves_no_file_on_disk(member_client, library, settings):
+    settings.RESOURCES_MAX_UPLOAD_SIZE = 64 * 1024
+    before = _stored_files()
+    data = make_pdf_bytes() + b"0" * (3 * 1024 * 1024)
+    response = _post(member_client, upload=SimpleUploadedFile("big.pdf", data))
+    assert "larger than" in response.content.decode()
+    assert _stored_files() == before
+
+
+def test_failed_share_keeps_what_was_typed_and_asks_for_the_file_again(member_client, library, topic):
+    upload = SimpleUploadedFile("protocol.pdf", make_pdf_bytes(), content_type="application/pdf")
+    response = _post(
+        member_client,
+        upload=upload,
+        title="",  # the mistake
+        summary="Steps our partners follow.",
+        resource_type="checklist",
+        topics=[topic.pk],
+        external_url="https://www.example.org/also-a-link",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Steps our partners follow." in html
+    assert '<option value="checklist" selected>' in html
+    assert f'value="{topic.pk}" id="id_topics_0" checked' in html
+    assert 'value="https://www.example.org/also-a-link"' in html
+    assert "choose it again" in html
+    assert not get_document_model().objects.exists()
+    # No file given: no such notice.
+    response = _post(member_client, title="", external_url="https://www.example.org/x")
+    assert "choose it again" not in response.content.decode()
+
+
+def test_share_sent_twice_creates_one_draft(member_client, member, library):
+    form = member_client.get(URL).content.decode()
+    import re
+
+    token = re.search(r'name="submission" value="([0-9a-f]{32})"', form).group(1)
+    before = _stored_files()
+    upload = lambda: SimpleUploadedFile("p.pdf", make_pdf_bytes(), content_type="application/pdf")  # noqa: E731
+    first = _post(member_client, upload=upload(), submission=token)
+    second = _post(member_client, upload=upload(), submission=token)
+    assert first.status_code == second.status_code == 302
+    assert ResourcePage.objects.filter(title="Our referral protocol").count() == 1
+    assert SharedResource.objects.filter(member=member).count() == 1
+    assert get_document_model().objects.count() == 1
+    assert len(_stored_files()) == len(before) + 1
+    # A new form is a new submission.
+    token2 = re.search(r'name="submission" value="([0-9a-f]{32})"', member_client.get(URL).content.decode())
+    assert token2.group(1) != token
+    assert (
+        _post(member_client, external_url="https://www.example.org/p", submission=token2.group(1)).status_code
+        == 302
+    )
+    assert SharedResource.objects.filter(member=member).count() == 2
+
+
+def test_resource_share_same_submission_twice_returns_first(member, library):
+    from resources.services import resource_share
+
+    kwargs = dict(
+        member=member,
+        title="Twice",
+        summary="s",
+        resource_type="guide",
+        topics=[],
+        external_url="https://www.example.org/t",
+        submission_token="a" * 32,
+    )
+    first = resource_share(**kwargs)
+    assert resource_share(**kwargs).pk == first.pk
+    assert ResourcePage.objects.filter(title="Twice").count() == 1
+
+
+def test_shared_upload_in_review_is_not_downloadable_by_other_members(member_client, library):
+    from tests.factories import make_member
+
+    upload = SimpleUploadedFile("protocol.pdf", make_pdf_bytes(), content_type="application/pdf")
+    _post(member_client, upload=upload)
+    page = ResourcePage.objects.get(title="Our referral protocol")
+    from django.test import Client
+
+    other = Client()
+    other.force_login(make_member())
+    assert other.get(page.document.url).status_code == 404
+    assert member_client.get(page.document.url).status_code == 404
+
+
+def test_moderator_rejects_share_in_admin_and_member_is_told(
+    moderator_client, member_client, member, library, django_capture_on_commit_callbacks
+):
+    _post(member_client, external_url="https://www.example.org/protocol")
+    page = ResourcePage.objects.get(title="Our referral protocol")
+    state = WorkflowState.objects.get(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "reject", state.current_task_state.pk])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(url, {"comment": "Out of scope"})
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert not page.live
+    assert SharedResource.objects.get(page=page).status == SharedResource.Status.DECLINED
+    assert [m.subject for m in mail.outbox if m.to == [member.email]] == [
+        "[Task Force Connect] Your shared resource was not added to the library"
+    ]
+    assert "Not accepted" in member_client.get(reverse("resources:my_shares")).content.decode()

@@ -176,3 +176,147 @@ def test_document_linked_from_spotlight_follows_the_spotlight(member_client, spo
     )
     assert member_client.get(shown.url).status_code == 200
     assert member_client.get(hidden.url).status_code == 404
+
+
+def test_publish_scheduled_makes_scheduled_spotlight_this_weeks(
+    member_client, member, moderator, spotlight_index, task_force
+):
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    older = make_spotlight(spotlight_index, task_force, title="Last week's", weeks_ago=1)
+    scheduled = make_spotlight(spotlight_index, task_force, title="Scheduled for today", live=False)
+    go_live_at = timezone.now() + datetime.timedelta(hours=1)
+    scheduled.go_live_at = go_live_at
+    # The go-live date is in the revision too: publish_scheduled publishes that
+    # revision, and a revision whose own date is still ahead is only scheduled
+    # again. So time must really pass (here: the clock moves), not just a column.
+    scheduled.save_revision(user=moderator).publish(user=moderator)
+    scheduled.refresh_from_db()
+    assert not scheduled.live
+    assert this_weeks_spotlight(member).pk == older.pk
+    assert member_client.get(f"/spotlights/{scheduled.slug}/").status_code == 404
+
+    call_command("publish_scheduled", stdout=io.StringIO())  # not yet its time
+    scheduled.refresh_from_db()
+    assert not scheduled.live
+
+    later = go_live_at + datetime.timedelta(minutes=5)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        call_command("publish_scheduled", stdout=io.StringIO())
+    scheduled.refresh_from_db()
+    assert scheduled.live
+    assert this_weeks_spotlight(member).pk == scheduled.pk
+    assert member_client.get(f"/spotlights/{scheduled.slug}/").status_code == 200
+    html = member_client.get("/").content.decode()
+    assert "Scheduled for today" in html and "Last week&#x27;s" not in html
+
+
+def test_document_in_unpublished_revision_of_live_spotlight_stays_hidden(
+    member_client, spotlight_index, task_force
+):
+    from tests.resources.conftest import make_document
+
+    shown = make_document("Published plan")
+    pending = make_document("Plan in a draft revision")
+    page = make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Live with draft changes",
+        body=[("paragraph", f'<p><a linktype="document" id="{shown.pk}">plan</a></p>')],
+    )
+    page.body = [("paragraph", f'<p><a linktype="document" id="{pending.pk}">new plan</a></p>')]
+    page.save_revision()
+    assert member_client.get(shown.url).status_code == 200
+    assert member_client.get(pending.url).status_code == 404
+
+
+def _queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["/spotlights/", "/spotlights/?year={year}", "/"])
+def test_spotlight_archive_query_count_does_not_grow(member_client, spotlight_index, path):
+    path = path.format(year=timezone.localdate().year)
+
+    def add(n):
+        make_spotlight(
+            spotlight_index,
+            TaskForceFactory(),
+            title=f"Spotlight {n}",
+            weeks_ago=n,
+            image=_image(),
+            image_alt="A barn",
+        )
+
+    for n in range(2):
+        add(n)
+    member_client.get(path)  # warm caches and renditions
+    few = _queries(member_client, path)
+    for n in range(2, 8):
+        add(n)
+    member_client.get(path)
+    many = _queries(member_client, path)
+    assert many == few, f"{few} queries with 2 spotlights, {many} with 8"
+
+
+def _heading_levels(html):
+    import re
+
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html.split("<main", 1)[-1])]
+
+
+def test_spotlight_pages_headings_never_skip_a_level(member_client, spotlight_index, task_force):
+    page = make_spotlight(
+        spotlight_index,
+        task_force,
+        title="Headings",
+        image=_image(),
+        image_alt="Partners around a table",
+        body=[
+            ("paragraph", "<p>Text</p>"),
+            ("key_practices", {"heading": "Key practices", "practices": ["One"]}),
+        ],
+    )
+    make_spotlight(spotlight_index, task_force, title="Older", weeks_ago=3)
+    for path in ("/spotlights/", page.url):
+        html = member_client.get(path).content.decode()
+        levels = _heading_levels(html)
+        assert levels[0] == 1, path
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
+        assert "<img" in html and 'alt="Partners around a table"' in html
+        assert 'alt=""' not in html
+    html = member_client.get("/spotlights/").content.decode()
+    assert 'aria-label="Filter spotlights"' in html and 'aria-current="true"' in html
+
+
+def test_moderator_schedules_spotlight_in_admin(moderator_client, member_client, spotlight_index, task_force):
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    go_live = timezone.localtime() + datetime.timedelta(days=3)
+    data = nested_form_data(
+        {
+            "title": "Next Monday's spotlight",
+            "slug": "next-mondays-spotlight",
+            "week": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            "task_force": task_force.pk,
+            "summary": "Scheduled ahead.",
+            "image_alt": "",
+            "tags": "",
+            "body": streamfield([]),
+            "go_live_at": go_live.strftime("%Y-%m-%d %H:%M"),
+            "action-publish": "publish",
+        }
+    )
+    response = moderator_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = SpotlightPage.objects.get(slug="next-mondays-spotlight")
+    assert not page.live
+    assert page.get_latest_revision().approved_go_live_at is not None
+    assert member_client.get("/spotlights/next-mondays-spotlight/").status_code == 404
