@@ -32,17 +32,6 @@ from collections import OrderedDict
 
 from django.db.models import Count, Manager
 from django.utils.encoding import force_str
-from whoosh import index as whoosh_index
-from whoosh import query as wq
-from whoosh.analysis import (
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
-from whoosh.index import LockError
-
 from modelsearch.backends.base import (
     BaseIndex,
     BaseSearchBackend,
@@ -66,6 +55,16 @@ from modelsearch.query import (
     Phrase,
     PlainText,
 )
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import (
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.index import LockError
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +79,12 @@ MAX_QUERY_TERMS = 64
 MAX_TERM_LENGTH = 64
 
 # "x" is a perfectly good word in a title ("Mac OS X"); keep one-letter words.
-_TOKEN_PATTERN = r"\w+(\.?\w+)*"
+WORD_REGEX = r"\w+(\.?\w+)*"
 
 
 def _text_analyzer():
     return (
-        RegexTokenizer(_TOKEN_PATTERN)
+        RegexTokenizer(WORD_REGEX)
         | LowercaseFilter()
         | StopFilter(stoplist=frozenset(), minsize=1, maxsize=MAX_TERM_LENGTH)
         | StemFilter()
@@ -96,7 +95,7 @@ def _autocomplete_analyzer():
     # No stemming: a stemmed word is not always a prefix of what was typed
     # ("learning" is stored as "learn", and "learni" must still match).
     return (
-        RegexTokenizer(_TOKEN_PATTERN)
+        RegexTokenizer(WORD_REGEX)
         | LowercaseFilter()
         | StopFilter(stoplist=frozenset(), minsize=1, maxsize=MAX_TERM_LENGTH)
     )
@@ -308,7 +307,7 @@ class WhooshRebuilder:
         try:
             self.index.finish_rebuild(commit=False)
         except Exception:  # noqa: BLE001 - best effort in a finaliser
-            pass
+            logger.exception("Could not cancel an unfinished search index rebuild")
 
 
 # ---------------------------------------------------------------- querying
@@ -343,72 +342,71 @@ class WhooshSearchQueryCompiler(BaseSearchQueryCompiler):
     def _words(self, text):
         return analyze(text, self.analyzer)
 
-    def _term(self, word, fields):
-        queries = [wq.Term(name, word, boost=boost) for name, boost in fields]
+    # Whoosh ignores the boost of a compound query when scoring, so boosts
+    # are multiplied down to the leaf queries.
+
+    def _term(self, word, fields, boost):
+        queries = [wq.Term(name, word, boost=b * boost) for name, b in fields]
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
-    def _plain_text(self, text, operator, boost=1.0):
+    def _plain_text(self, text, operator, boost):
         words = self._words(text)
         if not words:
             return NOTHING
         fields = self._field_boosts()
-        terms = [self._term(word, fields) for word in words]
-        combined = wq.And(terms) if operator == "and" else wq.Or(terms)
-        if boost != 1.0:
-            combined.boost = boost
-        return combined
+        terms = [self._term(word, fields, boost) for word in words]
+        if len(terms) == 1:
+            return terms[0]
+        return wq.And(terms) if operator == "and" else wq.Or(terms)
 
-    def _phrase(self, text):
+    def _phrase(self, text, boost):
         words = analyze(text, TEXT_ANALYZER)
         if not words:
             return NOTHING
-        names = [name for name, _boost in self._field_boosts()]
+        fields = self._field_boosts()
         if len(words) == 1:
-            return wq.Or([wq.Term(name, words[0]) for name in names])
-        return wq.Or([wq.Phrase(name, words) for name in names])
+            return wq.Or([wq.Term(name, words[0], boost=b * boost) for name, b in fields])
+        return wq.Or([wq.Phrase(name, words, boost=b * boost) for name, b in fields])
 
-    def _fuzzy(self, text, operator):
+    def _fuzzy(self, text, operator, boost):
         words = self._words(text)
         if not words:
             return NOTHING
-        names = [name for name, _boost in self._field_boosts()]
-        terms = [wq.Or([wq.FuzzyTerm(name, word) for name in names]) for word in words]
+        fields = self._field_boosts()
+        terms = [wq.Or([wq.FuzzyTerm(name, word, boost=b * boost) for name, b in fields]) for word in words]
         return wq.And(terms) if operator == "and" else wq.Or(terms)
 
-    def compile(self, query=None):
+    def compile(self, query=None, boost=1.0):
         """Translate a modelsearch query into a Whoosh query, or NOTHING."""
         query = self.query if query is None else query
         if isinstance(query, MatchAll):
-            return wq.Every()
+            return wq.Every(boost=boost)
         if isinstance(query, str):
-            return self._plain_text(query, self.DEFAULT_OPERATOR)
+            return self._plain_text(query, self.DEFAULT_OPERATOR, boost)
         if isinstance(query, PlainText):
-            return self._plain_text(query.query_string, query.operator, query.boost)
+            return self._plain_text(query.query_string, query.operator, boost * (query.boost or 1.0))
         if isinstance(query, Phrase):
-            return self._phrase(query.query_string)
+            return self._phrase(query.query_string, boost)
         if isinstance(query, Fuzzy):
-            return self._fuzzy(query.query_string, query.operator)
+            return self._fuzzy(query.query_string, query.operator, boost)
         if isinstance(query, Boost):
-            inner = self.compile(query.subquery)
-            if inner is NOTHING:
-                return NOTHING
-            return wq.Or([inner], boost=query.boost)
+            return self.compile(query.subquery, boost * query.boost)
         if isinstance(query, And):
-            parts = [self.compile(sub) for sub in query.subqueries]
+            parts = [self.compile(sub, boost) for sub in query.subqueries]
             if any(part is NOTHING for part in parts):
                 return NOTHING
             return wq.And(parts)
         if isinstance(query, Or):
-            parts = [self.compile(sub) for sub in query.subqueries]
+            parts = [self.compile(sub, boost) for sub in query.subqueries]
             parts = [part for part in parts if part is not NOTHING]
             return wq.Or(parts) if parts else NOTHING
         if isinstance(query, Not):
             inner = self.compile(query.subquery)
             if inner is NOTHING:
-                return wq.Every()
+                return wq.Every(boost=boost)
             if isinstance(inner, wq.Every):
                 return NOTHING
-            return wq.And([wq.Every(), wq.Not(inner)])
+            return wq.And([wq.Every(boost=boost), wq.Not(inner)])
         raise NotImplementedError(
             f"{query.__class__.__name__} is not supported by the Whoosh search backend."
         )
@@ -426,8 +424,8 @@ class WhooshAutocompleteQueryCompiler(WhooshSearchQueryCompiler):
             ]
         return [(AUTOCOMPLETE_FIELD, 1.0)]
 
-    def _term(self, word, fields):
-        queries = [wq.Prefix(name, word, boost=boost) for name, boost in fields]
+    def _term(self, word, fields, boost):
+        queries = [wq.Prefix(name, word, boost=b * boost) for name, b in fields]
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
@@ -463,6 +461,7 @@ class WhooshSearchResults(BaseSearchResults):
                 try:
                     pk = to_python(hit["pk"])
                 except Exception:  # noqa: BLE001 - a document from an older schema
+                    logger.debug("Skipping search document %r", hit.get("id"))
                     continue
                 score = float(hit.score or 0.0)
                 if score > hits.get(pk, -1.0):
@@ -481,6 +480,9 @@ class WhooshSearchResults(BaseSearchResults):
             return []
         queryset = self._matching_queryset(hits)
         if not self.query_compiler.order_by_relevance:
+            if not queryset.ordered:
+                # Newest first, as the other backends do.
+                queryset = queryset.order_by("-pk")
             objects = list(queryset[self.start : self.stop])
         else:
             allowed = set(queryset.order_by().values_list("pk", flat=True))
