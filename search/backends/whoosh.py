@@ -543,6 +543,10 @@ class SearchBackend(BaseSearchBackend):
     index_class = WhooshIndex
     results_class = WhooshSearchResults
     rebuilder_class = WhooshRebuilder
+    # The index is derived data: a write that could not reach it (say, the
+    # lock was held past LOCK_TIMEOUT by a rebuild) is logged, and the page
+    # or post is still saved. `update_index` brings the index back in line.
+    catch_indexing_errors = True
 
     def __init__(self, params):
         super().__init__(params)
