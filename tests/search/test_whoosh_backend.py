@@ -2,6 +2,7 @@
 an index that survives restarts, rebuilds and two processes writing at once."""
 
 import io
+import multiprocessing
 import threading
 
 import pytest
@@ -281,3 +282,30 @@ def test_writer_gives_up_when_the_lock_is_never_released(tmp_path):
             second.writer()
     finally:
         held.cancel()
+
+
+def _add_repeatedly(path, threads, rounds):
+    backend = SearchBackend({"PATH": path, "LOCK_TIMEOUT": 30})
+    for _ in range(rounds):
+        for thread in threads:
+            backend.add(thread)
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, forum):
+    _, _, threads, _ = forum
+    path = str(tmp_path / "contended")
+    SearchBackend({"PATH": path}).writer().cancel()  # create the index first
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_add_repeatedly, args=(path, [threads["fees"]], 15)),
+        context.Process(target=_add_repeatedly, args=(path, [threads["debt"], threads["secret"]], 15)),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    backend = SearchBackend({"PATH": path})
+    assert set(backend.search("recruitment bondage", Thread, operator="or")) == set(threads.values())
+    with backend.searcher() as searcher:
+        assert searcher.doc_count() == 3
