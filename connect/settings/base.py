@@ -253,8 +253,13 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# The search index is derived data on disk (see docs/search.md); rebuild it
+# with `manage.py update_index`.
 WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database"},
+    "default": {
+        "BACKEND": "search.backends.whoosh",
+        "PATH": os.environ.get("CONNECT_SEARCH_INDEX_DIR", str(VAR_DIR / "search-index")),
+    },
 }
 TAGGIT_CASE_INSENSITIVE = True
 
