@@ -16,6 +16,15 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_index(settings, tmp_path):
+    # The database is rolled back after each test but an on-disk index is not;
+    # each test gets its own so a reused id can never add a stale hit.
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.whoosh", "PATH": str(tmp_path / "search-index")}
+    }
+
+
 @pytest.fixture
 def task_force(db):
     return TaskForceFactory()
