@@ -359,3 +359,30 @@ def test_spotlight_submitted_for_review_is_approved_by_another_moderator(
     page.refresh_from_db()
     assert page.live
     assert this_weeks_spotlight(make_member()).pk == page.pk
+
+
+def test_admin_refuses_spotlight_image_without_alt_text(moderator_client, spotlight_index, task_force):
+    image = _image()
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    base = {
+        "title": "No alt",
+        "slug": "no-alt",
+        "week": timezone.localdate().isoformat(),
+        "task_force": task_force.pk,
+        "summary": "s",
+        "tags": "",
+        "action-publish": "publish",
+    }
+    data = nested_form_data({**base, "image": image.pk, "image_alt": "  ", "body": streamfield([])})
+    response = moderator_client.post(url, data)
+    assert response.status_code == 200
+    assert "alt text is required" in response.content.decode()
+    data = nested_form_data(
+        {
+            **base,
+            "image_alt": "",
+            "body": streamfield([("image", {"image": image.pk, "alt_text": "", "caption": ""})]),
+        }
+    )
+    assert moderator_client.post(url, data).status_code == 200
+    assert not SpotlightPage.objects.filter(slug="no-alt").exists()
