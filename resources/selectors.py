@@ -13,6 +13,15 @@ PAGE_SIZE = 20
 SORTS = {
     "newest": ("Newest first", [F("publication_date").desc(nulls_last=True), "-first_published_at"]),
     "title": ("Title A–Z", ["title"]),
+    "featured": (
+        "Featured and reviewed first",
+        [
+            "-featured",
+            "-reviewed_by_training_provider",
+            F("publication_date").desc(nulls_last=True),
+            "-first_published_at",
+        ],
+    ),
     "downloads": ("Most downloaded", [F("document__download_stat__count").desc(nulls_last=True), "title"]),
 }
 FACETS = ("type", "topic", "audience", "source")

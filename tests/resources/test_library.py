@@ -297,3 +297,13 @@ def test_library_and_resource_headings_never_skip_a_level(member_client, library
     assert 'aria-label="Filter resources"' in html
     html = member_client.get("/resources/", {"topic": topic.slug}).content.decode()
     assert 'aria-current="true"' in html
+
+
+def test_library_sorts_featured_and_reviewed_first(member_client, library):
+    make_resource(library, title="Plain")
+    make_resource(library, title="Reviewed", reviewed_by_training_provider=True)
+    make_resource(library, title="Featured", featured=True)
+    make_resource(library, title="Both", featured=True, reviewed_by_training_provider=True)
+    response = member_client.get("/resources/", {"sort": "featured"})
+    assert [r.title for r in response.context["resources"]] == ["Both", "Featured", "Reviewed", "Plain"]
+    assert '<option value="featured" selected>' in response.content.decode()

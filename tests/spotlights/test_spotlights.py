@@ -320,3 +320,69 @@ def test_moderator_schedules_spotlight_in_admin(moderator_client, member_client,
     assert not page.live
     assert page.get_latest_revision().approved_go_live_at is not None
     assert member_client.get("/spotlights/next-mondays-spotlight/").status_code == 404
+
+
+def test_spotlight_submitted_for_review_is_approved_by_another_moderator(
+    moderator_client, member_client, spotlight_index, task_force
+):
+    from django.test import Client
+    from wagtail.models import WorkflowState
+
+    from connect.models import Role
+
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    data = nested_form_data(
+        {
+            "title": "Submitted spotlight",
+            "slug": "submitted-spotlight",
+            "week": timezone.localdate().isoformat(),
+            "task_force": task_force.pk,
+            "summary": "Waiting for a second pair of eyes.",
+            "image_alt": "",
+            "tags": "",
+            "body": streamfield([]),
+            "action-submit": "submit",
+        }
+    )
+    assert moderator_client.post(url, data).status_code == 302
+    page = SpotlightPage.objects.get(slug="submitted-spotlight")
+    assert not page.live
+    state = WorkflowState.objects.get(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS)
+    assert member_client.get("/spotlights/submitted-spotlight/").status_code == 404
+
+    reviewer = Client()
+    reviewer.force_login(make_member(role=Role.MODERATOR))
+    action = reverse(
+        "wagtailadmin_pages:workflow_action", args=[page.pk, "approve", state.current_task_state.pk]
+    )
+    assert reviewer.post(action, {"comment": ""}).status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live
+    assert this_weeks_spotlight(make_member()).pk == page.pk
+
+
+def test_admin_refuses_spotlight_image_without_alt_text(moderator_client, spotlight_index, task_force):
+    image = _image()
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    base = {
+        "title": "No alt",
+        "slug": "no-alt",
+        "week": timezone.localdate().isoformat(),
+        "task_force": task_force.pk,
+        "summary": "s",
+        "tags": "",
+        "action-publish": "publish",
+    }
+    data = nested_form_data({**base, "image": image.pk, "image_alt": "  ", "body": streamfield([])})
+    response = moderator_client.post(url, data)
+    assert response.status_code == 200
+    assert "alt text is required" in response.content.decode()
+    data = nested_form_data(
+        {
+            **base,
+            "image_alt": "",
+            "body": streamfield([("image", {"image": image.pk, "alt_text": "", "caption": ""})]),
+        }
+    )
+    assert moderator_client.post(url, data).status_code == 200
+    assert not SpotlightPage.objects.filter(slug="no-alt").exists()
