@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.query import Phrase, PlainText
@@ -309,3 +310,38 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, forum):
     assert set(backend.search("recruitment bondage", Thread, operator="or")) == set(threads.values())
     with backend.searcher() as searcher:
         assert searcher.doc_count() == 3
+
+
+def test_search_page_finds_real_content_without_errors(member, caplog):
+    library = ResourceLibraryPage.objects.get()
+    make_resource(library, title="Findable trafficking indicators guide")
+    client = Client()
+    client.force_login(member)
+    with caplog.at_level("ERROR"):
+        body = client.get("/search/", {"q": "trafficking indicators"}).content.decode()
+        for query in HOSTILE_QUERIES:
+            assert client.get("/search/", {"q": query}).status_code == 200
+    assert "Findable trafficking indicators guide" in body
+    assert not [record for record in caplog.records if "failed" in record.getMessage()]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/pages/search/",
+        "/admin/documents/",
+        "/admin/images/",
+        "/admin/documents/chooser/",
+        "/admin/images/chooser/",
+        "/admin/choose-page/search/",
+    ],
+)
+def test_admin_search_works_on_the_index(administrator_client, path):
+    library = ResourceLibraryPage.objects.get()
+    make_resource(library, title="Admin findable trafficking guide")
+    for query in ["trafficking", "traff", 'AND "( *']:
+        response = administrator_client.get(path, {"q": query})
+        assert response.status_code == 200, (path, query)
+    if path == "/admin/pages/search/":
+        found = administrator_client.get(path, {"q": "trafficking"}).content.decode()
+        assert "Admin findable trafficking guide" in found
