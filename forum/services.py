@@ -365,7 +365,8 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="
         post.body_html = html
         post.edited_at = timezone.now()
         update = ["body", "body_html", "edited_at"]
-        if findings and not permissions.is_moderator(editor):
+        if findings:
+            # Held like a new post, whoever confirmed it: another look before others see it.
             post.status = Post.Status.HELD
             post.privacy_findings = findings
             update += ["status", "privacy_findings"]
