@@ -721,6 +721,9 @@ def _thread_action(moderator, thread, *, field, value, message, action, request)
 
 
 def thread_set_locked(*, moderator, thread, locked, reason="", request=None):
+    reason = (reason or "").strip()
+    if locked and not reason:
+        raise ForumError("Tell the author why the thread is locked.", field="reason")
     message = ("locked your thread" if locked else "unlocked your thread") + (f": {reason}" if reason else "")
     return _thread_action(
         moderator,

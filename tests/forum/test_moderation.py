@@ -89,6 +89,22 @@ def test_lock_pin_and_unlock(officer, mod, thread, commit):
     assert AuditEvent.objects.filter(action="forum.thread_unlock").exists()
 
 
+def test_locking_a_thread_needs_a_reason(client_for, officer, mod, thread):
+    with pytest.raises(services.ForumError):
+        services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="  ")
+    client = client_for(mod)
+    response = client.post(
+        reverse("forum:thread_moderate", args=[thread.pk]), {"action": "lock"}, follow=True
+    )
+    assert "why the thread is locked" in response.content.decode()
+    response = client.post(
+        reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "lock"}, follow=True
+    )
+    assert "why the thread is locked" in response.content.decode()
+    assert not Thread.objects.get(pk=thread.pk).is_locked
+    assert not AuditEvent.objects.filter(action="forum.thread_lock").exists()
+
+
 def test_move_thread(officer, mod, thread, commit):
     target = make_category(name="Investigations test")
     commit(services.thread_move, moderator=mod, thread=thread, category=target)

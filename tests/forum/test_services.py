@@ -64,7 +64,7 @@ def test_thread_create_same_submission_token_creates_one_thread(officer, categor
 
 
 def test_post_create_refuses_locked_thread(officer, advocate, mod, thread):
-    services.thread_set_locked(moderator=mod, thread=thread, locked=True)
+    services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="Resolved")
     with pytest.raises(services.ForumError) as exc:
         services.post_create(author=advocate, thread=thread, body="Late reply")
     assert "locked" in exc.value.message

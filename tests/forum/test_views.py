@@ -71,7 +71,7 @@ def test_double_submitted_reply_creates_one_post(client_for, advocate, thread):
 
 
 def test_reply_to_locked_thread_is_refused_with_message(client_for, advocate, mod, thread):
-    services.thread_set_locked(moderator=mod, thread=thread, locked=True)
+    services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="Resolved")
     response = client_for(advocate).post(reverse("forum:reply", args=[thread.pk]), {"body": "Let me in"})
     assert response.status_code == 400
     assert "locked" in response.content.decode()
