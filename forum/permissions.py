@@ -209,13 +209,16 @@ def can_moderate(user):
 
 
 def visible_members(user, qs, category=None):
-    """Members ``user`` may mention: active members with a profile and, for a
+    """Members ``user`` may mention: active members with a profile and a role and, for a
     ``category``, only those in its audience (a mention of anyone else would
     notify nobody)."""
     qs = connect_permissions.visible_profiles(user, qs)
+    # Only people who hold a role can read discussions at all: applicants and
+    # accounts without a role are never suggested.
+    qs = qs.filter(user__groups__name__in=connect_permissions.ROLE_NAMES).distinct()
     if category is not None and category.is_restricted:
         audience = Q(discipline__in=category.allowed_disciplines or [])
         if category.allowed_roles:
             audience |= Q(user__groups__name__in=category.allowed_roles)
-        qs = qs.filter(audience).distinct()
+        qs = qs.filter(audience)
     return qs

@@ -234,6 +234,16 @@ def test_mention_suggestions_endpoint(client_for, officer, advocate):
     assert any(r["handle"] == handle for r in response.json()["results"])
 
 
+def test_mention_suggestions_leave_out_accounts_without_a_role(client_for, officer):
+    applicant = make_member(role=None, first_name="Zorvath")
+    inactive = make_member(first_name="Zorvath", is_active=False)
+    member = make_member(first_name="Zorvath")
+    response = client_for(officer).get(reverse("forum:mention_suggestions"), {"q": "Zorvath"})
+    names = [r["name"] for r in response.json()["results"]]
+    assert names == [member.profile.display_name]
+    assert applicant.profile.display_name not in names and inactive.profile.display_name not in names
+
+
 def test_preferences_view_saves(client_for, officer):
     response = client_for(officer).post(
         reverse("forum:preferences"), {"mention_email": "weekly", "reply_email": "never"}
