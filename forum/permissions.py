@@ -64,6 +64,19 @@ def can_see_category(user, category):
     return connect_permissions.is_active_member(user) and category_allows(user, category)
 
 
+def widens_audience(source, target):
+    """Whether moving posts from category ``source`` to ``target`` shows them to people
+    who could not see them before (someone outside ``source``'s audience)."""
+    if not source.is_restricted:
+        return False
+    if not target.is_restricted:
+        return True
+    return bool(
+        set(target.allowed_disciplines) - set(source.allowed_disciplines)
+        or set(target.allowed_roles) - set(source.allowed_roles)
+    )
+
+
 def visible_categories(user, qs=None):
     qs = Category.objects.all() if qs is None else qs
     return qs.filter(pk__in=visible_category_ids(user))
