@@ -107,6 +107,7 @@ def thread_manage(request, pk):
                 thread=thread,
                 category=move_form.cleaned_data["category"],
                 reason=move_form.cleaned_data["reason"],
+                confirm_wider=move_form.cleaned_data["confirm_wider"],
                 request=request,
             )
             messages.success(request, f"Thread moved to {thread.category.name}.")
@@ -121,6 +122,7 @@ def thread_manage(request, pk):
                     source=thread,
                     target=target,
                     reason=merge_form.cleaned_data["reason"],
+                    confirm_wider=merge_form.cleaned_data["confirm_wider"],
                     request=request,
                 )
                 messages.success(request, f"Merged into “{target.title}”.")

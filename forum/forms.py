@@ -131,20 +131,28 @@ class SuspendForm(ReasonForm):
     )
 
 
+WIDER_LABEL = "Yes, show this thread's posts to the wider audience of the other category"
+
+
 class MoveForm(forms.Form):
     category = forms.ModelChoiceField(label="Move to category", queryset=None)
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+    confirm_wider = forms.BooleanField(label=WIDER_LABEL, required=False)
 
     def __init__(self, *args, **kwargs):
         from .models import Category
 
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.all()
+        self.fields["category"].label_from_instance = lambda c: (
+            f"{c.name} ({c.audience_label})" if c.is_restricted else f"{c.name} (all members)"
+        )
 
 
 class MergeForm(forms.Form):
-    target = forms.IntegerField(label="Merge into thread number", min_value=1)
+    target = forms.IntegerField(label="Merge into thread number", min_value=1, max_value=2**62)
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+    confirm_wider = forms.BooleanField(label=WIDER_LABEL, required=False)
 
 
 class TagsForm(forms.Form):

@@ -64,6 +64,19 @@ def can_see_category(user, category):
     return connect_permissions.is_active_member(user) and category_allows(user, category)
 
 
+def widens_audience(source, target):
+    """Whether moving posts from category ``source`` to ``target`` shows them to people
+    who could not see them before (someone outside ``source``'s audience)."""
+    if not source.is_restricted:
+        return False
+    if not target.is_restricted:
+        return True
+    return bool(
+        set(target.allowed_disciplines) - set(source.allowed_disciplines)
+        or set(target.allowed_roles) - set(source.allowed_roles)
+    )
+
+
 def visible_categories(user, qs=None):
     qs = Category.objects.all() if qs is None else qs
     return qs.filter(pk__in=visible_category_ids(user))
@@ -209,13 +222,16 @@ def can_moderate(user):
 
 
 def visible_members(user, qs, category=None):
-    """Members ``user`` may mention: active members with a profile and, for a
+    """Members ``user`` may mention: active members with a profile and a role and, for a
     ``category``, only those in its audience (a mention of anyone else would
     notify nobody)."""
     qs = connect_permissions.visible_profiles(user, qs)
+    # Only people who hold a role can read discussions at all: applicants and
+    # accounts without a role are never suggested.
+    qs = qs.filter(user__groups__name__in=connect_permissions.ROLE_NAMES).distinct()
     if category is not None and category.is_restricted:
         audience = Q(discipline__in=category.allowed_disciplines or [])
         if category.allowed_roles:
             audience |= Q(user__groups__name__in=category.allowed_roles)
-        qs = qs.filter(audience).distinct()
+        qs = qs.filter(audience)
     return qs

@@ -296,14 +296,18 @@ def mention_suggestions(*, user, q, category_slug="", limit=8):
         category = Category.objects.filter(slug=category_slug).first()
         if category is None or not permissions.can_see_category(user, category):
             return []
-    profiles = permissions.visible_members(
-        user, MemberProfile.objects.select_related("user__forum_handle", "task_force"), category
-    ).filter(
-        Q(display_name__istartswith=q)
-        | Q(user__first_name__istartswith=q)
-        | Q(user__last_name__istartswith=q)
-        | Q(user__forum_handle__handle_lower__startswith=q.lower())
-    )[:limit]
+    profiles = (
+        permissions.visible_members(
+            user, MemberProfile.objects.select_related("user__forum_handle", "task_force"), category
+        )
+        .filter(
+            Q(display_name__istartswith=q)
+            | Q(user__first_name__istartswith=q)
+            | Q(user__last_name__istartswith=q)
+            | Q(user__forum_handle__handle_lower__startswith=q.lower())
+        )
+        .order_by("display_name", "pk")[:limit]
+    )
     results = []
     for profile in profiles:
         try:

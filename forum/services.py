@@ -365,7 +365,8 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="
         post.body_html = html
         post.edited_at = timezone.now()
         update = ["body", "body_html", "edited_at"]
-        if findings and not permissions.is_moderator(editor):
+        if findings:
+            # Held like a new post, whoever confirmed it: another look before others see it.
             post.status = Post.Status.HELD
             post.privacy_findings = findings
             update += ["status", "privacy_findings"]
@@ -720,6 +721,9 @@ def _thread_action(moderator, thread, *, field, value, message, action, request)
 
 
 def thread_set_locked(*, moderator, thread, locked, reason="", request=None):
+    reason = (reason or "").strip()
+    if locked and not reason:
+        raise ForumError("Tell the author why the thread is locked.", field="reason")
     message = ("locked your thread" if locked else "unlocked your thread") + (f": {reason}" if reason else "")
     return _thread_action(
         moderator,
@@ -744,11 +748,21 @@ def thread_set_pinned(*, moderator, thread, pinned, request=None):
     )
 
 
-def thread_move(*, moderator, thread, category, reason="", request=None):
+def _check_audience(source, target, confirm_wider, field):
+    if permissions.widens_audience(source, target) and not confirm_wider:
+        raise ForumError(
+            f"“{target.name}” has a wider audience than “{source.name}” ({source.audience_label}): "
+            "its posts would become visible to more members. Tick the confirmation to go ahead.",
+            field=field,
+        )
+
+
+def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, request=None):
     _require_moderator(moderator)
     if category.pk == thread.category_id:
         return thread
     old = thread.category
+    _check_audience(old, category, confirm_wider, "category")
     with transaction.atomic():
         thread.category = category
         thread.save(update_fields=["category"])
@@ -764,11 +778,12 @@ def thread_move(*, moderator, thread, category, reason="", request=None):
     return thread
 
 
-def thread_merge(*, moderator, source, target, reason="", request=None):
+def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, request=None):
     """Move every post of ``source`` into ``target``; ``source`` is hidden and points to ``target``."""
     _require_moderator(moderator)
     if source.pk == target.pk:
         raise ForumError("A thread can't be merged into itself.", field="target")
+    _check_audience(source.category, target.category, confirm_wider, "target")
     with transaction.atomic():
         moved = list(Post.objects.filter(thread=source).values_list("pk", flat=True))
         Post.objects.filter(pk__in=moved).update(thread=target)

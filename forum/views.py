@@ -473,9 +473,13 @@ def thread_moderate(request, pk):
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")[:300]
     if action in ("lock", "unlock"):
-        services.thread_set_locked(
-            moderator=request.user, thread=thread, locked=action == "lock", reason=reason, request=request
-        )
+        try:
+            services.thread_set_locked(
+                moderator=request.user, thread=thread, locked=action == "lock", reason=reason, request=request
+            )
+        except services.ForumError as exc:
+            messages.error(request, exc.message)
+            return redirect(thread.get_absolute_url())
     elif action in ("pin", "unpin"):
         services.thread_set_pinned(
             moderator=request.user, thread=thread, pinned=action == "pin", request=request

@@ -89,12 +89,51 @@ def test_lock_pin_and_unlock(officer, mod, thread, commit):
     assert AuditEvent.objects.filter(action="forum.thread_unlock").exists()
 
 
+def test_locking_a_thread_needs_a_reason(client_for, officer, mod, thread):
+    with pytest.raises(services.ForumError):
+        services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="  ")
+    client = client_for(mod)
+    response = client.post(
+        reverse("forum:thread_moderate", args=[thread.pk]), {"action": "lock"}, follow=True
+    )
+    assert "why the thread is locked" in response.content.decode()
+    response = client.post(
+        reverse("forum_admin:thread_manage", args=[thread.pk]), {"action": "lock"}, follow=True
+    )
+    assert "why the thread is locked" in response.content.decode()
+    assert not Thread.objects.get(pk=thread.pk).is_locked
+    assert not AuditEvent.objects.filter(action="forum.thread_lock").exists()
+
+
 def test_move_thread(officer, mod, thread, commit):
     target = make_category(name="Investigations test")
     commit(services.thread_move, moderator=mod, thread=thread, category=target)
     assert Thread.objects.get(pk=thread.pk).category == target
     assert told(officer, "moved your thread")
     assert AuditEvent.objects.filter(action="forum.thread_move").exists()
+
+
+def test_moving_or_merging_a_restricted_thread_to_a_wider_audience_needs_confirmation(
+    client_for, officer, mod, category, le_category, thread, commit
+):
+    secret = commit(make_thread, author=officer, category=le_category, title="Surveillance schedule")
+    url = reverse("forum_admin:thread_manage", args=[secret.pk])
+    client = client_for(mod)
+    content = client.get(url).content.decode()
+    assert "LE only test (" in content and "Open test category (all members)" in content
+    response = client.post(url, {"action": "move", "category": category.pk}, follow=True)
+    assert "wider audience" in response.content.decode()
+    response = client.post(url, {"action": "merge", "target": thread.pk}, follow=True)
+    assert "wider audience" in response.content.decode()
+    secret.refresh_from_db()
+    assert secret.category == le_category and secret.merged_into_id is None
+    assert not AuditEvent.objects.filter(action__in=["forum.thread_move", "forum.thread_merge"]).exists()
+    response = client.post(url, {"action": "move", "category": category.pk, "confirm_wider": "on"})
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=secret.pk).category == category
+    # Towards a narrower audience, or between open categories, nothing is asked.
+    commit(services.thread_move, moderator=mod, thread=thread, category=le_category)
+    assert Thread.objects.get(pk=thread.pk).category == le_category
 
 
 def test_merge_threads(officer, advocate, mod, category, thread, commit):

@@ -70,6 +70,16 @@ def test_category_watch_notifies_new_threads(officer, advocate, category, commit
     assert kinds_for(advocate) == ["new_thread"]
 
 
+def test_category_watch_notifies_replies_unless_the_thread_is_muted(officer, advocate, mod, category, commit):
+    thread = commit(make_thread, author=officer, category=category)
+    services.category_watch_toggle(user=advocate, category=category)
+    commit(make_post, author=mod, thread=thread)
+    assert kinds_for(advocate) == ["reply"]
+    services.thread_subscription_set(user=advocate, thread=thread, level="muted")
+    commit(make_post, author=mod, thread=thread)
+    assert kinds_for(advocate) == ["reply"]
+
+
 def test_quote_notifies_quoted_author(officer, advocate, thread, commit):
     services.thread_subscription_set(user=officer, thread=thread, level=None)
     body = services.quote_markdown(thread.first_post) + "Agreed."

@@ -3,7 +3,7 @@
 import pytest
 
 from connect.models import AuditEvent
-from forum import services
+from forum import permissions, services
 from forum.models import Post, PostRevision, Reaction, Thread, Vote
 from forum.rendering import MAX_SOURCE_CHARS
 from tests.factories import make_member
@@ -64,7 +64,7 @@ def test_thread_create_same_submission_token_creates_one_thread(officer, categor
 
 
 def test_post_create_refuses_locked_thread(officer, advocate, mod, thread):
-    services.thread_set_locked(moderator=mod, thread=thread, locked=True)
+    services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="Resolved")
     with pytest.raises(services.ForumError) as exc:
         services.post_create(author=advocate, thread=thread, body="Late reply")
     assert "locked" in exc.value.message
@@ -199,6 +199,14 @@ def test_privacy_guard_allows_member_email(officer, advocate, thread):
 def test_privacy_guard_runs_on_edits(officer, thread):
     with pytest.raises(services.PrivacyCheckRequired):
         services.post_edit(editor=officer, post=thread.first_post, body="SSN 123-45-6789")
+
+
+def test_confirmed_edits_are_held_whoever_edits(officer, mod, thread):
+    reply = make_post(author=mod, thread=thread, body="Nothing sensitive")
+    services.post_edit(editor=mod, post=reply, body="SSN 123-45-6789", confirm_privacy=True)
+    reply.refresh_from_db()
+    assert reply.status == Post.Status.HELD
+    assert not permissions.visible_posts(officer).filter(pk=reply.pk).exists()
 
 
 def test_handle_for_is_unique(db):

@@ -71,7 +71,7 @@ def test_double_submitted_reply_creates_one_post(client_for, advocate, thread):
 
 
 def test_reply_to_locked_thread_is_refused_with_message(client_for, advocate, mod, thread):
-    services.thread_set_locked(moderator=mod, thread=thread, locked=True)
+    services.thread_set_locked(moderator=mod, thread=thread, locked=True, reason="Resolved")
     response = client_for(advocate).post(reverse("forum:reply", args=[thread.pk]), {"body": "Let me in"})
     assert response.status_code == 400
     assert "locked" in response.content.decode()
@@ -232,6 +232,16 @@ def test_mention_suggestions_endpoint(client_for, officer, advocate):
     handle = services.handle_for(advocate)
     response = client_for(officer).get(reverse("forum:mention_suggestions"), {"q": handle[:4]})
     assert any(r["handle"] == handle for r in response.json()["results"])
+
+
+def test_mention_suggestions_leave_out_accounts_without_a_role(client_for, officer):
+    applicant = make_member(role=None, first_name="Zorvath")
+    inactive = make_member(first_name="Zorvath", is_active=False)
+    member = make_member(first_name="Zorvath")
+    response = client_for(officer).get(reverse("forum:mention_suggestions"), {"q": "Zorvath"})
+    names = [r["name"] for r in response.json()["results"]]
+    assert names == [member.profile.display_name]
+    assert applicant.profile.display_name not in names and inactive.profile.display_name not in names
 
 
 def test_preferences_view_saves(client_for, officer):
