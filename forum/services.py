@@ -634,8 +634,11 @@ def _require_moderator(user):
         raise NotAllowed
 
 
-def _moderation_notice(post_or_thread, moderator, message, *, request=None, action, detail=None):
-    """Audit a moderator action and tell the affected author why."""
+def _moderation_notice(post_or_thread, moderator, message, *, request=None, action, detail=None, link=True):
+    """Audit a moderator action and tell the affected author why.
+
+    With ``link=False`` the notice is not tied to the thread: for an author who
+    can no longer see it (moved or merged into a category outside their audience)."""
     if isinstance(post_or_thread, Post):
         post, thread = post_or_thread, post_or_thread.thread
     else:
@@ -653,8 +656,8 @@ def _moderation_notice(post_or_thread, moderator, message, *, request=None, acti
             recipient_id=author_id,
             kind=Notification.Kind.MODERATION,
             actor_id=moderator.pk,
-            post=post,
-            thread=thread,
+            post=post if link else None,
+            thread=thread if link else None,
             message=message[:500],
         )
 
@@ -763,16 +766,20 @@ def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, 
         return thread
     old = thread.category
     _check_audience(old, category, confirm_wider, "category")
+    author_sees = permissions.can_see_category(thread.author, category)
+    where = category.name if author_sees else "a category you cannot see"
     with transaction.atomic():
         thread.category = category
         thread.save(update_fields=["category"])
         _moderation_notice(
             thread,
             moderator,
-            f"moved your thread from {old.name} to {category.name}" + (f": {reason}" if reason else ""),
+            f"moved your thread “{thread.title}” from {old.name} to {where}"
+            + (f": {reason}" if reason else ""),
             request=request,
             action="forum.thread_move",
             detail={"from": old.pk, "to": category.pk},
+            link=author_sees,
         )
         events.thread_changed(thread)
     return thread
@@ -798,10 +805,15 @@ def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, r
         source.first_post = source.last_post = None
         source.reply_count = 0
         source.save(update_fields=["first_post", "last_post", "reply_count"])
+        into = (
+            f"“{target.title}”"
+            if permissions.can_see_thread(source.author, target)
+            else "a thread in a category you cannot see"
+        )
         _moderation_notice(
             source,
             moderator,
-            f"merged your thread into “{target.title}”" + (f": {reason}" if reason else ""),
+            f"merged your thread into {into}" + (f": {reason}" if reason else ""),
             request=request,
             action="forum.thread_merge",
             detail={"into": target.pk, "posts": len(moved)},

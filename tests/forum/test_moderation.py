@@ -136,6 +136,24 @@ def test_moving_or_merging_a_restricted_thread_to_a_wider_audience_needs_confirm
     assert Thread.objects.get(pk=thread.pk).category == le_category
 
 
+def test_author_outside_the_new_audience_is_told_without_learning_its_names(
+    client_for, officer, advocate, mod, category, le_category, commit
+):
+    moved = commit(make_thread, author=advocate, category=category, title="Hotel outreach")
+    commit(services.thread_move, moderator=mod, thread=moved, category=le_category, reason="Operational")
+    assert told(
+        advocate, "moved your thread “Hotel outreach” from Open test category to a category you cannot"
+    )
+    secret = commit(make_thread, author=officer, category=le_category, title="Warrant timing Cobalt")
+    merged = commit(make_thread, author=advocate, category=category, title="Same topic")
+    commit(services.thread_merge, moderator=mod, source=merged, target=secret)
+    assert told(advocate, "merged your thread into a thread in a category you cannot see")
+    content = client_for(advocate).get(reverse("forum:notifications")).content.decode()
+    assert "a category you cannot see" in content
+    assert "Cobalt" not in content and le_category.name not in content
+    assert not Notification.objects.filter(message__contains="Cobalt").exists()
+
+
 def test_merge_threads(officer, advocate, mod, category, thread, commit):
     other = commit(make_thread, author=advocate, category=category, title="Duplicate question")
     commit(make_post, author=officer, thread=other)
