@@ -37,3 +37,15 @@ def task_force_sections(request, task_force):
         if section is not None:
             sections.append(section)
     return sorted(sections, key=lambda section: section.order)
+
+
+def profile_sections(request, profile):
+    """Sections other apps add to a member's profile (their recent posts),
+    through the `register_profile_section` hook. Each hook returns a
+    HomePanel or None, and shows only what ``request.user`` may see."""
+    sections = []
+    for hook in hooks.get_hooks("register_profile_section"):
+        section = hook(request, profile)
+        if section is not None:
+            sections.append(section)
+    return sorted(sections, key=lambda section: section.order)

@@ -15,6 +15,7 @@ from . import permissions, ratelimit, selectors, services
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
 from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm
+from .home import profile_sections
 from .models import ContactVisibility
 
 DIRECTORY_PAGE_SIZE = 24
@@ -126,6 +127,7 @@ def member_detail(request, pk):
             "show_phone": profile.phone
             and permissions.can_see_contact(request.user, profile, profile.phone_visibility),
             "can_edit": permissions.can_edit_profile(request.user, profile),
+            "sections": profile_sections(request, profile),
         },
     )
 

@@ -243,6 +243,15 @@ def task_force_threads(*, user, task_force, limit=5):
     return list(qs.select_related("category", "author__profile").order_by("-last_activity_at", "-id")[:limit])
 
 
+def member_recent_posts(*, user, member, limit=5):
+    """The newest posts by ``member`` that ``user`` may read, with their threads."""
+    qs = permissions.visible_posts(user, Post.objects.filter(author_id=member.pk))
+    if permissions.is_moderator(user):
+        # A profile is not a moderation screen: only what is on the board.
+        qs = qs.filter(status=Post.Status.VISIBLE, thread__is_hidden=False)
+    return list(qs.select_related("thread__category").order_by("-created_at", "-id")[:limit])
+
+
 def bookmarked_threads(*, user, page=1):
     ids = Bookmark.objects.filter(user_id=user.pk).values("thread_id")
     qs = permissions.visible_threads(user, Thread.objects.filter(pk__in=ids))

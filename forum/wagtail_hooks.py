@@ -51,6 +51,18 @@ def task_force_discussions(request, task_force):
     )
 
 
+@hooks.register("register_profile_section")
+def member_recent_posts(request, profile):
+    if not permissions.connect_permissions.is_active_member(request.user):
+        return None
+    return HomePanel(
+        title="Recent posts in discussions",
+        template="forum/panels/profile_posts.html",
+        context={"posts": selectors.member_recent_posts(user=request.user, member=profile.user)},
+        order=30,
+    )
+
+
 @hooks.register("register_role_permissions")
 def forum_role_permissions():
     moderate = [
