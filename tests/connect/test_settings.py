@@ -3,6 +3,7 @@ without what it needs."""
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -175,3 +176,22 @@ def test_parse_email_url_console_file_locmem():
 def test_parse_email_url_rejects_unknown_scheme():
     with pytest.raises(ValueError, match="unsupported scheme"):
         parse_email_url("sendgrid://key@api")
+
+
+ENV_READ = re.compile(
+    r"""(?:environ\.get|environ\[|getenv|env_bool|env_list|env_int|env=)\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
+)
+
+
+def test_readme_documents_every_environment_variable_and_make_target():
+    readme = (ROOT / "README.md").read_text()
+    read = set()
+    for folder in ("connect", "search"):
+        for source in (ROOT / folder).rglob("*.py"):
+            read.update(ENV_READ.findall(source.read_text()))
+    assert {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "CONNECT_SEARCH_INDEX_DIR"} <= read
+    table = readme.split("## Configuration", 1)[1]
+    assert not sorted(name for name in read if f"`{name}`" not in table)
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
+    assert not sorted(set(re.findall(r"`make ([a-z][a-z-]*)", readme)) - targets)
