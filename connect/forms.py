@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .adapters import INVITATION_SESSION_KEY, invitation_from_session
-from .models import Discipline, MemberProfile, MembershipRequest, TaskForce
+from .models import Discipline, MemberProfile, MembershipRequest, Region, TaskForce
 from .services import InvitationError, member_join
 
 
@@ -113,7 +113,7 @@ class ProfileForm(forms.ModelForm):
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label="Name", required=False, max_length=100)
     task_force = forms.ModelChoiceField(
-        queryset=TaskForce.objects.all(), required=False, empty_label="Any task force"
+        queryset=TaskForce.objects.filter(is_active=True), required=False, empty_label="Any task force"
     )
     discipline = forms.ChoiceField(choices=[("", "Any discipline")] + Discipline.choices, required=False)
     state = forms.ChoiceField(required=False)
@@ -124,5 +124,18 @@ class DirectoryFilterForm(forms.Form):
         from .models import US_STATES
 
         states = sorted(set(TaskForce.objects.values_list("state", flat=True)))
+        names = dict(US_STATES)
+        self.fields["state"].choices = [("", "Any state")] + [(s, names.get(s, s)) for s in states]
+
+
+class TaskForceFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(choices=[("", "Any region")] + Region.choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import US_STATES
+
+        states = sorted(set(TaskForce.objects.filter(is_active=True).values_list("state", flat=True)))
         names = dict(US_STATES)
         self.fields["state"].choices = [("", "Any state")] + [(s, names.get(s, s)) for s in states]

@@ -42,12 +42,15 @@ def member_profile(*, user, pk):
     )
 
 
-def taskforce_list(*, user):
+def taskforce_list(*, user, state="", region=""):
     if not permissions.is_active_member(user):
         return TaskForce.objects.none()
-    return TaskForce.objects.filter(is_active=True).annotate(
-        member_count=Count("members", filter=Q(members__user__is_active=True))
-    )
+    qs = TaskForce.objects.filter(is_active=True)
+    if state:
+        qs = qs.filter(state=state)
+    if region:
+        qs = qs.filter(region=region)
+    return qs.annotate(member_count=Count("members", filter=Q(members__user__is_active=True)))
 
 
 def taskforce_members(*, user, task_force):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import permissions, ratelimit, selectors, services
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
-from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm
+from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm, TaskForceFilterForm
 from .home import profile_sections
 from .models import ContactVisibility
 
@@ -153,10 +153,18 @@ def profile_edit(request):
 
 @require_GET
 def taskforce_list(request):
+    form = TaskForceFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
     return render(
         request,
         "connect/taskforce_list.html",
-        {"task_forces": selectors.taskforce_list(user=request.user)},
+        {
+            "form": form,
+            "filtered": any(filters.values()),
+            "task_forces": selectors.taskforce_list(
+                user=request.user, state=filters.get("state", ""), region=filters.get("region", "")
+            ),
+        },
     )
 
 

@@ -169,6 +169,39 @@ def test_task_force_list_and_page(member_client, member, other_member, task_forc
     assert member_client.get("/task-forces/no-such-task-force/").status_code == 404
 
 
+def test_task_force_page_shows_where_funding_and_coordinator_contact(member_client, task_force):
+    task_force.first_fiscal_year = 2020
+    task_force.coordinator_name = ""
+    task_force.coordinator_email = "coordinator@tf.test.example"
+    task_force.coordinator_phone = "555-0100"
+    task_force.save()
+    body = member_client.get(f"/task-forces/{task_force.slug}/").content.decode()
+    assert task_force.jurisdiction in body
+    assert "Ohio" in body and "Midwest" in body
+    assert "Enhanced Collaborative Model" in body and "fiscal year 2020" in body
+    assert 'href="mailto:coordinator@tf.test.example"' in body
+    assert 'href="tel:555-0100"' in body
+
+
+def test_task_force_list_filters_by_state_and_region(member_client, task_force):
+    texas = TaskForceFactory(name="Lone Star Test Task Force", state="TX", region="south")
+    oregon = TaskForceFactory(name="Cascade Test Task Force", state="OR", region="west")
+
+    def names(query):
+        response = member_client.get("/task-forces/", query)
+        assert response.status_code == 200
+        body = response.content.decode()
+        return {tf.name for tf in (task_force, texas, oregon) if tf.name in body}
+
+    assert names({}) == {task_force.name, texas.name, oregon.name}
+    assert names({"state": "TX"}) == {texas.name}
+    assert names({"region": "west"}) == {oregon.name}
+    assert names({"region": "midwest", "state": "OH"}) == {task_force.name}
+    assert names({"region": "west", "state": "TX"}) == set()
+    # Unknown values are ignored rather than failing the page.
+    assert names({"region": "<script>", "state": "ZZ"}) == {task_force.name, texas.name, oregon.name}
+
+
 def test_inactive_task_force_is_not_listed(member_client, task_force):
     retired = TaskForceFactory(is_active=False)
     assert retired.name not in member_client.get("/task-forces/").content.decode()
