@@ -58,9 +58,9 @@ def on_mfa_removed(sender, request, user, authenticator, **kwargs):
 
 @receiver(mfa_signals.authenticator_reset)
 def on_mfa_reset(sender, request, user, authenticator, **kwargs):
-    audit_record(
-        action="mfa.reset", request=request, actor=user, target=user, detail={"type": authenticator.type}
-    )
+    # allauth resets only recovery codes: a new set replaces the old one.
+    action = "mfa.recovery_codes_generated" if authenticator.type == "recovery_codes" else "mfa.reset"
+    audit_record(action=action, request=request, actor=user, target=user, detail={"type": authenticator.type})
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)

@@ -1,6 +1,7 @@
 """Views of the membership domain. Thin: forms validate, services write,
 selectors read."""
 
+from allauth.mfa.recovery_codes import views as recovery_code_views
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -185,3 +186,28 @@ def taskforce_detail(request, slug):
             "directory_url": reverse("connect:member_directory") + f"?task_force={task_force.pk}",
         },
     )
+
+
+def _audited_recovery_codes(view, action):
+    """allauth's recovery-code pages, with an audit event each time the codes
+    are actually shown or downloaded (allauth sends no signal for that)."""
+
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            from .audit import audit_record
+
+            audit_record(action=action, request=request, target=request.user)
+        return response
+
+    wrapped.__doc__ = view.__doc__
+    wrapped.__name__ = getattr(view, "__name__", action)
+    return wrapped
+
+
+mfa_view_recovery_codes = _audited_recovery_codes(
+    recovery_code_views.view_recovery_codes, "mfa.recovery_codes_viewed"
+)
+mfa_download_recovery_codes = _audited_recovery_codes(
+    recovery_code_views.download_recovery_codes, "mfa.recovery_codes_downloaded"
+)
