@@ -14,9 +14,13 @@ from .selectors import membership_request_warnings
 
 
 class WarningsColumn(Column):
+    """Each warning spelled out in the list, so a reviewer sees what to check
+    before opening the request."""
+
+    cell_template_name = "connect/admin/warnings_cell.html"
+
     def get_value(self, instance):
-        count = len(membership_request_warnings(instance))
-        return f"{count} warning{'s' if count != 1 else ''}" if count else "—"
+        return membership_request_warnings(instance)
 
 
 class MembershipRequestInspectView(generic.InspectView):

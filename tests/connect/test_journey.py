@@ -151,7 +151,9 @@ def test_review_warnings_domain_duplicate_and_existing_account(roster_task_force
     assert "An account with this email address already exists." in inspect
     assert "other requests before (denied)" in inspect
     listing = moderator_client.get("/admin/membership_requests/").content.decode()
-    assert "3 warnings" in listing
+    assert "An account with this email address already exists." in listing
+    assert "other requests before (denied)" in listing
+    assert "is not one of" in listing
     assert first.pk != second.pk
 
     # Approving someone who already has an account changes nothing.
@@ -161,6 +163,67 @@ def test_review_warnings_domain_duplicate_and_existing_account(roster_task_force
     assert second.status == MembershipRequest.Status.PENDING
     assert mail.outbox == []
     assert not Invitation.objects.filter(request=second).exists()
+
+
+def test_review_list_filters_by_status_and_task_force(roster_task_force, moderator_client):
+    from tests.factories import TaskForceFactory
+
+    task_force = TaskForceFactory()
+    pending_here = MembershipRequest.objects.create(
+        **{
+            **REQUEST_DATA,
+            "email": "a@tf0.test.example",
+            "last_name": "Alpha",
+            "task_force": roster_task_force,
+        }
+    )
+    denied_here = MembershipRequest.objects.create(
+        **{
+            **REQUEST_DATA,
+            "email": "b@tf0.test.example",
+            "last_name": "Bravo",
+            "task_force": roster_task_force,
+        },
+        status=MembershipRequest.Status.DENIED,
+    )
+    pending_there = MembershipRequest.objects.create(
+        **{**REQUEST_DATA, "email": "c@tf.test.example", "last_name": "Charlie", "task_force": task_force}
+    )
+
+    def listed(query):
+        response = moderator_client.get("/admin/membership_requests/", query)
+        assert response.status_code == 200
+        body = response.content.decode()
+        return {r.email for r in (pending_here, denied_here, pending_there) if r.email in body}
+
+    assert listed({}) == {"a@tf0.test.example", "b@tf0.test.example", "c@tf.test.example"}
+    assert listed({"status": "pending"}) == {"a@tf0.test.example", "c@tf.test.example"}
+    assert listed({"task_force": roster_task_force.pk}) == {"a@tf0.test.example", "b@tf0.test.example"}
+    assert listed({"status": "pending", "task_force": roster_task_force.pk}) == {"a@tf0.test.example"}
+
+
+@pytest.mark.parametrize("first", ["approve", "deny"])
+def test_a_request_is_decided_once(
+    first, roster_task_force, moderator_client, django_capture_on_commit_callbacks
+):
+    """A double click, a second tab or a second reviewer: one decision, one
+    email, one audit event."""
+    req = MembershipRequest.objects.create(**{**REQUEST_DATA, "task_force": roster_task_force})
+    mail.outbox.clear()
+    approve = f"/admin/connect/requests/{req.pk}/approve/"
+    deny = f"/admin/connect/requests/{req.pk}/deny/"
+    decide = {"approve": (approve, {}), "deny": (deny, {"reason": "Not a task-force member."})}
+    for url, data in [decide[first], decide[first], (approve, {}), (deny, {"reason": "Second thoughts."})]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = moderator_client.post(url, data, follow=True)
+        assert response.status_code == 200
+    req.refresh_from_db()
+    assert req.status == ("approved" if first == "approve" else "denied")
+    assert len(mail.outbox) == 1
+    decisions = AuditEvent.objects.filter(action__in=["membership.approved", "membership.denied"])
+    assert decisions.count() == 1
+    assert Invitation.objects.filter(request=req).count() == (1 if first == "approve" else 0)
+    assert "Only pending requests can be" in response.content.decode()
 
 
 def test_denial_with_reason_emails_the_applicant(

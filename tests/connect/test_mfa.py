@@ -74,3 +74,37 @@ def test_security_key_page_renders_for_a_member(member_client, member):
     response = member_client.get("/accounts/2fa/webauthn/add/")
     assert response.status_code == 200
     assert b"credential" in response.content
+
+
+MFA_SETUP_PATH = "/accounts/2fa/totp/activate/"
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_without_an_authenticator_wagtail_pages_search_and_admin_lead_to_setup(task_force):
+    from connect.models import Role
+    from tests.factories import make_member
+
+    moderator = make_member(role=Role.MODERATOR, task_force=task_force, mfa=False)
+    client = _client(moderator)
+    for path in ["/", "/spotlights/", "/library/", "/search/?q=trafficking", "/admin/", "/admin/pages/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == MFA_SETUP_PATH, path
+
+
+def test_switching_the_mfa_requirement_off_lets_members_in_without_one(settings, task_force):
+    from tests.factories import make_member
+
+    settings.CONNECT_REQUIRE_MFA = False
+    client = _client(make_member(task_force=task_force, mfa=False))
+    for path in ["/", "/members/", "/task-forces/", "/search/?q=trafficking", "/profile/"]:
+        assert client.get(path).status_code == 200, path
+    settings.CONNECT_REQUIRE_MFA = True
+    assert client.get("/members/")["Location"] == MFA_SETUP_PATH
