@@ -80,6 +80,53 @@ def test_contact_visibility_is_honoured(task_force, visibility, same_tf_sees, ot
         assert ("555-0199" in body) is expected, (viewer, visibility)
 
 
+def test_hidden_contact_details_appear_nowhere_else(task_force):
+    owner = make_member(
+        task_force=task_force, email="hidden.contact@tf.test.example", last_name="Hiddenfield"
+    )
+    MemberProfile.objects.filter(user=owner).update(
+        phone="555-0177", email_visibility=ContactVisibility.NOBODY, phone_visibility=ContactVisibility.NOBODY
+    )
+    viewer = _client(make_member(task_force=task_force))
+    for path, params in [
+        ("/members/", {}),
+        ("/members/", {"q": "Hiddenfield"}),
+        (f"/task-forces/{task_force.slug}/", {}),
+        ("/search/", {"q": "Hiddenfield"}),
+        ("/search/", {"q": "hidden.contact"}),
+    ]:
+        response = viewer.get(path, params)
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        assert owner.email not in body, path
+        assert "555-0177" not in body, path
+
+
+def test_directory_filters_combine_and_pagination_keeps_them(member_client, task_force):
+    ny = TaskForceFactory(state="NY")
+    for n in range(26):
+        user = make_member(task_force=ny, discipline=Discipline.PROSECUTION, last_name=f"Prosecutor{n:02}")
+        user.profile.expertise.add("labor trafficking")
+    make_member(
+        task_force=ny, discipline=Discipline.VICTIM_SERVICES, last_name="Advocate"
+    ).profile.expertise.add("labor trafficking")
+    make_member(task_force=task_force, discipline=Discipline.PROSECUTION, last_name="Elsewhere")
+    params = {"state": "NY", "discipline": Discipline.PROSECUTION, "expertise": "labor trafficking"}
+    first = member_client.get("/members/", params)
+    assert first.context["page_obj"].paginator.count == 26
+    body = first.content.decode()
+    assert "Advocate" not in body and "Elsewhere" not in body
+    next_link = (
+        f"?state=NY&amp;discipline={Discipline.PROSECUTION}&amp;expertise=labor+trafficking&amp;page=2"
+    )
+    assert next_link in body
+    second = member_client.get("/members/", {**params, "page": 2})
+    page_two = {p.user.last_name for p in second.context["page_obj"]}
+    page_one = {p.user.last_name for p in first.context["page_obj"]}
+    assert len(page_two) == 2 and not page_two & page_one
+    assert page_one | page_two == {f"Prosecutor{n:02}" for n in range(26)}
+
+
 def test_profile_of_deactivated_member_is_hidden(member_client, other_member):
     other_member.is_active = False
     other_member.save()
