@@ -278,6 +278,42 @@ def test_password_reset_does_not_reveal_accounts(member):
     assert responses[0] == responses[1] == (302, "/accounts/password/reset/done/")
 
 
+def test_password_reset_emails_only_the_real_account_a_link(member, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    mail.outbox.clear()
+    for email in [member.email, "nobody@nowhere.example"]:
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post("/accounts/password/reset/", {"email": email})
+    known = [m for m in mail.outbox if member.email in m.to]
+    unknown = [m for m in mail.outbox if "nobody@nowhere.example" in m.to]
+    assert len(known) == 1 and "/accounts/password/reset/key/" in known[0].body
+    assert all("/accounts/password/reset/key/" not in m.body for m in unknown)
+    assert len(mail.outbox) == len(known) + len(unknown)
+
+
+def _login_errors(response):
+    assert response.status_code == 200
+    return [str(e) for e in response.context["form"].non_field_errors()]
+
+
+def test_login_errors_do_not_tell_accounts_apart(member):
+    known = _login_errors(_login(Client(), member.email, "wrong-password-123"))
+    unknown = _login_errors(_login(Client(), "nobody@nowhere.example", "wrong-password-123"))
+    assert known == unknown and known
+    # Once locked, the right password and a wrong one get the same answer,
+    # and so does an address with no account.
+    client = Client()
+    for email in [member.email, "nobody@nowhere.example"]:
+        for _ in range(5):
+            _login(client, email, "wrong-password-123")
+    locked_right = _login_errors(_login(Client(), member.email))
+    locked_wrong = _login_errors(_login(Client(), member.email, "wrong-password-123"))
+    locked_unknown = _login_errors(_login(Client(), "nobody@nowhere.example", "wrong-password-123"))
+    assert locked_right == locked_wrong == locked_unknown
+    assert "locked" in locked_right[0]
+
+
 def test_password_reset_rate_limited_per_email(member):
     client = Client()
     codes = [client.post("/accounts/password/reset/", {"email": member.email}).status_code for _ in range(6)]
