@@ -151,13 +151,14 @@ def forum_post(context, post):
             )
         )
     if post.can_edit and status != "hidden":
-        out.append(format_html('<a class="margin-right-1" href="{}edit/">Edit</a>', base))
+        out.append(format_html('<a class="margin-right-1" href="{}edit/">Edit{}</a>', base, sr_name))
     if post.can_delete and status != "hidden":
         out.append(
             format_html(
-                '<a class="margin-right-1" href="{}delete/">{}</a>',
+                '<a class="margin-right-1" href="{}delete/">{}{}</a>',
                 base,
                 "Delete" if post.author_id == user_id else "Hide",
+                sr_name,
             )
         )
     if is_moderator and status == "hidden":
