@@ -16,9 +16,9 @@ from .models import Category
 def notifications_link(request):
     user = request.user
     count = selectors.unread_notification_count(user=user)
-    label = (
-        f"{count} unread notification{'s' if count != 1 else ''}" if count else "Notifications, none unread"
-    )
+    # The accessible name starts with the visible text ("Notifications 2"),
+    # so speech-input users can say what they see (WCAG 2.5.3).
+    label = f"Notifications {count} unread" if count else "Notifications, none unread"
     return {
         "label": "Notifications",
         "url": reverse("forum:notifications"),
