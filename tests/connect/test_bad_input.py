@@ -89,6 +89,19 @@ def test_invitation_used_in_another_tab_before_signup_is_refused(approved):
     assert response.status_code == 200
 
 
+def test_signup_with_another_email_keeps_the_invited_one(approved):
+    req, token = approved
+    client = Client()
+    page = client.get(f"/join/{token}/", follow=True).content.decode()
+    assert req.email in page
+    response = _signup(client)  # posts x@y.example instead of the invited address
+    assert response.status_code == 302
+    assert not User.objects.filter(email__iexact="x@y.example").exists()
+    user = User.objects.get(email__iexact=req.email)
+    assert list(user.emailaddress_set.values_list("email", flat=True)) == [req.email]
+    assert Invitation.objects.get(request=req).used_at is not None
+
+
 def test_signup_without_invitation_is_closed(client):
     response = client.get("/accounts/signup/")
     assert response.status_code == 200
