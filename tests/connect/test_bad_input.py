@@ -277,8 +277,13 @@ def test_lockout_of_unknown_email_looks_the_same(db):
 def test_wrong_totp_code_does_not_sign_in(member):
     client = Client()
     _login(client, member.email)
-    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    response = client.post(
+        "/accounts/2fa/authenticate/", {"code": "000000"}, HTTP_USER_AGENT="Guessing browser"
+    )
     assert response.status_code == 200
+    failed = AuditEvent.objects.get(action="mfa.failed")
+    assert (failed.actor, failed.outcome, failed.user_agent) == (member, "failure", "Guessing browser")
+    assert failed.detail == {"type": "totp", "reauthentication": False}
     assert client.get("/members/").status_code == 302
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(TEST_TOTP_SECRET)})
     assert response.status_code == 302
