@@ -308,6 +308,21 @@ class Invitation(models.Model):
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk changes are refused like single ones."""
+
+    def update(self, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise RuntimeError("Audit events are append-only.")
+
+    def delete(self):
+        raise RuntimeError("Audit events are append-only.")
+
+    delete.queryset_only = True
+
+
 class AuditEvent(models.Model):
     """An append-only record of a security-relevant action.
 
@@ -333,6 +348,8 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=255, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,5 +1,8 @@
 """Reads in the membership domain, filtered by what the viewer may see."""
 
+from functools import reduce
+from operator import or_
+
 from django.db.models import Count, Q
 
 from . import permissions
@@ -59,26 +62,53 @@ def taskforce_members(*, user, task_force):
 
 def membership_request_warnings(membership_request):
     """What a reviewer should look at twice before approving."""
-    req = membership_request
-    warnings = []
-    if not req.task_force.allows_email(req.email):
-        domains = ", ".join(req.task_force.domain_list) or "none listed"
-        warnings.append(f"The email domain is not one of {req.task_force.name}'s agency domains ({domains}).")
-    if User.objects.filter(email__iexact=req.email).exists():
-        warnings.append("An account with this email address already exists.")
-    others = MembershipRequest.objects.filter(email__iexact=req.email).exclude(pk=req.pk)
-    if others.exists():
-        statuses = ", ".join(sorted({o.get_status_display().lower() for o in others}))
-        warnings.append(f"This email has made other requests before ({statuses}).")
-    same_name = (
-        MembershipRequest.objects.filter(first_name__iexact=req.first_name, last_name__iexact=req.last_name)
-        .exclude(pk=req.pk)
-        .exclude(email__iexact=req.email)
+    return membership_request_warnings_for([membership_request])[membership_request.pk]
+
+
+def membership_request_warnings_for(requests):
+    """Warnings of several requests at once ({pk: [warning, ...]}), in three
+    queries however many there are, for the reviewers' list."""
+    requests = list(requests)
+    if not requests:
+        return {}
+    emails = {r.email.lower() for r in requests}
+    by_email = reduce(or_, (Q(email__iexact=email) for email in emails))
+    existing = {email.lower() for email in User.objects.filter(by_email).values_list("email", flat=True)}
+    earlier = list(MembershipRequest.objects.filter(by_email).values_list("pk", "email", "status"))
+    by_name = reduce(
+        or_, (Q(first_name__iexact=r.first_name, last_name__iexact=r.last_name) for r in requests)
     )
-    if same_name.exists():
-        warnings.append("Someone with the same name has requested access with a different email.")
-    if req.voucher_email.split("@")[-1].lower() != req.email.split("@")[-1].lower() and not (
-        req.task_force.allows_email(req.voucher_email)
-    ):
-        warnings.append("The person vouching uses an email outside the task force's domains.")
-    return warnings
+    namesakes = list(
+        MembershipRequest.objects.filter(by_name).values_list("pk", "first_name", "last_name", "email")
+    )
+    labels = dict(MembershipRequest.Status.choices)
+    result = {}
+    for req in requests:
+        email = req.email.lower()
+        warnings = []
+        if not req.task_force.allows_email(req.email):
+            domains = ", ".join(req.task_force.domain_list) or "none listed"
+            warnings.append(
+                f"The email domain is not one of {req.task_force.name}'s agency domains ({domains})."
+            )
+        if email in existing:
+            warnings.append("An account with this email address already exists.")
+        statuses = {
+            str(labels[status]).lower() for pk, e, status in earlier if e.lower() == email and pk != req.pk
+        }
+        if statuses:
+            warnings.append(f"This email has made other requests before ({', '.join(sorted(statuses))}).")
+        if any(
+            pk != req.pk
+            and first.lower() == req.first_name.lower()
+            and last.lower() == req.last_name.lower()
+            and e.lower() != email
+            for pk, first, last, e in namesakes
+        ):
+            warnings.append("Someone with the same name has requested access with a different email.")
+        if req.voucher_email.split("@")[-1].lower() != email.split("@")[-1] and not (
+            req.task_force.allows_email(req.voucher_email)
+        ):
+            warnings.append("The person vouching uses an email outside the task force's domains.")
+        result[req.pk] = warnings
+    return result

@@ -56,6 +56,19 @@ def on_mfa_removed(sender, request, user, authenticator, **kwargs):
     )
 
 
+@receiver(mfa_signals.authentication_failed)
+def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs):
+    """A wrong second-factor code: the password was right, so this is worth a look."""
+    audit_record(
+        action="mfa.failed",
+        request=request,
+        actor=user,
+        target=user,
+        outcome="failure",
+        detail={"type": authenticator.type, "reauthentication": bool(reauthentication)},
+    )
+
+
 @receiver(mfa_signals.authenticator_reset)
 def on_mfa_reset(sender, request, user, authenticator, **kwargs):
     # allauth resets only recovery codes: a new set replaces the old one.

@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from . import admin_views
 from .audit import audit_record
 from .models import AuditEvent, MembershipRequest, TaskForce
-from .selectors import membership_request_warnings
+from .selectors import membership_request_warnings, membership_request_warnings_for
 
 
 class WarningsColumn(Column):
@@ -21,6 +21,20 @@ class WarningsColumn(Column):
 
     def get_value(self, instance):
         return membership_request_warnings(instance)
+
+    def get_cell_context_data(self, instance, parent_context):
+        # Worked out once for the whole page, not once per row.
+        context = super(Column, self).get_cell_context_data(instance, parent_context)
+        table = parent_context["table"]
+        if getattr(table, "_connect_warnings", None) is None:
+            table._connect_warnings = membership_request_warnings_for(table.data)
+        context["value"] = table._connect_warnings.get(instance.pk, [])
+        return context
+
+
+class MembershipRequestIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("task_force")
 
 
 class MembershipRequestInspectView(generic.InspectView):
@@ -45,6 +59,7 @@ class MembershipRequestViewSet(ModelViewSet):
     menu_order = 200
     add_to_admin_menu = True
     inspect_view_enabled = True
+    index_view_class = MembershipRequestIndexView
     inspect_view_class = MembershipRequestInspectView
     copy_view_enabled = False
     list_display = [

@@ -89,6 +89,19 @@ def test_invitation_used_in_another_tab_before_signup_is_refused(approved):
     assert response.status_code == 200
 
 
+def test_signup_with_another_email_keeps_the_invited_one(approved):
+    req, token = approved
+    client = Client()
+    page = client.get(f"/join/{token}/", follow=True).content.decode()
+    assert req.email in page
+    response = _signup(client)  # posts x@y.example instead of the invited address
+    assert response.status_code == 302
+    assert not User.objects.filter(email__iexact="x@y.example").exists()
+    user = User.objects.get(email__iexact=req.email)
+    assert list(user.emailaddress_set.values_list("email", flat=True)) == [req.email]
+    assert Invitation.objects.get(request=req).used_at is not None
+
+
 def test_signup_without_invitation_is_closed(client):
     response = client.get("/accounts/signup/")
     assert response.status_code == 200
@@ -244,8 +257,9 @@ def test_lockout_expires_after_the_window(member):
     for _ in range(5):
         _login(client, member.email, "wrong-password-123")
     assert "locked" in _login(client, member.email).content.decode()
-    # Sixteen minutes later the failures no longer count.
-    AuditEvent.objects.filter(target_repr=member.email).update(
+    # Sixteen minutes later the failures no longer count (backdated past the
+    # append-only guard, as only a test may).
+    AuditEvent._base_manager.filter(target_repr=member.email).update(
         created_at=timezone.now() - timedelta(minutes=16)
     )
     assert _login(client, member.email).status_code == 302
@@ -263,8 +277,13 @@ def test_lockout_of_unknown_email_looks_the_same(db):
 def test_wrong_totp_code_does_not_sign_in(member):
     client = Client()
     _login(client, member.email)
-    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    response = client.post(
+        "/accounts/2fa/authenticate/", {"code": "000000"}, HTTP_USER_AGENT="Guessing browser"
+    )
     assert response.status_code == 200
+    failed = AuditEvent.objects.get(action="mfa.failed")
+    assert (failed.actor, failed.outcome, failed.user_agent) == (member, "failure", "Guessing browser")
+    assert failed.detail == {"type": "totp", "reauthentication": False}
     assert client.get("/members/").status_code == 302
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(TEST_TOTP_SECRET)})
     assert response.status_code == 302

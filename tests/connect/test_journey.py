@@ -202,6 +202,23 @@ def test_review_list_filters_by_status_and_task_force(roster_task_force, moderat
     assert listed({"status": "pending", "task_force": roster_task_force.pk}) == {"a@tf0.test.example"}
 
 
+def test_review_list_query_count_does_not_grow_with_requests(moderator_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipRequestFactory
+
+    moderator_client.get("/admin/membership_requests/")  # the session's first touch writes once
+    counts = []
+    for batch in (2, 18):
+        MembershipRequestFactory.create_batch(batch)
+        with CaptureQueriesContext(connection) as queries:
+            response = moderator_client.get("/admin/membership_requests/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 @pytest.mark.parametrize("first", ["approve", "deny"])
 def test_a_request_is_decided_once(
     first, roster_task_force, moderator_client, django_capture_on_commit_callbacks

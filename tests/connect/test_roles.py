@@ -59,6 +59,12 @@ def test_audit_events_are_append_only():
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+    with pytest.raises(RuntimeError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="nothing.happened")
+    with pytest.raises(RuntimeError):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(RuntimeError):
+        AuditEvent.objects.bulk_update([event], ["action"])
     assert AuditEvent.objects.get(pk=event.pk).action == "login.failed"
 
 
@@ -184,3 +190,10 @@ def test_admin_account_page_cannot_change_password(moderator_client, moderator):
     response = moderator_client.get("/admin/account/")
     assert response.status_code == 200
     assert 'name="password_change-old_password"' not in response.content.decode()
+
+
+def test_deleting_an_account_keeps_its_audit_trail(member):
+    event = AuditEvent.objects.create(action="login.succeeded", actor=member, actor_email=member.email)
+    member.delete()
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert event.actor is None and event.actor_email
