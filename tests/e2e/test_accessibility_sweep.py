@@ -158,6 +158,11 @@ def test_public_pages(page, live_server_url, titles):
     # private), so the not-found page is checked in the member sweep.
     sweep.assert_clean()
 
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in ["/", "/accounts/login/", "/join/request/", "/privacy/", "/accounts/password/reset/"]:
+        page.goto(live_server_url + path)
+        assert page.evaluate(OVERFLOW) == [], path
+
 
 def test_member_pages(page, live_server_url, titles):
     sign_in(page, live_server_url, MEMBER)
@@ -299,13 +304,24 @@ def test_moderator_pages_and_keyboard(page, live_server_url, titles):
     page.set_viewport_size({"width": 320, "height": 800})
     wide = []
     narrow = ["/", "/discussions/", thread_path, "/members/", "/resources/", "/events/"]
-    narrow.append("/search/?q=trafficking")
+    narrow += ["/search/?q=trafficking", "/discussions/notifications/", "/discussions/settings/email/"]
+    narrow += ["/profile/", "/task-forces/", "/library/share/", "/library/calendar/", "/accounts/2fa/"]
+    for index, selector in [
+        ("/spotlights/", "main .usa-collection a"),
+        ("/resources/", "main .usa-collection a"),
+        ("/events/", "main .usa-collection a"),
+        ("/members/", "main a[href*='/members/']:not([href$='/members/'])"),
+        ("/task-forces/", "main a[href*='/task-forces/']:not([href$='/task-forces/'])"),
+    ]:
+        page.goto(live_server_url + index)
+        narrow.append(index)
+        narrow.append(page.locator(selector).first.get_attribute("href"))
     for path in narrow:
         page.goto(live_server_url + path)
         overflow = page.evaluate(OVERFLOW)
         if overflow:
             wide.append((path, overflow))
-    assert wide == [], wide
+    assert wide == [], "\n".join(f"{path}: {elements}" for path, elements in wide)
 
     # At a narrow width the menu opens from the keyboard and its links are reachable.
     page.set_viewport_size({"width": 400, "height": 800})
