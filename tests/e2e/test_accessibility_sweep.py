@@ -46,6 +46,43 @@ STRUCTURE = """() => {
 }"""
 
 
+# Tabs through the page's controls and lists those that show no focus indicator.
+FOCUS_WALK = """async () => {
+  const unmarked = [];
+  const seen = new Set();
+  const focusables = [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])'
+  )].filter((el) => el.offsetParent !== null && !el.disabled);
+  for (const el of focusables.slice(0, 60)) {
+    el.focus({focusVisible: true});
+    if (document.activeElement !== el || seen.has(el)) continue;
+    seen.add(el);
+    const style = getComputedStyle(el);
+    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    if (!outlined && style.boxShadow === 'none') {
+      unmarked.push(el.outerHTML.slice(0, 100));
+    }
+  }
+  return unmarked;
+}"""
+
+
+# Elements that stick out past the right edge of the window, outside any
+# container that scrolls on its own (a data table may scroll within its box).
+OVERFLOW = """() => {
+  if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  return [...document.body.querySelectorAll('*')]
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter((el) => {
+      for (let p = el.parentElement; p; p = p.parentElement) if (scrolls(p)) return false;
+      return true;
+    })
+    .slice(-3)
+    .map((el) => el.outerHTML.slice(0, 120));
+}"""
+
+
 class Sweep:
     """Checks pages one by one and keeps every problem, so a run reports them all."""
 
@@ -63,7 +100,7 @@ class Sweep:
         page = self.page
         page.wait_for_load_state("load")
         where = f"{name} ({page.url.removeprefix(self.base_url)})"
-        for violation in axe_violations(page):
+        for violation in axe_violations(page, impact=("minor", "moderate", "serious", "critical")):
             self.problems.append(f"{where}: axe {violation}")
         facts = page.evaluate(STRUCTURE)
         if facts["h1"] != 1:
@@ -103,6 +140,11 @@ def test_public_pages(page, live_server_url, titles):
     sweep = Sweep(page, live_server_url, titles)
     sweep.goto("/", "landing")
     sweep.goto("/accounts/login/", "login")
+    page.get_by_label("Email").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    sweep.check("login, with errors", same_title_as="login")
     sweep.goto("/join/request/", "request an account")
     page.get_by_role("button", name="Send request").click()
     page.locator("#form-errors").wait_for(state="visible")
@@ -116,6 +158,11 @@ def test_public_pages(page, live_server_url, titles):
     # private), so the not-found page is checked in the member sweep.
     sweep.assert_clean()
 
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in ["/", "/accounts/login/", "/join/request/", "/privacy/", "/accounts/password/reset/"]:
+        page.goto(live_server_url + path)
+        assert page.evaluate(OVERFLOW) == [], path
+
 
 def test_member_pages(page, live_server_url, titles):
     sign_in(page, live_server_url, MEMBER)
@@ -127,6 +174,9 @@ def test_member_pages(page, live_server_url, titles):
     sweep.follow("main a[href*='/discussions/c/']", "category")
     category_url = page.url
     sweep.follow("main a:text-is('Start a thread')", "new thread")
+    page.get_by_role("button", name="Post thread").click()
+    page.get_by_role("alert").first.wait_for()
+    sweep.check("new thread, with errors", same_title_as="new thread")
     page.goto(category_url)
     sweep.follow("main a[href*='/discussions/t/']", "thread")
     thread_url = page.url
@@ -139,13 +189,19 @@ def test_member_pages(page, live_server_url, titles):
     page.get_by_label("Your reply").fill("Our office uses the same checklist for intake interviews.")
     page.get_by_role("button", name="Post reply").click()
     page.wait_for_url("**/discussions/t/**")
+    thread_url = page.url
     sweep.follow("main a[href*='/edit/']", "edit post")
+    page.goto(thread_url)
+    sweep.follow("main a[href*='/delete/']", "delete post")
+    page.goto(thread_url)
+    sweep.follow("main a[href*='/flag/']", "flag post")
     sweep.goto("/discussions/notifications/", "notifications")
     sweep.goto("/discussions/bookmarks/", "bookmarks")
     sweep.goto("/discussions/settings/email/", "email settings")
     page.goto(live_server_url + "/discussions/")
     page.locator("main a[href*='/discussions/c/']", has_text=re.compile("suggestion", re.I)).first.click()
     sweep.follow("main a:text-is('Most votes')", "suggestions by votes")
+    sweep.follow("main a:text-is('Make a suggestion')", "new suggestion")
 
     # Members and task forces.
     sweep.goto("/members/", "member directory")
@@ -212,6 +268,7 @@ def test_moderator_pages_and_keyboard(page, live_server_url, titles):
     page.locator("main a[href*='/discussions/t/']").first.click()
     page.wait_for_load_state("load")
     sweep.check("thread (moderator)", same_title_as="thread")
+    thread_path = page.url.removeprefix(live_server_url)
     page.locator("main a[href*='/edit/']").first.click()
     sweep.check("edit post (moderator)", same_title_as="edit post")
     box = page.locator("textarea[name=body]")
@@ -236,6 +293,35 @@ def test_moderator_pages_and_keyboard(page, live_server_url, titles):
         " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
     )
     assert outline[0] != "none" and outline[1] > 0, outline
+
+    # Every control reached by Tab shows where focus is (2.4.7), on a long form too.
+    for path in ["/discussions/", "/discussions/settings/email/", "/profile/"]:
+        page.goto(live_server_url + path)
+        unmarked = page.evaluate(FOCUS_WALK)
+        assert unmarked == [], (path, unmarked)
+
+    # Content reflows at 320 CSS pixels without scrolling sideways (1.4.10).
+    page.set_viewport_size({"width": 320, "height": 800})
+    wide = []
+    narrow = ["/", "/discussions/", thread_path, "/members/", "/resources/", "/events/"]
+    narrow += ["/search/?q=trafficking", "/discussions/notifications/", "/discussions/settings/email/"]
+    narrow += ["/profile/", "/task-forces/", "/library/share/", "/library/calendar/", "/accounts/2fa/"]
+    for index, selector in [
+        ("/spotlights/", "main .usa-collection a"),
+        ("/resources/", "main .usa-collection a"),
+        ("/events/", "main .usa-collection a"),
+        ("/members/", "main a[href*='/members/']:not([href$='/members/'])"),
+        ("/task-forces/", "main a[href*='/task-forces/']:not([href$='/task-forces/'])"),
+    ]:
+        page.goto(live_server_url + index)
+        narrow.append(index)
+        narrow.append(page.locator(selector).first.get_attribute("href"))
+    for path in narrow:
+        page.goto(live_server_url + path)
+        overflow = page.evaluate(OVERFLOW)
+        if overflow:
+            wide.append((path, overflow))
+    assert wide == [], "\n".join(f"{path}: {elements}" for path, elements in wide)
 
     # At a narrow width the menu opens from the keyboard and its links are reachable.
     page.set_viewport_size({"width": 400, "height": 800})
