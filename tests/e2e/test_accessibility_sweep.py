@@ -146,6 +146,9 @@ def test_public_pages(page, live_server_url, titles):
     page.wait_for_load_state("load")
     sweep.check("login, with errors", same_title_as="login")
     sweep.goto("/join/request/", "request an account")
+    # Fields about the person say what they are for, so they can be filled in for them.
+    for name, token in [("first_name", "given-name"), ("last_name", "family-name"), ("email", "email")]:
+        assert page.locator(f"main input[name={name}]").get_attribute("autocomplete") == token, name
     page.get_by_role("button", name="Send request").click()
     page.locator("#form-errors").wait_for(state="visible")
     sweep.check("request an account, with errors", same_title_as="request an account")
