@@ -213,7 +213,7 @@ def test_notifications_page_and_mark_all_read(client_for, officer, advocate, thr
     assert response.status_code == 200
     assert "replied in a thread you watch" in response.content.decode()
     home = client.get("/")
-    assert 'aria-label="1 unread notification"' in home.content.decode()
+    assert 'aria-label="Notifications 1 unread"' in home.content.decode()
     client.post(reverse("forum:notifications_read"), {"all": "1"})
     assert not Notification.objects.filter(recipient=officer, read_at__isnull=True).exists()
 
