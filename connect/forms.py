@@ -9,6 +9,23 @@ from .adapters import INVITATION_SESSION_KEY, invitation_from_session
 from .models import Discipline, MemberProfile, MembershipRequest, Region, TaskForce
 from .services import InvitationError, member_join
 
+# Autocomplete tokens for fields about the person filling in the form, so
+# browsers and assistive technology can fill them in (WCAG 1.3.5).
+AUTOCOMPLETE = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "email": "email",
+    "agency": "organization",
+    "title": "organization-title",
+    "phone": "tel",
+}
+
+
+def _identify_input_purpose(form):
+    for name, token in AUTOCOMPLETE.items():
+        if name in form.fields:
+            form.fields[name].widget.attrs.setdefault("autocomplete", token)
+
 
 class MembershipRequestForm(forms.ModelForm):
     task_force = forms.ModelChoiceField(
@@ -39,6 +56,10 @@ class MembershipRequestForm(forms.ModelForm):
             "email": "Use your agency email address; we send the invitation there.",
             "voucher_email": "We may contact them to confirm your role.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _identify_input_purpose(self)
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -102,6 +123,10 @@ class ProfileForm(forms.ModelForm):
             "email_visibility": "Who can see your work email on your profile.",
             "phone_visibility": "Who can see your work phone on your profile.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _identify_input_purpose(self)
 
     def clean_display_name(self):
         name = self.cleaned_data["display_name"].strip()

@@ -16,8 +16,7 @@ from .models import Category
 def notifications_link(request):
     user = request.user
     count = selectors.unread_notification_count(user=user)
-    # The accessible name starts with the visible text ("Notifications 2"),
-    # so speech-input users can say what they see (WCAG 2.5.3).
+    # The spoken name starts with the visible text, "Notifications 3" (WCAG 2.5.3).
     label = f"Notifications {count} unread" if count else "Notifications, none unread"
     return {
         "label": "Notifications",

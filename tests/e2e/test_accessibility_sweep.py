@@ -146,6 +146,9 @@ def test_public_pages(page, live_server_url, titles):
     page.wait_for_load_state("load")
     sweep.check("login, with errors", same_title_as="login")
     sweep.goto("/join/request/", "request an account")
+    # Fields about the person say what they are for, so they can be filled in for them.
+    for name, token in [("first_name", "given-name"), ("last_name", "family-name"), ("email", "email")]:
+        assert page.locator(f"main input[name={name}]").get_attribute("autocomplete") == token, name
     page.get_by_role("button", name="Send request").click()
     page.locator("#form-errors").wait_for(state="visible")
     sweep.check("request an account, with errors", same_title_as="request an account")
@@ -162,6 +165,96 @@ def test_public_pages(page, live_server_url, titles):
     for path in ["/", "/accounts/login/", "/join/request/", "/privacy/", "/accounts/password/reset/"]:
         page.goto(live_server_url + path)
         assert page.evaluate(OVERFLOW) == [], path
+
+
+def test_moderator_pages_and_keyboard(page, live_server_url, titles):
+    sign_in(page, live_server_url, MODERATOR)
+    sweep = Sweep(page, live_server_url, titles)
+    page.goto(live_server_url + "/discussions/")
+    page.locator("main a[href*='/discussions/c/']").first.click()
+    page.locator("main a[href*='/discussions/t/']").first.click()
+    page.wait_for_load_state("load")
+    sweep.check("thread (moderator)", same_title_as="thread")
+    thread_path = page.url.removeprefix(live_server_url)
+    # A mention leaves the member swept next with an unread notification, so the
+    # header's notification count is checked too.
+    page.goto(live_server_url + re.sub(r"/t/(\d+)/.*", r"/t/\1/reply/", thread_path))
+    page.locator("textarea[name=body]").fill("Thanks, @jordan.okafor.bell this checklist helps.")
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_url("**/discussions/t/**")
+    page.goto(live_server_url + thread_path)
+    page.locator("main a[href*='/edit/']").first.click()
+    sweep.check("edit post (moderator)", same_title_as="edit post")
+    box = page.locator("textarea[name=body]")
+    box.fill(box.input_value() + "\n\nEdited for clarity.")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("alert").first.wait_for()
+    sweep.check("edit post (moderator), with errors", same_title_as="edit post")
+    page.locator("textarea[name=reason]").fill("Clarified the wording.")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**/discussions/t/**")
+    sweep.follow("main a[href*='/history/']", "post history")
+    page.goto(live_server_url + "/discussions/notifications/")
+    sweep.check("notifications (moderator)", same_title_as="notifications")
+
+    # Keyboard: the skip link comes first and focus is visible.
+    page.goto(live_server_url + "/discussions/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.keyboard.press("Tab")
+    outline = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert outline[0] != "none" and outline[1] > 0, outline
+
+    # Every control reached by Tab shows where focus is (2.4.7), on a long form too.
+    for path in ["/discussions/", "/discussions/settings/email/", "/profile/"]:
+        page.goto(live_server_url + path)
+        unmarked = page.evaluate(FOCUS_WALK)
+        assert unmarked == [], (path, unmarked)
+
+    # Content reflows at 320 CSS pixels without scrolling sideways (1.4.10).
+    page.set_viewport_size({"width": 320, "height": 800})
+    wide = []
+    narrow = ["/", "/discussions/", thread_path, "/members/", "/resources/", "/events/"]
+    narrow += ["/search/?q=trafficking", "/discussions/notifications/", "/discussions/settings/email/"]
+    narrow += ["/profile/", "/task-forces/", "/library/share/", "/library/calendar/", "/accounts/2fa/"]
+    for index, selector in [
+        ("/spotlights/", "main .usa-collection a"),
+        ("/resources/", "main .usa-collection a"),
+        ("/events/", "main .usa-collection a"),
+        ("/members/", "main a[href*='/members/']:not([href$='/members/'])"),
+        ("/task-forces/", "main a[href*='/task-forces/']:not([href$='/task-forces/'])"),
+    ]:
+        page.goto(live_server_url + index)
+        narrow.append(index)
+        narrow.append(page.locator(selector).first.get_attribute("href"))
+    for path in narrow:
+        page.goto(live_server_url + path)
+        overflow = page.evaluate(OVERFLOW)
+        if overflow:
+            wide.append((path, overflow))
+    assert wide == [], "\n".join(f"{path}: {elements}" for path, elements in wide)
+
+    # At a narrow width the menu opens from the keyboard and its links are reachable.
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(live_server_url + "/discussions/")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('usa-menu-btn')"):
+            break
+    else:
+        pytest.fail("the Menu button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("nav.usa-nav").is_visible()
+    reached = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert "Discussions" in reached and "Members" in reached, reached
+    sweep.check("discussions (narrow)", same_title_as="discussions")
+    sweep.assert_clean()
 
 
 def test_member_pages(page, live_server_url, titles):
@@ -257,89 +350,6 @@ def test_member_pages(page, live_server_url, titles):
         sweep.check(href, same_title_as="confirm access" if confirm else None)
     sweep.goto("/accounts/password/change/", "change password")
     sweep.goto("/no-such-page/", "not found")
-    sweep.assert_clean()
-
-
-def test_moderator_pages_and_keyboard(page, live_server_url, titles):
-    sign_in(page, live_server_url, MODERATOR)
-    sweep = Sweep(page, live_server_url, titles)
-    page.goto(live_server_url + "/discussions/")
-    page.locator("main a[href*='/discussions/c/']").first.click()
-    page.locator("main a[href*='/discussions/t/']").first.click()
-    page.wait_for_load_state("load")
-    sweep.check("thread (moderator)", same_title_as="thread")
-    thread_path = page.url.removeprefix(live_server_url)
-    page.locator("main a[href*='/edit/']").first.click()
-    sweep.check("edit post (moderator)", same_title_as="edit post")
-    box = page.locator("textarea[name=body]")
-    box.fill(box.input_value() + "\n\nEdited for clarity.")
-    page.get_by_role("button", name="Save changes").click()
-    page.get_by_role("alert").first.wait_for()
-    sweep.check("edit post (moderator), with errors", same_title_as="edit post")
-    page.locator("textarea[name=reason]").fill("Clarified the wording.")
-    page.get_by_role("button", name="Save changes").click()
-    page.wait_for_url("**/discussions/t/**")
-    sweep.follow("main a[href*='/history/']", "post history")
-    page.goto(live_server_url + "/discussions/notifications/")
-    sweep.check("notifications (moderator)", same_title_as="notifications")
-
-    # Keyboard: the skip link comes first and focus is visible.
-    page.goto(live_server_url + "/discussions/")
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
-    page.keyboard.press("Tab")
-    outline = page.evaluate(
-        "(() => { const s = getComputedStyle(document.activeElement);"
-        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
-    )
-    assert outline[0] != "none" and outline[1] > 0, outline
-
-    # Every control reached by Tab shows where focus is (2.4.7), on a long form too.
-    for path in ["/discussions/", "/discussions/settings/email/", "/profile/"]:
-        page.goto(live_server_url + path)
-        unmarked = page.evaluate(FOCUS_WALK)
-        assert unmarked == [], (path, unmarked)
-
-    # Content reflows at 320 CSS pixels without scrolling sideways (1.4.10).
-    page.set_viewport_size({"width": 320, "height": 800})
-    wide = []
-    narrow = ["/", "/discussions/", thread_path, "/members/", "/resources/", "/events/"]
-    narrow += ["/search/?q=trafficking", "/discussions/notifications/", "/discussions/settings/email/"]
-    narrow += ["/profile/", "/task-forces/", "/library/share/", "/library/calendar/", "/accounts/2fa/"]
-    for index, selector in [
-        ("/spotlights/", "main .usa-collection a"),
-        ("/resources/", "main .usa-collection a"),
-        ("/events/", "main .usa-collection a"),
-        ("/members/", "main a[href*='/members/']:not([href$='/members/'])"),
-        ("/task-forces/", "main a[href*='/task-forces/']:not([href$='/task-forces/'])"),
-    ]:
-        page.goto(live_server_url + index)
-        narrow.append(index)
-        narrow.append(page.locator(selector).first.get_attribute("href"))
-    for path in narrow:
-        page.goto(live_server_url + path)
-        overflow = page.evaluate(OVERFLOW)
-        if overflow:
-            wide.append((path, overflow))
-    assert wide == [], "\n".join(f"{path}: {elements}" for path, elements in wide)
-
-    # At a narrow width the menu opens from the keyboard and its links are reachable.
-    page.set_viewport_size({"width": 400, "height": 800})
-    page.goto(live_server_url + "/discussions/")
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('usa-menu-btn')"):
-            break
-    else:
-        pytest.fail("the Menu button cannot be reached with Tab")
-    page.keyboard.press("Enter")
-    assert page.locator("nav.usa-nav").is_visible()
-    reached = []
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
-    assert "Discussions" in reached and "Members" in reached, reached
-    sweep.check("discussions (narrow)", same_title_as="discussions")
     sweep.assert_clean()
 
 
