@@ -20,6 +20,7 @@ test: install-dev assets browser lint
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
