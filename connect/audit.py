@@ -36,8 +36,13 @@ def audit_record(
     target_repr="",
     outcome=AuditEvent.Outcome.SUCCESS,
     detail=None,
+    origin=None,
 ):
-    """Append one event. ``actor`` defaults to the request's signed-in user."""
+    """Append one event. ``actor`` defaults to the request's signed-in user.
+    ``origin`` is a `connect.actors.Actor`, for callers that have no request (a
+    consumer, a task, a command); its address was read at the edge."""
+    if origin is not None and actor is None:
+        actor = origin.user
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         if request.user.is_authenticated:
             actor = request.user
@@ -47,6 +52,9 @@ def audit_record(
         target_id = str(target.pk)
         target_repr = target_repr or str(target)[:255]
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else ""
+    ip_address = client_ip(request)
+    if origin is not None and request is None:
+        user_agent, ip_address = origin.user_agent, origin.ip_address
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
@@ -54,7 +62,7 @@ def audit_record(
         target_type=target_type,
         target_id=target_id,
         target_repr=(target_repr or "")[:255],
-        ip_address=client_ip(request),
+        ip_address=ip_address,
         user_agent=user_agent,
         outcome=outcome,
         detail=detail or {},

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .audit import audit_record
+from .audit import audit_record, client_ip
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User
 
 
@@ -61,7 +61,8 @@ def membership_request_create(*, data, request=None):
         raise ValidationError("Choose a task force from the list.", code="unknown_task_force")
     req = MembershipRequest.objects.create(
         **{**data, "email": email},
-        ip_address=request.META.get("REMOTE_ADDR") if request else None,
+        # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
+        ip_address=client_ip(request),
     )
     audit_record(action="membership.requested", request=request, target=req)
     return req
