@@ -311,6 +311,15 @@ WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
 # under MEDIA_URL is ever served.
 WAGTAILIMAGES_RENDITION_STORAGE = "resources.storage.MemberRenditionStorage"
 RESOURCES_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
+# Request bodies over these sizes are refused with 413 from their
+# Content-Length, before daphne or Django buffer them (connect.bodylimits);
+# bodies of unknown length are counted and cut off at the same limit. Uploads
+# (the library's share form, the admin's documents and images) may carry a
+# 25 MB file plus the form around it; everything else fits the 2.5 MB Django
+# already allows for form fields.
+CONNECT_MAX_REQUEST_BODY = 3 * 1024 * 1024
+CONNECT_MAX_UPLOAD_BODY = RESOURCES_MAX_UPLOAD_SIZE + 1024 * 1024
+CONNECT_UPLOAD_PATH_PREFIXES = ("/library/share/", "/admin/documents/", "/admin/images/")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
