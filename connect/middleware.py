@@ -192,7 +192,7 @@ class NoStoreMiddleware:
     a member may see signed in) is `no-store`, replacing whatever a view set.
     """
 
-    VALUE = "no-store, private"
+    VALUE = "no-store, no-cache, must-revalidate, private"
 
     def __init__(self, get_response):
         self.get_response = get_response

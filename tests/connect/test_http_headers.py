@@ -104,7 +104,7 @@ def test_calendar_feed_is_not_stored(member):
     feed = CalendarFeed.objects.create(user=member)
     response = Client().get(f"/library/calendar/{feed.token}.ics")
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store, private"
+    assert response["Cache-Control"] == "no-store, no-cache, must-revalidate, private"
 
 
 def test_admin_pages_get_the_relaxed_admin_policy_only_under_admin(moderator_client):

@@ -44,7 +44,15 @@ def test_public_and_member_pages_run_their_scripts_without_violations(page, live
         watch.visit(live_server_url + path)
         watch.assert_uswds_ran()
     sign_in(page, live_server_url, MEMBER)
-    for path in ("/", "/discussions/", "/members/", "/search/?q=protocol", "/resources/", "/events/", "/profile/"):
+    for path in (
+        "/",
+        "/discussions/",
+        "/members/",
+        "/search/?q=protocol",
+        "/resources/",
+        "/events/",
+        "/profile/",
+    ):
         watch.visit(live_server_url + path)
         watch.assert_uswds_ran()
     watch.visit(live_server_url + "/discussions/")
@@ -68,7 +76,7 @@ def test_wagtail_admin_loads_its_own_scripts_under_its_policy(page, live_server_
     watch.visit(live_server_url + "/admin/")
     assert page.evaluate("() => typeof window.jQuery === 'function' && typeof window.wagtail === 'object'")
     # The sidebar is drawn by the admin's own JavaScript.
-    page.locator("#wagtail-sidebar button, #wagtail-sidebar a").first.wait_for()
+    page.locator("#wagtail-sidebar button, #wagtail-sidebar a").first.wait_for(state="attached")
     watch.visit(live_server_url + "/admin/pages/")
     edit_link = page.locator("a[href*='/admin/pages/'][href$='/edit/']").first
     edit_link.wait_for()
