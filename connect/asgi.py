@@ -1,4 +1,9 @@
-"""ASGI entry point: HTTP to Django, WebSockets through the same access rules."""
+"""ASGI entry point: HTTP to Django, WebSockets through the same access rules.
+
+HTTP requests pass the body-size guard first (connect.bodylimits), both as an
+ASGI wrapper and inside daphne, so an oversized body is refused before it is
+buffered.
+"""
 
 import os
 
@@ -15,11 +20,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from connect.bodylimits import BodySizeLimitMiddleware, install_daphne_guard  # noqa: E402
 from connect.channels import LazyWebsocketRouter, MembersOnlyWebsocketMiddleware  # noqa: E402
+
+install_daphne_guard()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodySizeLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(MembersOnlyWebsocketMiddleware(LazyWebsocketRouter()))
         ),

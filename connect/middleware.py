@@ -9,10 +9,12 @@ walks every URL pattern to prove it.
 import time
 from urllib.parse import quote
 
+from csp.middleware import CSPMiddleware
+from csp.utils import default_config
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -150,3 +152,98 @@ class SessionTimeoutMiddleware:
             if now - last_seen > self.TOUCH_EVERY:
                 session["connect_last_seen"] = now
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """Refuse a NUL character anywhere in the address or the cookies with 400.
+
+    No page has a use for one, and PostgreSQL refuses NUL in text, so such a
+    request would otherwise reach a query and end in a 500. Answered in plain
+    text without templates or the database, so it cannot fail in turn.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if (
+            "\x00" in request.path_info
+            or "\x00" in query
+            or "%00" in query
+            or "\x00" in request.META.get("HTTP_COOKIE", "")
+        ):
+            response = HttpResponseBadRequest(
+                "Bad request: the address contains a character that is not allowed.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep no copy of anything the site sends.
+
+    Members read and download sensitive material, often on shared computers;
+    a page left in the browser's cache can be read by the next person at the
+    keyboard. It sits below WhiteNoise, so static files keep their long-lived
+    caching; everything else (pages, fragments, downloads, feeds, public pages
+    a member may see signed in) is `no-store`, replacing whatever a view set.
+    """
+
+    VALUE = "no-store, no-cache, must-revalidate, private"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Cache-Control"] = self.VALUE
+        # Old HTTP/1.0 caches ignore Cache-Control.
+        response["Pragma"] = "no-cache"
+        if "Expires" in response:
+            del response["Expires"]
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features no page uses (camera, geolocation…), so a
+    script that ever slipped in could not reach them either."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.value = ", ".join(
+            f"{feature}=({' '.join(allow)})" for feature, allow in settings.CONNECT_PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.value)
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with one policy for the site and another for
+    the Wagtail admin.
+
+    The site's policy (`CONTENT_SECURITY_POLICY`) allows scripts and styles
+    from our own static files only. The Wagtail admin still writes inline
+    scripts and styles (date pickers, inline panels, its own preview frame)
+    and has no nonce support, so under `CONNECT_CSP_ADMIN_PREFIXES` it gets
+    `CONNECT_CSP_ADMIN_DIRECTIVES` instead: the same policy with those inline
+    sources allowed and same-origin framing for its preview. Only moderators
+    and administrators ever see those pages.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if (
+            not report_only
+            and parts.config is None
+            and request.path_info.startswith(tuple(settings.CONNECT_CSP_ADMIN_PREFIXES))
+        ):
+            parts.config = default_config(settings.CONNECT_CSP_ADMIN_DIRECTIVES)
+            # A nonce next to 'unsafe-inline' would switch 'unsafe-inline' off.
+            parts.nonce = None
+        return parts

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CONNECT_VAR_DIR", BASE_DIR / "var"))
@@ -77,11 +78,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "connect.middleware.ContentSecurityPolicyMiddleware",
+    "connect.middleware.PermissionsPolicyMiddleware",
+    # Before WhiteNoise and everything that could take a NUL into a query.
+    "connect.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their caching, nothing else is stored.
+    "connect.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -311,6 +319,15 @@ WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
 # under MEDIA_URL is ever served.
 WAGTAILIMAGES_RENDITION_STORAGE = "resources.storage.MemberRenditionStorage"
 RESOURCES_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
+# Request bodies over these sizes are refused with 413 from their
+# Content-Length, before daphne or Django buffer them (connect.bodylimits);
+# bodies of unknown length are counted and cut off at the same limit. Uploads
+# (the library's share form, the admin's documents and images) may carry a
+# 25 MB file plus the form around it; everything else fits the 2.5 MB Django
+# already allows for form fields.
+CONNECT_MAX_REQUEST_BODY = 3 * 1024 * 1024
+CONNECT_MAX_UPLOAD_BODY = RESOURCES_MAX_UPLOAD_SIZE + 1024 * 1024
+CONNECT_UPLOAD_PATH_PREFIXES = ("/library/share/", "/admin/documents/", "/admin/images/")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
@@ -320,6 +337,72 @@ USE_TZ = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy and Permissions-Policy (connect.middleware) ---
+# Scripts and styles come only from our own static files: no inline script,
+# style element, style attribute or on* handler anywhere in templates/. The
+# TOTP setup page shows its QR code as a data: image. 'self' in connect-src
+# covers the same-origin WebSocket of live discussions.
+_CSP_SITE = {
+    "default-src": [NONE],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "manifest-src": [SELF],
+    "media-src": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+    "frame-src": [NONE],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "worker-src": [NONE],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_SITE}
+# The Wagtail admin (moderators and administrators only) writes inline scripts
+# and styles of its own and frames its own page previews, without nonce
+# support; under /admin/ it gets the site policy relaxed by exactly that. Its
+# image editor and uploads use blob: previews. Everything else stays shut:
+# no other origin for scripts, styles, frames or connections.
+CONNECT_CSP_ADMIN_PREFIXES = ("/admin/",)
+CONNECT_CSP_ADMIN_DIRECTIVES = {
+    **_CSP_SITE,
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:"],
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],
+    "worker-src": [SELF, "blob:"],
+}
+# No admin avatar is fetched from Gravatar: it would leak a hash of each
+# moderator's email to a third party, and the policy would block it anyway.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Browser features no page uses, switched off for the site and anything it frames.
+CONNECT_PERMISSIONS_POLICY = {
+    feature: ()
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# Security keys (WebAuthn) are offered as a second factor on our own pages.
+CONNECT_PERMISSIONS_POLICY["publickey-credentials-get"] = ("self",)
+CONNECT_PERMISSIONS_POLICY["publickey-credentials-create"] = ("self",)
 
 LOGGING = {
     "version": 1,
