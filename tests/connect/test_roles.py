@@ -186,10 +186,16 @@ def test_administrators_cannot_change_users_outside_the_audited_screen(administr
     assert not member.groups.filter(name=Role.ADMINISTRATOR).exists()
 
 
-def test_admin_account_page_cannot_change_password(moderator_client, moderator):
+def test_admin_account_page_leads_to_the_members_own_profile(moderator_client, moderator):
+    # Wagtail's account page would change the password or the legal name
+    # outside allauth and the audited profile.
     response = moderator_client.get("/admin/account/")
-    assert response.status_code == 200
-    assert 'name="password_change-old_password"' not in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == "/profile/"
+    rename = {"name_email-first_name": "Someone", "name_email-last_name": "Else"}
+    moderator_client.post("/admin/account/", rename)
+    moderator.refresh_from_db()
+    assert moderator.get_full_name() != "Someone Else"
 
 
 def test_deleting_an_account_keeps_its_audit_trail(member):
