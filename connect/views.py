@@ -76,6 +76,26 @@ def invitation_accept(request, token):
 
 
 @public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_unlock(request, token):
+    """The link emailed to the owner of a locked account. Opening it only
+    shows a button, so mail scanners that follow links use nothing up."""
+    from . import lockout
+
+    if request.method == "POST":
+        if not ratelimit.consume("login_unlock", ratelimit.client_key(request), limit=10, period=3600):
+            return render(request, "connect/login_unlock.html", {"rate_limited": True}, status=429)
+        try:
+            lockout.lockout_unlock_by_owner(token=token, request=request)
+        except lockout.UnlockError as exc:
+            return render(request, "connect/login_unlock.html", {"error": exc.message}, status=400)
+        messages.success(request, "Sign-in is unlocked. You can sign in again now.")
+        return redirect("account_login")
+    return render(request, "connect/login_unlock.html")
+
+
+@public
 @require_GET
 def privacy(request):
     return render(request, "connect/privacy.html")

@@ -6,7 +6,8 @@ from django.test import Client
 
 from connect.models import AuditEvent, Role, TaskForce
 from connect.roles import role_permissions
-from tests.factories import TEST_PASSWORD, make_member
+from tests.connect.helpers import totp_code
+from tests.factories import TEST_TOTP_SECRET, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -95,10 +96,11 @@ def test_role_change_needs_a_recent_password(administrator, member):
     client = Client()
     client.force_login(administrator)
     response = client.post(f"/admin/connect/members/{member.pk}/", {"action": "role", "role": Role.MODERATOR})
-    assert response["Location"].startswith("/accounts/reauthenticate/")
+    # The administrator has an authenticator: the confirmation asks for its code.
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     assert set(member.groups.values_list("name", flat=True)) == {Role.MEMBER}
-    # After confirming the password, the suspended change goes through.
-    client.post(response["Location"], {"password": TEST_PASSWORD})
+    # After confirming with the code, the suspended change goes through.
+    client.post(response["Location"], {"code": totp_code(TEST_TOTP_SECRET)})
     assert set(member.groups.values_list("name", flat=True)) == {Role.MODERATOR}
 
 

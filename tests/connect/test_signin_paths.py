@@ -8,12 +8,15 @@ import re
 
 import pytest
 from django.contrib.auth import views as auth_views
+from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from connect.models import AuditEvent
-from tests.factories import TEST_PASSWORD
+from connect import lockout
+from connect.models import AuditEvent, Role
+from tests.factories import TEST_PASSWORD, TEST_TOTP_SECRET, make_member
 
+from .helpers import path_of, totp_code
 from .test_access import _is_public, all_paths
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +36,7 @@ AUTH_FUNCTION_NAMES = {
     "authenticate_with_password",
     "user_change_password",
 }
+MFA_REAUTH_PATH = "/accounts/2fa/reauthenticate/"
 
 
 def _credentials(user):
@@ -221,3 +225,154 @@ def test_wagtail_sign_out_button_signs_out_through_allauth(moderator_client, mod
     moderator_client.post(response["Location"])
     assert _session_user_id(moderator_client) is None
     assert AuditEvent.objects.filter(action="logout", actor=moderator).exists()
+
+
+# --- Lockout ---------------------------------------------------------------------
+
+
+def _lock(email, address="203.0.113.5", times=5):
+    attacker = Client(REMOTE_ADDR=address)
+    for _ in range(times):
+        _login(attacker, email, "wrong-password-123")
+    return attacker
+
+
+def test_locked_account_is_not_signed_in_by_any_route(administrator, member):
+    attacker = _lock(administrator.email)
+    response = _login(attacker, administrator.email)
+    assert response.status_code == 200
+    assert "locked" in response.content.decode()
+    # Not even half-way: the second-factor step was never reached.
+    assert attacker.get("/accounts/2fa/authenticate/").status_code == 302
+    # Nor through another package's login, by a member signed in from the
+    # same address.
+    attacker.force_login(member)
+    for path in FORMER_LOGIN_URLS:
+        attacker.post(path, _credentials(administrator))
+        assert _session_user_id(attacker) == str(member.pk), path
+
+
+def test_lockout_by_account_and_address_leaves_the_owner_in_from_elsewhere(member):
+    attacker = _lock(member.email, times=11)  # beyond allauth's own per-login limit
+    assert lockout.is_locked(member.email, "203.0.113.5")
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    response = _login(owner, member.email)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    owner.post("/accounts/2fa/authenticate/", {"code": totp_code(TEST_TOTP_SECRET)})
+    assert _session_user_id(owner) == str(member.pk)
+    assert "locked" in _login(attacker, member.email).content.decode()
+
+
+def test_lockout_reads_the_address_through_the_trusted_proxy_rule(settings, member):
+    settings.CONNECT_TRUSTED_PROXY_COUNT = 1
+    # Behind one proxy every client shares its socket address; the proxy's
+    # X-Forwarded-For entry tells them apart, a forged one further left does not.
+    for forged in ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"]:
+        attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.5")
+        _login(attacker, member.email, "wrong-password-123")
+    assert lockout.is_locked(member.email, "203.0.113.5")
+    owner = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert _login(owner, member.email)["Location"] == "/accounts/2fa/authenticate/"
+
+
+def _unlock_link(email):
+    unlock_mails = [m for m in mail.outbox if m.to == [email] and "/sign-in/unlock/" in m.body]
+    assert len(unlock_mails) == 1
+    return path_of(re.search(r"https?://\S+/sign-in/unlock/\S+/", unlock_mails[0].body).group(0))
+
+
+def test_owner_unlocks_with_the_emailed_link_once(member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        locked_out = _lock(member.email)
+    link = _unlock_link(member.email)
+    assert "wrong-password" not in mail.outbox[-1].body
+    visitor = Client(REMOTE_ADDR="203.0.113.5")
+    # Opening the link (as a mail scanner would) unlocks nothing.
+    assert visitor.get(link).status_code == 200
+    assert lockout.is_locked(member.email, "203.0.113.5")
+    response = visitor.post(link)
+    assert response.status_code == 302
+    assert not lockout.is_locked(member.email, "203.0.113.5")
+    assert _login(locked_out, member.email)["Location"] == "/accounts/2fa/authenticate/"
+    # A second use is refused with a message, not a stack trace.
+    response = visitor.post(link)
+    assert response.status_code == 400
+    assert "already used" in response.content.decode()
+
+
+def test_unlock_link_works_only_for_its_owner(member, other_member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _lock(member.email)
+    link = _unlock_link(member.email)
+    someone_else = Client()
+    someone_else.force_login(other_member)
+    response = someone_else.post(link)
+    assert response.status_code == 400
+    assert "another account" in response.content.decode()
+    assert lockout.is_locked(member.email, "203.0.113.5")
+    # Nor can the token be pointed at another account.
+    tampered = link.replace("/sign-in/unlock/", "/sign-in/unlock/x")
+    response = Client().post(tampered)
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert lockout.is_locked(member.email, "203.0.113.5")
+
+
+def test_administrators_are_alerted_once_when_an_account_is_under_attack(
+    member, administrator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _lock(member.email, "203.0.113.5")
+        _lock(member.email, "203.0.113.6")
+    alerts = [m for m in mail.outbox if m.to == [administrator.email]]
+    assert len(alerts) == 1
+    assert alerts[0].subject == "[Task Force Connect] Security alert: repeated failed sign-ins"
+    assert member.email not in alerts[0].subject
+    assert "wrong-password" not in alerts[0].body
+    assert "/admin/connect/lockouts/" in alerts[0].body
+    # The owner's inbox is not flooded either: one unlock link per window.
+    assert len([m for m in mail.outbox if m.to == [member.email]]) == 1
+
+
+def test_unknown_email_locks_without_sending_anything(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        attacker = _lock("nobody@tf.test.example")
+    assert "locked" in _login(attacker, "nobody@tf.test.example").content.decode()
+    assert mail.outbox == []
+
+
+# --- Reauthentication ----------------------------------------------------------
+
+
+def test_reauthentication_asks_a_member_with_totp_for_the_code(administrator, member):
+    client = Client()
+    client.force_login(administrator)
+    change = {"action": "role", "role": Role.ADMINISTRATOR}
+    response = client.post(f"/admin/connect/members/{member.pk}/", change)
+    assert response["Location"].startswith(MFA_REAUTH_PATH)
+
+    # The password alone is not accepted any more...
+    response = client.post("/accounts/reauthenticate/", {"password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(MFA_REAUTH_PATH)
+    # ...nor a wrong code, nor none.
+    assert client.post(MFA_REAUTH_PATH, {"code": "000000"}).status_code == 200
+    assert client.post(MFA_REAUTH_PATH, {}).status_code == 200
+    response = client.post(f"/admin/connect/members/{member.pk}/", change)
+    assert response["Location"].startswith(MFA_REAUTH_PATH)
+    assert not member.groups.filter(name=Role.ADMINISTRATOR).exists()
+
+    client.post(MFA_REAUTH_PATH, {"code": totp_code(TEST_TOTP_SECRET)})
+    client.post(f"/admin/connect/members/{member.pk}/", change)
+    assert member.groups.filter(name=Role.ADMINISTRATOR).exists()
+
+
+def test_reauthentication_without_a_second_factor_still_takes_the_password(task_force):
+    newcomer = make_member(task_force=task_force, mfa=False)
+    client = Client()
+    client.force_login(newcomer)
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    response = client.post(response["Location"], {"password": TEST_PASSWORD})
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
