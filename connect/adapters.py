@@ -1,9 +1,14 @@
-"""allauth adapter: invitation-only signup and the per-account lockout."""
+"""allauth adapter: invitation-only signup, the per-account-and-address
+lockout, the client address from the one trusted-proxy rule, and
+reauthentication with the second factor for members who have one."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.core.exceptions import PermissionDenied
 
 from . import lockout
+from .audit import audit_record, client_ip
 from .services import InvitationError, invitation_resolve
 
 INVITATION_SESSION_KEY = "connect_invitation_token"
@@ -24,15 +29,28 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return invitation_from_session(request) is not None
 
+    def get_client_ip(self, request):
+        # allauth's rate limits read the address through the same rule as the
+        # audit log and the lockout (CONNECT_TRUSTED_PROXY_COUNT); its own
+        # default would count every client behind the proxy as one.
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth's per-login failure limit, counted per login *and* address:
+        # counted per login alone, anyone could keep an account locked out.
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{client_ip(request)}"
+
     def pre_authenticate(self, request, **credentials):
         email = credentials.get("email", "")
-        if lockout.is_locked(email):
-            from .audit import audit_record
-
+        if lockout.is_locked_for(request, email):
             audit_record(action="login.blocked", request=request, target_repr=email.lower(), outcome="denied")
             raise forms.ValidationError(
-                "Too many failed sign-in attempts. This account is locked for 15 minutes; "
-                "an administrator can unlock it sooner.",
+                "Too many failed sign-in attempts from this network. This account is locked "
+                "for 15 minutes here. If it is yours, the link we emailed to its address "
+                "unlocks it sooner.",
                 code="locked",
             )
         super().pre_authenticate(request, **credentials)
@@ -40,3 +58,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request, **credentials):
         lockout.lockout_record_failure(request=request, email=credentials.get("email", ""))
         super().authentication_failed(request, **credentials)
+
+    def get_reauthentication_methods(self, user):
+        """A member with a second factor confirms privileged actions with it:
+        the password alone, the one thing a phished or guessed credential
+        gives away, is not offered (allauth then redirects its password page
+        to the first method left)."""
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and is_mfa_enabled(user):
+            methods = [m for m in methods if m["id"] != "reauthenticate"] or methods
+        return methods

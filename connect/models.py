@@ -1,9 +1,11 @@
 """The membership domain: members, task forces, requests, invitations, audit."""
 
 import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -178,6 +180,31 @@ class TaggedExpertise(TaggedItemBase):
     )
 
 
+def name_key(name):
+    """What two names are compared by: letters only as a reader sees them, so
+    "Pat  Doe", "pat doe", "PatDoe" and the same with invisible or
+    full-width characters are one name."""
+    text = unicodedata.normalize("NFKC", name or "").casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def display_name_conflict(name, *, user=None):
+    """The other account whose display name or legal name reads as ``name``,
+    or None. A display name must never let one member pass for another (an
+    administrator, say) or for a person the privacy guard would protect."""
+    key = name_key(name)
+    if not key:
+        return None
+    others = User.objects.all() if user is None or user.pk is None else User.objects.exclude(pk=user.pk)
+    for other in others.select_related("profile").only(
+        "first_name", "last_name", "email", "profile__display_name"
+    ):
+        profile = getattr(other, "profile", None)
+        if name_key(other.get_full_name()) == key or (profile and name_key(profile.display_name) == key):
+            return other
+    return None
+
+
 class ContactVisibility(models.TextChoices):
     MEMBERS = "members", "All members"
     TASK_FORCE = "task_force", "Members of my task force"
@@ -228,6 +255,19 @@ class MemberProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("connect:member_detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        super().clean()
+        if self.display_name and self.user_id:
+            other = display_name_conflict(self.display_name, user=self.user)
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "display_name": "Another member already goes by this name, or one that reads "
+                        "the same. Choose a name that tells you apart, for example by adding "
+                        "your agency or task force."
+                    }
+                )
 
     @property
     def language_list(self):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_record, client_ip
-from .models import Invitation, MemberProfile, MembershipRequest, Role, User
+from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
 
 
 class InvitationError(Exception):
@@ -200,7 +200,9 @@ def member_join(*, user, invitation, request=None):
         user.save(update_fields=["first_name", "last_name"])
         MemberProfile.objects.create(
             user=user,
-            display_name=req.full_name,
+            display_name=display_name_for_newcomer(
+                full_name=req.full_name, task_force=req.task_force, user=user
+            ),
             task_force=req.task_force,
             discipline=req.discipline,
             title=req.title,
@@ -211,6 +213,18 @@ def member_join(*, user, invitation, request=None):
         req.save(update_fields=["status"])
         audit_record(action="membership.joined", request=request, actor=user, target=user)
     return user
+
+
+def display_name_for_newcomer(*, full_name, task_force, user):
+    """A newcomer is shown by their legal name unless another member already
+    goes by it; then their task force tells the two apart (and a number, in
+    the unlikely case that is taken too)."""
+    candidates = [full_name, f"{full_name} ({task_force.name})"]
+    candidates += [f"{full_name} ({task_force.name}) {n}" for n in range(2, 100)]
+    for name in candidates:
+        if display_name_conflict(name[:120], user=user) is None:
+            return name[:120]
+    return f"{full_name} ({task_force.name}) {secrets.token_hex(3)}"[:120]
 
 
 def member_deactivate(*, user, by, request=None, reason=""):
@@ -288,3 +302,42 @@ def profile_update(*, profile, form, request=None):
     profile = form.save()
     audit_record(action="profile.updated", request=request, target=profile.user)
     return profile
+
+
+# --- Lockout emails ---------------------------------------------------------------
+# Called by connect.lockout after the lock is committed. Neither email says
+# more than the owner or an administrator needs to act: no password tried,
+# no address beyond a count.
+
+
+def lockout_unlock_link_send(*, user, token):
+    """Email the owner of a locked account a single-use link to unlock it."""
+    _send(
+        "unlock",
+        to=user.email,
+        context={
+            "user": user,
+            "unlock_url": _absolute(reverse("connect:login_unlock", kwargs={"token": token})),
+            "window_minutes": int(settings.CONNECT_LOCKOUT_WINDOW.total_seconds() // 60),
+        },
+    )
+
+
+def lockout_alert_send(*, user, failures, addresses):
+    """Tell every administrator that an account is being guessed at."""
+    from django.db.models import Q
+
+    recipients = (
+        User.objects.filter(Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    context = {
+        "account": user,
+        "failures": failures,
+        "addresses": addresses,
+        "lockouts_url": _absolute(reverse("connect_admin:lockouts")),
+        "window_minutes": int(settings.CONNECT_LOCKOUT_WINDOW.total_seconds() // 60),
+    }
+    for email in recipients:
+        _send("attack_alert", to=email, context=context)

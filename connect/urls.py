@@ -1,14 +1,19 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from connect import views as connect_views
 
-# The Django admin signs in through allauth too: no way around MFA or lockout.
-admin.site.login = secure_admin_login(admin.site.login)
+# Only allauth signs anyone in or changes a password (MFA, lockout, rate
+# limits, audit). The Django admin's own login and password-change views are
+# replaced by redirects, never wrapped: a wrapped LoginView still accepts a
+# POST from someone already signed in. See docs/deployment.md, "Which views
+# authenticate".
+admin.site.login = connect_views.signin_elsewhere
+admin.site.password_change = connect_views.password_change_elsewhere
+admin.site.password_change_done = connect_views.password_change_elsewhere
 admin.site.site_header = "Task Force Connect administration"
 
 urlpatterns = [
@@ -29,8 +34,18 @@ urlpatterns = [
     path("discussions/", include("forum.urls")),
     path("library/", include("resources.urls")),
     path("search/", include("search.urls")),
+    # Wagtail's admin login, logout, password reset and account pages, and its
+    # front-end login and page-password views, answer first with a redirect to
+    # allauth (or a 404); the names stay so Wagtail's own links still resolve.
+    path("admin/login/", connect_views.signin_elsewhere, name="wagtailadmin_login"),
+    path("admin/logout/", connect_views.signout_elsewhere, name="wagtailadmin_logout"),
+    path("admin/account/", connect_views.account_elsewhere, name="wagtailadmin_account"),
+    re_path(r"^admin/password_reset/", connect_views.password_reset_elsewhere),
+    path("_util/login/", connect_views.signin_elsewhere, name="wagtailcore_login"),
+    re_path(r"^_util/authenticate_with_password/", connect_views.page_password_disabled),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
+    re_path(r"^documents/authenticate_with_password/", connect_views.page_password_disabled),
     path("documents/", include(wagtaildocs_urls)),
     # Wagtail serves the page tree (home, spotlights, library, events) last.
     path("", include(wagtail_urls)),

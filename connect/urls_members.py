@@ -8,6 +8,7 @@ urlpatterns = [
     path("join/request/", views.membership_request, name="membership_request"),
     path("join/request/sent/", views.membership_request_done, name="membership_request_done"),
     path("join/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("sign-in/unlock/<str:token>/", views.login_unlock, name="login_unlock"),
     path("privacy/", views.privacy, name="privacy"),
     path("terms/", views.terms, name="terms"),
     path("healthz", views.health, name="health"),

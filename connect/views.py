@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -72,6 +73,26 @@ def invitation_accept(request, token):
         request, f"Welcome, {invitation.request.first_name}. Choose a password to create your account."
     )
     return redirect("account_signup")
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_unlock(request, token):
+    """The link emailed to the owner of a locked account. Opening it only
+    shows a button, so mail scanners that follow links use nothing up."""
+    from . import lockout
+
+    if request.method == "POST":
+        if not ratelimit.consume("login_unlock", ratelimit.client_key(request), limit=10, period=3600):
+            return render(request, "connect/login_unlock.html", {"rate_limited": True}, status=429)
+        try:
+            lockout.lockout_unlock_by_owner(token=token, request=request)
+        except lockout.UnlockError as exc:
+            return render(request, "connect/login_unlock.html", {"error": exc.message}, status=400)
+        messages.success(request, "Sign-in is unlocked. You can sign in again now.")
+        return redirect("account_login")
+    return render(request, "connect/login_unlock.html")
 
 
 @public
@@ -211,3 +232,61 @@ mfa_view_recovery_codes = _audited_recovery_codes(
 mfa_download_recovery_codes = _audited_recovery_codes(
     recovery_code_views.download_recovery_codes, "mfa.recovery_codes_downloaded"
 )
+
+
+# --- Sign-in doors other packages mount --------------------------------------
+# Wagtail and the Django admin each mount their own LoginView, password views
+# and account page. None of them knows about MFA, the lockout, rate limits or
+# the audit log, so their URLs lead here instead: to allauth, or nowhere. The
+# list is in docs/deployment.md ("Which views authenticate") and
+# tests/connect/test_signin_paths.py fails if a new one appears.
+
+
+def _safe_next(request):
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def signin_elsewhere(request, *args, **kwargs):
+    """Every login URL (Wagtail admin, Wagtail front end, Django admin) sends
+    the visitor to allauth's, keeping a safe ``next``. Nothing posted here is
+    read."""
+    target = reverse("account_login")
+    next_url = _safe_next(request)
+    if next_url:
+        target = f"{target}?{urlencode({'next': next_url})}"
+    return HttpResponseRedirect(target)
+
+
+def signout_elsewhere(request, *args, **kwargs):
+    """Wagtail's sign-out button posts here; 307 carries the POST (and its
+    CSRF token) to allauth's logout, so the member is signed out in one step."""
+    return HttpResponseRedirect(reverse("account_logout"), status=307)
+
+
+def password_change_elsewhere(request, *args, **kwargs):
+    """Passwords change through allauth only: it asks for the current
+    password, ends other sessions and writes the audit log."""
+    return HttpResponseRedirect(reverse("account_change_password"))
+
+
+def password_reset_elsewhere(request, *args, **kwargs):
+    return HttpResponseRedirect(reverse("account_reset_password"))
+
+
+def account_elsewhere(request, *args, **kwargs):
+    """Wagtail's account page would let a moderator rename their account (the
+    legal name the privacy guard trusts); the member's own profile is the one
+    place for what members may change."""
+    return HttpResponseRedirect(reverse("connect:profile_edit"))
+
+
+def page_password_disabled(request, *args, **kwargs):
+    """Wagtail's shared page and collection passwords are not used: every
+    page and document is already members-only, and a shared password is no
+    one's account."""
+    raise Http404

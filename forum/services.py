@@ -179,11 +179,15 @@ def _clean_tags(tags):
 
 
 def privacy_findings(text, *, author):
-    """What the privacy guard finds in ``text``; members' own addresses and names are fine."""
+    """What the privacy guard finds in ``text``; members' own addresses and names are fine.
+
+    Names are allowed by the legal names moderators verified when the author
+    and the members mentioned joined, never by display names: a member can
+    set their display name to anything, including a victim's name.
+    """
     User = get_user_model()
     mentioned = users_for_handles(_safe_mentions(text))
-    names = [u.display_name for u in [author, *mentioned]]
-    names += [u.get_full_name() for u in [author, *mentioned]]
+    names = [u.get_full_name() for u in [author, *mentioned]]
 
     def allowed_email(address):
         return User.objects.filter(email__iexact=address, is_active=True).exists()

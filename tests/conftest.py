@@ -5,7 +5,7 @@ from connect.models import Discipline, Role
 
 # Browser fixtures (one daphne server, one Chromium) registered for every directory.
 from .browser import browser, live_server_url, page  # noqa: F401
-from .factories import TEST_PASSWORD, TaskForceFactory, make_member
+from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, TaskForceFactory, make_member
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +85,18 @@ def administrator_client(db, administrator):
     return client
 
 
-def reauthenticate(client, password=TEST_PASSWORD):
-    response = client.post("/accounts/reauthenticate/", {"password": password})
+def reauthenticate(client, password=TEST_PASSWORD, secret=TEST_TOTP_SECRET):
+    """Confirm the signed-in person again: with their authenticator code when
+    they have one (the password alone is refused then), else the password."""
+    from tests.connect.helpers import totp_code
+
+    response = client.get("/accounts/reauthenticate/")
+    if response.status_code == 302 and response["Location"].startswith(MFA_REAUTH_PATH):
+        response = client.post(MFA_REAUTH_PATH, {"code": totp_code(secret)})
+    else:
+        response = client.post("/accounts/reauthenticate/", {"password": password})
     assert response.status_code == 302, "reauthentication failed"
     return client
+
+
+MFA_REAUTH_PATH = "/accounts/2fa/reauthenticate/"

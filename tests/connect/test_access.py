@@ -21,12 +21,14 @@ from tests.factories import make_member
 pytestmark = pytest.mark.django_db
 
 # Views anyone may reach: connect's public pages, allauth's sign-in steps, and
-# the token-protected views the other apps add (each token is a secret of its
-# own: a per-member calendar token, a signed unsubscribe token).
+# the token-protected views (each token is a secret of its own: a signed
+# single-use unlock link, a per-member calendar token, a signed unsubscribe
+# token).
 PUBLIC_VIEWS = {
     "connect:membership_request",
     "connect:membership_request_done",
     "connect:invitation_accept",
+    "connect:login_unlock",
     "connect:privacy",
     "connect:terms",
     "connect:health",

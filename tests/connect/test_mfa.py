@@ -69,7 +69,7 @@ def test_recovery_codes_page_needs_a_recent_password(member_client, member):
 
 def test_security_key_page_renders_for_a_member(member_client, member):
     response = member_client.get("/accounts/2fa/webauthn/add/")
-    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     reauthenticate(member_client)
     response = member_client.get("/accounts/2fa/webauthn/add/")
     assert response.status_code == 200

@@ -346,7 +346,7 @@ def test_member_pages(page, live_server_url, titles):
     for href in mfa_links:
         page.goto(live_server_url + href)
         # Sensitive steps first ask for the password again: that is one page.
-        confirm = "/accounts/reauthenticate/" in page.url
+        confirm = "reauthenticate/" in page.url
         sweep.check(href, same_title_as="confirm access" if confirm else None)
     sweep.goto("/accounts/password/change/", "change password")
     sweep.goto("/no-such-page/", "not found")
