@@ -19,8 +19,8 @@ from connect.permissions import is_active_member
 from .forms import ShareResourceForm
 from .ics import calendar_for
 from .models import CalendarFeed, DownloadDocument, SharedResource
-from .permissions import can_download_document
-from .selectors import upcoming_events, visible_events
+from .permissions import can_download_document, visible_events
+from .selectors import upcoming_events
 from .services import document_download_count, resource_share, shared_resource_for_submission
 from .storage import MemberRenditionStorage
 from .uploads import SizeLimitUploadHandler

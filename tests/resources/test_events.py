@@ -231,11 +231,17 @@ def test_event_in_chicago_shown_in_chicago_time_not_site_time(member_client, eve
 
 
 def test_calendar_feed_is_per_member_and_skips_restricted_events(member, event_index):
+    from django.contrib.auth.models import Group
     from wagtail.models import PageViewRestriction
+
+    from connect.models import Role
 
     make_event(event_index, title="Open training", days=5)
     restricted = make_event(event_index, title="Restricted briefing", days=5)
-    PageViewRestriction.objects.create(page=restricted, restriction_type=PageViewRestriction.LOGIN)
+    restriction = PageViewRestriction.objects.create(
+        page=restricted, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.set([Group.objects.get(name=Role.MODERATOR)])
     body = Client().get(_feed_url(member)).content.decode()
     assert "Open training" in body and "Restricted briefing" not in body
     other = make_member()
