@@ -458,15 +458,9 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=_new_token)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
-
-    def reset(self):
-        self.token = _new_token()
-        self.created_at = timezone.now()
-        self.save(update_fields=["token", "created_at"])
 
 
 DISCIPLINE_AUDIENCES = [(choice.value.replace("_", "-"), choice.label) for choice in Discipline]
