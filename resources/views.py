@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.images import get_image_model
 
+from connect import ratelimit
 from connect.decorators import public
 from connect.permissions import is_active_member
 
@@ -29,6 +30,10 @@ from .services import (
 )
 from .storage import MemberRenditionStorage
 from .uploads import SizeLimitUploadHandler
+
+# Shares go to moderators' review queue and email them; a few an hour is
+# plenty for a person and stops a flood.
+SHARES_PER_HOUR = 5
 
 
 @csrf_exempt
@@ -51,6 +56,15 @@ def _share(request):
             # Sent twice (a double click): the first one is already in review.
             messages.info(request, "We already have this resource; it is in review.")
             return redirect("resources:my_shares")
+        if form.is_valid() and not ratelimit.consume(
+            "resource_share", str(request.user.pk), limit=SHARES_PER_HOUR, period=3600
+        ):
+            form.add_error(
+                None,
+                f"You have shared {SHARES_PER_HOUR} resources in the last hour, the most we take. "
+                "Please send this one again later: what you typed is kept below.",
+            )
+            return render(request, "resources/share_form.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             resource_share(
