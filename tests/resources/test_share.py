@@ -360,3 +360,21 @@ def test_share_over_the_hourly_limit_is_refused_and_keeps_what_was_typed(
     other.force_login(other_member)
     assert _post(other, title="Theirs", external_url="https://www.example.org/theirs").status_code == 302
 
+
+def test_moderators_review_emails_carry_no_member_written_title(
+    member_client, moderator, library, django_capture_on_commit_callbacks
+):
+    title = "Safety plan for Maria Lopez"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(member_client, title=title, external_url="https://www.example.org/plan")
+    page = ResourcePage.objects.get(title=title)
+    to_moderator = [m for m in mail.outbox if m.to == [moderator.email]]
+    assert to_moderator, [m.subject for m in mail.outbox]
+    for message in to_moderator:
+        text = (
+            message.subject + message.body + "".join(str(c) for c, _ in getattr(message, "alternatives", []))
+        )
+        assert "Maria" not in text and "Lopez" not in text and "maria" not in text.lower()
+        assert message.subject.startswith("[Task Force Connect] A resource")
+        assert reverse("wagtailadmin_pages:edit", args=[page.pk]) in message.body
