@@ -8,7 +8,8 @@ these holds — signed in, account active, email verified, holding a role, and
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from .models import Role
 
@@ -127,3 +128,36 @@ def visible_profiles(user, qs):
     if not is_active_member(user):
         return qs.none()
     return qs.filter(user__is_active=True)
+
+
+def visible_pages(user, qs):
+    """The pages of ``qs`` a member may see: live, not past their expiry date
+    (Wagtail unpublishes expired pages only when its command runs), and
+    passing every view restriction on the page and its ancestors for this
+    member. A shared-password restriction is never passed here: a listing or a
+    feed has no password session, and a member is known by who they are, not
+    by a password they were told. Page types narrow this further (a spotlight
+    also waits for its week) in their own ``searchable_for``; everything that
+    shows, serves, finds or sends a page asks that, so all paths agree."""
+    if not is_active_member(user):
+        return qs.none()
+    from wagtail.models import BaseViewRestriction, PageViewRestriction
+
+    qs = qs.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    restrictions = PageViewRestriction.objects.select_related("page").annotate(
+        in_group=Exists(
+            PageViewRestriction.groups.through.objects.filter(
+                pageviewrestriction=OuterRef("pk"), group__user=user
+            )
+        )
+    )
+    hidden = Q()
+    for restriction in restrictions:
+        if restriction.restriction_type in (BaseViewRestriction.NONE, BaseViewRestriction.LOGIN):
+            continue  # an active member is signed in
+        if restriction.restriction_type == BaseViewRestriction.GROUPS and (
+            user.is_superuser or restriction.in_group
+        ):
+            continue
+        hidden |= qs.descendant_of_q(restriction.page, inclusive=True)
+    return qs.exclude(hidden) if hidden else qs

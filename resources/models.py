@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 from modelcluster.fields import ParentalManyToManyField
@@ -20,10 +21,20 @@ from wagtail.search import index
 from connect.models import Discipline
 
 
-def _visible(cls, user):
-    from .permissions import visible_pages
+class MemberVisiblePage:
+    """Pages that answer at their own URL only to members who may see them.
 
-    return visible_pages(user, cls.objects.all())
+    Wagtail's routing turns away pages that are not live; these pages answer
+    with their type's rule (``searchable_for``) instead, a 404 otherwise, and
+    before Wagtail's view-restriction step, which would send a signed-in
+    member who fails a group restriction round a sign-in redirect."""
+
+    def route(self, request, path_components):
+        from .permissions import can_view_page
+
+        if not path_components and not can_view_page(request.user, self):
+            raise Http404
+        return super().route(request, path_components)
 
 
 class Topic(models.Model):
@@ -115,7 +126,7 @@ class ResourceLibraryPage(Page):
         return self.get_url()
 
 
-class ResourcePage(Page):
+class ResourcePage(MemberVisiblePage, Page):
     """One vetted resource: a document, an external link or a video link."""
 
     summary = models.TextField(max_length=1000)
@@ -170,6 +181,7 @@ class ResourcePage(Page):
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
         index.FilterField("resource_type"),
+        index.FilterField("expire_at"),  # visible_pages filters on it
         index.RelatedFields("topics", [index.SearchField("name")]),
         index.RelatedFields("source", [index.SearchField("name")]),
     ]
@@ -188,9 +200,18 @@ class ResourcePage(Page):
     def get_absolute_url(self):
         return self.get_url()
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import related_events
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_events"] = list(related_events(request.user, self))
+        return context
+
     @classmethod
     def searchable_for(cls, user):
-        return _visible(cls, user)
+        from .permissions import visible_resources
+
+        return visible_resources(user)
 
     @property
     def link_kind(self):
@@ -295,7 +316,7 @@ class EventIndexPage(Page):
         return self.get_url()
 
 
-class EventPage(Page):
+class EventPage(MemberVisiblePage, Page):
     """An event or training, with its time zone and an iCalendar download."""
 
     summary = models.TextField(max_length=1000)
@@ -342,6 +363,7 @@ class EventPage(Page):
         index.SearchField("organizer"),
         index.SearchField("location"),
         index.FilterField("starts_at"),
+        index.FilterField("expire_at"),  # visible_pages filters on it
     ]
     parent_page_types = ["resources.EventIndexPage"]
     subpage_types = []
@@ -409,9 +431,18 @@ class EventPage(Page):
     def get_absolute_url(self):
         return self.get_url()
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import related_resources
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_resources"] = list(related_resources(request.user, self))
+        return context
+
     @classmethod
     def searchable_for(cls, user):
-        return _visible(cls, user)
+        from .permissions import visible_events
+
+        return visible_events(user)
 
 
 def _new_token():
@@ -427,15 +458,9 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=_new_token)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
-
-    def reset(self):
-        self.token = _new_token()
-        self.created_at = timezone.now()
-        self.save(update_fields=["token", "created_at"])
 
 
 DISCIPLINE_AUDIENCES = [(choice.value.replace("_", "-"), choice.label) for choice in Discipline]

@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch
 from django.utils import timezone
 
-from .models import Audience, EventPage, ResourcePage, ResourceType, SourceOrganization, Topic
-from .permissions import visible_pages
+from .models import Audience, ResourcePage, ResourceType, SourceOrganization, Topic
+from .permissions import visible_events, visible_resources
 
 PAGE_SIZE = 20
 SORTS = {
@@ -68,19 +68,12 @@ def _querystring(chosen, sort, **changes):
     return urlencode({k: v for k, v in values.items() if v and not (k == "sort" and v == "newest")})
 
 
-def visible_resources(user, library=None):
-    qs = visible_pages(user, ResourcePage.objects.all())
-    if library is not None:
-        qs = qs.child_of(library)
-    return qs
-
-
 def library_listing(*, user, library, params):
     """Everything the library page shows: the filtered, sorted page of
     resources and, for each facet, its choices with counts (counted among the
     resources matching the other facets)."""
     chosen, sort = _clean_params(params)
-    base = visible_resources(user, library)
+    base = visible_resources(user).child_of(library)
     base_ids = base.values("pk")
 
     def counts(field, facet):
@@ -205,13 +198,6 @@ def _facet(key, label, items, chosen, sort):
     }
 
 
-def visible_events(user, index=None):
-    qs = visible_pages(user, EventPage.objects.all())
-    if index is not None:
-        qs = qs.child_of(index)
-    return qs
-
-
 def upcoming_events(user, limit=None):
     qs = visible_events(user).filter(ends_at__gte=timezone.now()).order_by("starts_at")
     return qs[:limit] if limit else qs
@@ -219,7 +205,7 @@ def upcoming_events(user, limit=None):
 
 def event_listing(*, user, index, params):
     show_past = params.get("when") == "past"
-    qs = visible_events(user, index)
+    qs = visible_events(user).child_of(index)
     now = timezone.now()
     if show_past:
         qs = qs.filter(ends_at__lt=now).order_by("-starts_at")
@@ -236,3 +222,13 @@ def event_listing(*, user, index, params):
 
 def new_resources(user, limit=5):
     return visible_resources(user).order_by("-first_published_at")[:limit]
+
+
+def related_resources(user, event):
+    """The event's related resources that the member may see."""
+    return visible_resources(user).filter(events=event).order_by("title")
+
+
+def related_events(user, resource):
+    """Events that list this resource, among those the member may see."""
+    return visible_events(user).filter(related_resources=resource).order_by("starts_at")

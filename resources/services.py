@@ -13,7 +13,7 @@ from wagtail.models import Collection
 
 from connect.audit import audit_record
 
-from .models import ResourceLibraryPage, ResourcePage, SharedResource
+from .models import CalendarFeed, ResourceLibraryPage, ResourcePage, SharedResource, _new_token
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +209,24 @@ def document_download_count(document):
             DocumentDownload.objects.filter(document=document).update(
                 count=F("count") + 1, last_downloaded_at=timezone.now()
             )
+
+
+def calendar_feed_reset(*, user, request=None):
+    """Give the member a new secret calendar address, creating their feed the
+    first time. The old address stops working at once: it may have leaked.
+    Returns ``(feed, created)``. Audited, since the address stands in for
+    signing in."""
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.get_or_create(user=user)
+        if not created:
+            feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+            feed.token = _new_token()
+            feed.created_at = timezone.now()
+            feed.save(update_fields=["token", "created_at"])
+        audit_record(
+            action="calendar_feed.created" if created else "calendar_feed.reset",
+            request=request,
+            actor=user,
+            target=feed,
+        )
+    return feed, created

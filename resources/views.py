@@ -7,23 +7,33 @@ import posixpath
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.images import get_image_model
 
+from connect import ratelimit
 from connect.decorators import public
 from connect.permissions import is_active_member
 
 from .forms import ShareResourceForm
 from .ics import calendar_for
 from .models import CalendarFeed, DownloadDocument, SharedResource
-from .permissions import can_download_document
-from .selectors import upcoming_events, visible_events
-from .services import document_download_count, resource_share, shared_resource_for_submission
+from .permissions import can_download_document, visible_events
+from .selectors import upcoming_events
+from .services import (
+    calendar_feed_reset,
+    document_download_count,
+    resource_share,
+    shared_resource_for_submission,
+)
 from .storage import MemberRenditionStorage
 from .uploads import SizeLimitUploadHandler
+
+# Shares go to moderators' review queue and email them; a few an hour is
+# plenty for a person and stops a flood.
+SHARES_PER_HOUR = 5
 
 
 @csrf_exempt
@@ -46,6 +56,15 @@ def _share(request):
             # Sent twice (a double click): the first one is already in review.
             messages.info(request, "We already have this resource; it is in review.")
             return redirect("resources:my_shares")
+        if form.is_valid() and not ratelimit.consume(
+            "resource_share", str(request.user.pk), limit=SHARES_PER_HOUR, period=3600
+        ):
+            form.add_error(
+                None,
+                f"You have shared {SHARES_PER_HOUR} resources in the last hour, the most we take. "
+                "Please send this one again later: what you typed is kept below.",
+            )
+            return render(request, "resources/share_form.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             resource_share(
@@ -93,7 +112,6 @@ def calendar_feed(request, token):
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not is_active_member(feed.user):
         raise Http404
-    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     events = upcoming_events(feed.user).specific()
     body = calendar_for(events, name="Task Force Connect events", base_url=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -104,20 +122,18 @@ def calendar_feed(request, token):
 
 @require_http_methods(["GET", "POST"])
 def calendar_settings(request):
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    """The member's private feed address. Looking never writes: the address
+    is made the first time the member asks for one, and replaced on reset."""
     if request.method == "POST":
-        return _calendar_reset(request, feed)
-    from django.urls import reverse
-
-    url = request.build_absolute_uri(reverse("resources:calendar_feed", args=[feed.token]))
+        _, created = calendar_feed_reset(user=request.user, request=request)
+        if created:
+            messages.success(request, "Your calendar address is ready.")
+        else:
+            messages.success(request, "Your calendar address was reset. The old address no longer works.")
+        return redirect("resources:calendar_settings")
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    url = request.build_absolute_uri(reverse("resources:calendar_feed", args=[feed.token])) if feed else ""
     return render(request, "resources/calendar_settings.html", {"feed": feed, "feed_url": url})
-
-
-@require_POST
-def _calendar_reset(request, feed):
-    feed.reset()
-    messages.success(request, "Your calendar address was reset. The old address no longer works.")
-    return redirect("resources:calendar_settings")
 
 
 def serve_document(document, request):

@@ -51,9 +51,30 @@ class ContactsBlock(blocks.StructBlock):
         template = "blocks/contacts_block.html"
 
 
+def visible_among(user, pages):
+    """The pages the reader may see, in their order. Each page type is asked
+    through its own ``searchable_for`` rule, so this app need not know it."""
+    by_type = {}
+    for page in pages:
+        if page is not None:
+            by_type.setdefault(type(page), []).append(page.pk)
+    allowed = set()
+    for model, ids in by_type.items():
+        allowed.update(model.searchable_for(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [page for page in pages if page is not None and page.pk in allowed]
+
+
 class RelatedResourcesBlock(blocks.StructBlock):
     heading = blocks.CharBlock(default="Related resources", max_length=120)
     resources = blocks.ListBlock(blocks.PageChooserBlock(page_type="resources.ResourcePage"), min_num=1)
+
+    def get_context(self, value, parent_context=None):
+        # The template lists only what the reader may see: a resource chosen
+        # here may since have been unpublished, restricted or expired.
+        context = super().get_context(value, parent_context=parent_context)
+        request = (parent_context or {}).get("request")
+        context["visible_resources"] = visible_among(getattr(request, "user", None), value["resources"])
+        return context
 
     class Meta:
         icon = "doc-full"

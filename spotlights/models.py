@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.http import Http404
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -85,6 +85,7 @@ class SpotlightPage(Page):
         index.SearchField("body"),
         index.RelatedFields("task_force", [index.SearchField("name")]),
         index.FilterField("week"),
+        index.FilterField("expire_at"),  # visible_pages filters on it
     ]
     parent_page_types = ["spotlights.SpotlightIndexPage"]
     subpage_types = []
@@ -103,12 +104,19 @@ class SpotlightPage(Page):
     def get_absolute_url(self):
         return self.get_url()
 
-    @property
-    def has_begun(self):
-        return self.week <= timezone.localdate()
-
     @classmethod
     def searchable_for(cls, user):
-        from .selectors import visible_spotlights
+        from .permissions import visible_spotlights
 
         return visible_spotlights(user)
+
+    def route(self, request, path_components):
+        # Wagtail's routing turns away pages that are not live; this page
+        # answers with the spotlight rule instead (a 404 otherwise), before
+        # Wagtail's own view-restriction step, which would send a signed-in
+        # member round a sign-in redirect.
+        from .permissions import can_view_spotlight
+
+        if not path_components and not can_view_spotlight(request.user, self):
+            raise Http404
+        return super().route(request, path_components)

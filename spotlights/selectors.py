@@ -1,25 +1,18 @@
 """Reads for spotlights: this week's, the archive, a task force's."""
 
 from django.core.paginator import Paginator
-from django.utils import timezone
 
 from connect.models import TaskForce
 
-from .models import SpotlightPage
-from .permissions import visible_pages
+from .permissions import visible_spotlights
 
 PAGE_SIZE = 24
 
 
-def visible_spotlights(user):
-    return visible_pages(user, SpotlightPage.objects.all())
-
-
 def this_weeks_spotlight(user):
-    """The newest live spotlight whose week has begun."""
+    """The newest spotlight the member may see (so its week has begun)."""
     return (
         visible_spotlights(user)
-        .filter(week__lte=timezone.localdate())
         .select_related("task_force", "image")
         .order_by("-week", "-first_published_at")
         .first()
@@ -27,16 +20,12 @@ def this_weeks_spotlight(user):
 
 
 def task_force_spotlights(user, task_force, limit=10):
-    return (
-        visible_spotlights(user)
-        .filter(task_force=task_force, week__lte=timezone.localdate())
-        .order_by("-week")[:limit]
-    )
+    return visible_spotlights(user).filter(task_force=task_force).order_by("-week")[:limit]
 
 
 def spotlight_archive(*, user, index, params):
     """The archive, filterable by year and task force (links, no JavaScript)."""
-    qs = visible_spotlights(user).child_of(index).filter(week__lte=timezone.localdate())
+    qs = visible_spotlights(user).child_of(index)
     years = sorted({d.year for d in qs.dates("week", "year")}, reverse=True)
     tf_ids = qs.values("task_force_id")
     task_forces = TaskForce.objects.filter(pk__in=tf_ids).order_by("name")

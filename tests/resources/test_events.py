@@ -109,6 +109,8 @@ def test_calendar_feed_stops_when_membership_ends(member, event_index):
 
 
 def test_calendar_feed_reset_invalidates_old_address(member_client, member, event_index):
+    from connect.models import AuditEvent
+
     old = _feed_url(member)
     page = member_client.get(reverse("resources:calendar_settings"))
     assert page.status_code == 200 and old in page.content.decode()
@@ -116,6 +118,53 @@ def test_calendar_feed_reset_invalidates_old_address(member_client, member, even
     assert response.status_code == 302
     assert Client().get(old).status_code == 404
     assert Client().get(_feed_url(member)).status_code == 200
+    event = AuditEvent.objects.get(action="calendar_feed.reset")
+    assert event.actor == member and event.ip_address == "127.0.0.1"
+
+
+def _writes(ctx, table):
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if table in q["sql"] and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def test_calendar_settings_get_creates_no_feed(member_client, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = member_client.get(reverse("resources:calendar_settings"))
+    assert response.status_code == 200
+    assert "Create my calendar address" in response.content.decode()
+    assert not CalendarFeed.objects.filter(user=member).exists()
+    assert _writes(ctx, "resources_calendarfeed") == []
+
+
+def test_calendar_settings_first_post_creates_feed_and_audits(member_client, member, event_index):
+    from connect.models import AuditEvent
+
+    response = member_client.post(reverse("resources:calendar_settings"), follow=True)
+    feed = CalendarFeed.objects.get(user=member)
+    html = response.content.decode()
+    assert "Your calendar address is ready." in html
+    assert reverse("resources:calendar_feed", args=[feed.token]) in html
+    assert AuditEvent.objects.filter(action="calendar_feed.created", actor=member).count() == 1
+
+
+def test_calendar_feed_get_never_writes(member, event_index):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = _feed_url(member)
+    with CaptureQueriesContext(connection) as ctx:
+        assert Client().get(url).status_code == 200
+    assert [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ] == []
 
 
 def test_calendar_settings_require_membership(client, db):
@@ -231,11 +280,17 @@ def test_event_in_chicago_shown_in_chicago_time_not_site_time(member_client, eve
 
 
 def test_calendar_feed_is_per_member_and_skips_restricted_events(member, event_index):
+    from django.contrib.auth.models import Group
     from wagtail.models import PageViewRestriction
+
+    from connect.models import Role
 
     make_event(event_index, title="Open training", days=5)
     restricted = make_event(event_index, title="Restricted briefing", days=5)
-    PageViewRestriction.objects.create(page=restricted, restriction_type=PageViewRestriction.LOGIN)
+    restriction = PageViewRestriction.objects.create(
+        page=restricted, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.set([Group.objects.get(name=Role.MODERATOR)])
     body = Client().get(_feed_url(member)).content.decode()
     assert "Open training" in body and "Restricted briefing" not in body
     other = make_member()

@@ -328,3 +328,53 @@ def test_moderator_rejects_share_in_admin_and_member_is_told(
         "[Task Force Connect] Your shared resource was not added to the library"
     ]
     assert "Not accepted" in member_client.get(reverse("resources:my_shares")).content.decode()
+
+
+def test_share_over_the_hourly_limit_is_refused_and_keeps_what_was_typed(
+    member_client, member, other_member, library, topic, monkeypatch
+):
+    from django.test import Client
+
+    from resources import views
+
+    monkeypatch.setattr(views, "SHARES_PER_HOUR", 2)
+    for n in range(2):
+        response = _post(member_client, title=f"Share {n}", external_url=f"https://www.example.org/{n}")
+        assert response.status_code == 302
+    response = _post(
+        member_client,
+        title="One too many",
+        summary="Typed with care.",
+        topics=[topic.pk],
+        external_url="https://www.example.org/more",
+    )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "You have shared 2 resources in the last hour" in html
+    assert 'value="One too many"' in html and "Typed with care." in html
+    assert 'value="https://www.example.org/more"' in html
+    assert SharedResource.objects.filter(member=member).count() == 2
+    assert not ResourcePage.objects.filter(title="One too many").exists()
+    # The limit is the member's own: someone else may still share.
+    other = Client()
+    other.force_login(other_member)
+    assert _post(other, title="Theirs", external_url="https://www.example.org/theirs").status_code == 302
+
+
+def test_moderators_review_emails_carry_no_member_written_title(
+    member_client, moderator, library, django_capture_on_commit_callbacks
+):
+    title = "Safety plan for Maria Lopez"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(member_client, title=title, external_url="https://www.example.org/plan")
+    page = ResourcePage.objects.get(title=title)
+    to_moderator = [m for m in mail.outbox if m.to == [moderator.email]]
+    assert to_moderator, [m.subject for m in mail.outbox]
+    for message in to_moderator:
+        text = (
+            message.subject + message.body + "".join(str(c) for c, _ in getattr(message, "alternatives", []))
+        )
+        assert "Maria" not in text and "Lopez" not in text and "maria" not in text.lower()
+        assert message.subject.startswith("[Task Force Connect] A resource")
+        assert reverse("wagtailadmin_pages:edit", args=[page.pk]) in message.body
