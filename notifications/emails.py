@@ -26,7 +26,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from connect.mail import absolute_url, mail_compose, mail_deliver
+from connect import mail
+from connect.mail import absolute_url, mail_compose
 
 from .kinds import EmailFrequency, kind_for, kinds_for_topic, topic_for
 from .models import DigestLog, Notification
@@ -106,7 +107,7 @@ def send_immediately(notification):
         unsubscribe_url=url_unsubscribe,
     )
     try:
-        mail_deliver(message)
+        mail.mail_deliver(message)
     except Exception:  # noqa: BLE001 - the notification is in the app; a mail outage must not lose it
         logger.exception("Could not email notification %s", notification.pk)
         return False
@@ -220,5 +221,5 @@ def _send_digest(recipient_id, topic_key, frequency, starts_at, now):
             },
             unsubscribe_url=unsubscribe_url(user, topic_key),
         )
-        mail_deliver(message)
+        mail.mail_deliver(message)
     return True
