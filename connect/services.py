@@ -7,13 +7,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_record, client_ip
+from .mail import absolute_url, mail_send
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
 
 
@@ -34,14 +33,8 @@ class InvitationError(Exception):
         super().__init__(self.message)
 
 
-def _absolute(path):
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-
-
 def _send(template, *, to, context):
-    subject = render_to_string(f"connect/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"connect/email/{template}_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [to])
+    mail_send(to=to, template=template, context=context)
 
 
 def membership_request_create(*, data, request=None):
@@ -85,7 +78,7 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
         req.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         token = invitation_create(membership_request=req)
         audit_record(action="membership.approved", request=request, actor=reviewer, target=req)
-        url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
+        url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
         transaction.on_commit(
             lambda: _send(
                 "invitation",
@@ -112,7 +105,7 @@ def membership_request_reinvite(*, membership_request, reviewer, request=None):
             )
         token = invitation_create(membership_request=req)
         audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
-        url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
+        url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
         transaction.on_commit(
             lambda: _send(
                 "invitation",
@@ -317,7 +310,7 @@ def lockout_unlock_link_send(*, user, token):
         to=user.email,
         context={
             "user": user,
-            "unlock_url": _absolute(reverse("connect:login_unlock", kwargs={"token": token})),
+            "unlock_url": absolute_url(reverse("connect:login_unlock", kwargs={"token": token})),
             "window_minutes": int(settings.CONNECT_LOCKOUT_WINDOW.total_seconds() // 60),
         },
     )
@@ -336,7 +329,7 @@ def lockout_alert_send(*, user, failures, addresses):
         "account": user,
         "failures": failures,
         "addresses": addresses,
-        "lockouts_url": _absolute(reverse("connect_admin:lockouts")),
+        "lockouts_url": absolute_url(reverse("connect_admin:lockouts")),
         "window_minutes": int(settings.CONNECT_LOCKOUT_WINDOW.total_seconds() // 60),
     }
     for email in recipients:

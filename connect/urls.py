@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("", include("connect.urls_members")),
+    path("", include("notifications.urls")),
     path("discussions/", include("forum.urls")),
     path("library/", include("resources.urls")),
     path("search/", include("search.urls")),

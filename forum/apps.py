@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ForumConfig(AppConfig):
-    """Discussion board: categories, threads, posts, notifications, moderation."""
+    """Discussion board: categories, threads, posts, reactions, moderation."""
 
     name = "forum"
     verbose_name = "Discussions"

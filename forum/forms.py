@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from .models import EmailFrequency, Flag, NotificationPreference
+from .models import Flag
 from .rendering import MAX_SOURCE_CHARS
 from .services import MAX_TITLE_CHARS
 
@@ -103,16 +103,6 @@ class FlagForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-class PreferencesForm(forms.ModelForm):
-    class Meta:
-        model = NotificationPreference
-        fields = ["mention_email", "reply_email"]
-        widgets = {
-            "mention_email": forms.Select(choices=EmailFrequency.choices),
-            "reply_email": forms.Select(choices=EmailFrequency.choices),
-        }
 
 
 class ReasonForm(forms.Form):

@@ -20,7 +20,6 @@ from .models import (
     CategorySubscription,
     Flag,
     MemberHandle,
-    Notification,
     Post,
     Reaction,
     Thread,
@@ -259,32 +258,6 @@ def bookmarked_threads(*, user, page=1):
     page_obj = Paginator(qs.order_by("-last_activity_at", "-id"), _threads_per_page()).get_page(page)
     page_obj.object_list = _mark_unread(list(page_obj.object_list))
     return page_obj
-
-
-def _visible_notifications(user):
-    """Notifications whose post or thread the member may (still) see."""
-    categories = permissions.visible_category_ids(user)
-    qs = Notification.objects.filter(recipient_id=user.pk)
-    qs = qs.filter(Q(thread__isnull=True) | Q(thread__category_id__in=categories))
-    if not permissions.is_moderator(user):
-        qs = qs.filter(
-            Q(post__isnull=True) | Q(post__status=Post.Status.VISIBLE) | Q(kind=Notification.Kind.MODERATION)
-        )
-        qs = qs.filter(
-            Q(thread__isnull=True) | Q(thread__is_hidden=False) | Q(kind=Notification.Kind.MODERATION)
-        )
-    return qs
-
-
-def notification_list(*, user, page=1, unread_only=False):
-    qs = _visible_notifications(user).select_related("actor__profile", "thread__category")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return Paginator(qs.order_by("-created_at", "-id"), 30).get_page(page)
-
-
-def unread_notification_count(*, user):
-    return _visible_notifications(user).filter(read_at__isnull=True).count()
 
 
 def mention_suggestions(*, user, q, category_slug="", limit=8):

@@ -8,10 +8,8 @@ a write that is rolled back.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
@@ -21,16 +19,15 @@ from django.utils.text import slugify
 
 from connect.audit import audit_record
 
-from . import emails, events, permissions, privacy
+from . import events, permissions, privacy
+from . import notification_kinds as kinds
+from .mentions import quoted_post_ids, safe_mentions, users_for_handles  # noqa: F401 - part of this module's API
 from .models import (
     Bookmark,
     Category,
     CategorySubscription,
-    EmailFrequency,
     Flag,
     MemberHandle,
-    Notification,
-    NotificationPreference,
     Post,
     PostRevision,
     Reaction,
@@ -45,7 +42,6 @@ from .rendering import (
     MAX_SOURCE_CHARS,
     MarkdownTooComplex,
     MarkdownTooLong,
-    extract_mentions,
     render_markdown,
 )
 
@@ -117,18 +113,6 @@ def _has_cached_handle(user):
     return True
 
 
-def users_for_handles(handles):
-    """Active users for ``@handles``, case-insensitively. Unknown handles are dropped."""
-    lowered = {h.lower() for h in handles}
-    if not lowered:
-        return []
-    return list(
-        get_user_model()
-        .objects.filter(forum_handle__handle_lower__in=lowered, is_active=True)
-        .select_related("profile")
-    )
-
-
 def _mention_url(handle):
     row = MemberHandle.objects.filter(handle_lower=handle.lower()).select_related("user__profile").first()
     profile = getattr(row.user, "profile", None) if row else None
@@ -186,20 +170,13 @@ def privacy_findings(text, *, author):
     set their display name to anything, including a victim's name.
     """
     User = get_user_model()
-    mentioned = users_for_handles(_safe_mentions(text))
+    mentioned = users_for_handles(safe_mentions(text))
     names = [u.get_full_name() for u in [author, *mentioned]]
 
     def allowed_email(address):
         return User.objects.filter(email__iexact=address, is_active=True).exists()
 
     return privacy.summarize(privacy.scan(text, allowed_emails=allowed_email, allowed_names=names))
-
-
-def _safe_mentions(body):
-    try:
-        return extract_mentions(body)
-    except (MarkdownTooComplex, MarkdownTooLong):
-        return []
 
 
 def _guard(text, *, author, confirm_privacy):
@@ -360,7 +337,7 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="
     findings = _guard(
         f"{new_title}\n\n{body}" if is_first else body, author=editor, confirm_privacy=confirm_privacy
     )
-    old_mentions = {h.lower() for h in _safe_mentions(post.body)}
+    old_mentions = {h.lower() for h in safe_mentions(post.body)}
     with transaction.atomic():
         PostRevision.objects.create(
             post=post, body=post.body, title=thread.title if is_first else "", edited_by=editor
@@ -456,7 +433,7 @@ def reaction_toggle(*, user, post, kind):
         Post.objects.filter(pk=post.pk).update(**{counter: F(counter) + 1})
         events.notify_later(
             recipient_id=post.author_id,
-            kind=Notification.Kind.REACTION,
+            kind=kinds.REACTION,
             actor_id=user.pk,
             post=post,
             message=Reaction.Kind(kind).label,
@@ -545,9 +522,7 @@ def answer_accept(*, user, thread, post):
         thread.accepted_answer = post
         thread.save(update_fields=["accepted_answer"])
         if post is not None and post.author_id != user.pk:
-            events.notify_later(
-                recipient_id=post.author_id, kind=Notification.Kind.ACCEPTED, actor_id=user.pk, post=post
-            )
+            events.notify_later(recipient_id=post.author_id, kind=kinds.ACCEPTED, actor_id=user.pk, post=post)
     return thread
 
 
@@ -570,64 +545,6 @@ def flag_create(*, reporter, post, reason, details=""):
             )
     except IntegrityError:
         return Flag.objects.get(post=post, reporter=reporter, resolution="")
-
-
-# --- Notifications and preferences --------------------------------------------------
-
-
-def notification_mark_read(*, user, notification_ids=None):
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if notification_ids is not None:
-        qs = qs.filter(pk__in=notification_ids)
-    return qs.update(read_at=timezone.now())
-
-
-def preferences_for(user):
-    pref, _ = NotificationPreference.objects.get_or_create(user=user)
-    return pref
-
-
-def preferences_update(*, user, mention_email, reply_email):
-    for value in (mention_email, reply_email):
-        if value not in EmailFrequency.values:
-            raise ForumError("Unknown choice.")
-    pref = preferences_for(user)
-    pref.mention_email = mention_email
-    pref.reply_email = reply_email
-    with transaction.atomic():
-        pref.save()
-        # What waits for a digest follows the new choice: "never" drops it, the
-        # other digest takes it over; "right away" leaves it for the digest it
-        # was waiting for.
-        for kind, frequency in (("mention", mention_email), ("reply", reply_email)):
-            target = {
-                EmailFrequency.NEVER: Notification.EmailState.SKIPPED,
-                EmailFrequency.DAILY: Notification.EmailState.DAILY,
-                EmailFrequency.WEEKLY: Notification.EmailState.WEEKLY,
-            }.get(frequency)
-            if target is None:
-                continue
-            Notification.objects.filter(
-                recipient=user,
-                kind__in=emails.notification_kinds_for(kind),
-                email_state__in=[Notification.EmailState.DAILY, Notification.EmailState.WEEKLY],
-            ).exclude(email_state=target).update(email_state=target)
-    return pref
-
-
-def email_unsubscribe(*, user, kind):
-    """Stop emails of one kind ("mention" or "reply") for ``user``."""
-    pref = preferences_for(user)
-    field = {"mention": "mention_email", "reply": "reply_email"}[kind]
-    setattr(pref, field, EmailFrequency.NEVER)
-    pref.save(update_fields=[field])
-    # What was waiting for a digest is not sent either.
-    Notification.objects.filter(
-        recipient=user,
-        kind__in=emails.notification_kinds_for(kind),
-        email_state__in=[Notification.EmailState.DAILY, Notification.EmailState.WEEKLY],
-    ).update(email_state=Notification.EmailState.SKIPPED)
-    return pref
 
 
 # --- Moderation ------------------------------------------------------------------
@@ -658,7 +575,7 @@ def _moderation_notice(post_or_thread, moderator, message, *, request=None, acti
     if author_id != moderator.pk:
         events.notify_later(
             recipient_id=author_id,
-            kind=Notification.Kind.MODERATION,
+            kind=kinds.MODERATION,
             actor_id=moderator.pk,
             post=post if link else None,
             thread=thread if link else None,
@@ -882,7 +799,7 @@ def member_suspend(*, moderator, user, reason, days=None, request=None):
         )
         events.notify_later(
             recipient_id=user.pk,
-            kind=Notification.Kind.MODERATION,
+            kind=kinds.MODERATION,
             actor_id=moderator.pk,
             message=f"suspended you from posting {until}: {reason}"[:500],
         )
@@ -899,26 +816,11 @@ def suspension_lift(*, moderator, suspension, request=None):
         )
         events.notify_later(
             recipient_id=suspension.user_id,
-            kind=Notification.Kind.MODERATION,
+            kind=kinds.MODERATION,
             actor_id=moderator.pk,
             message="lifted your suspension from posting",
         )
     return suspension
-
-
-QUOTE_LINK = re.compile(r"\]\((?:[a-z]+://[^/\s)]+)?/discussions/p/(\d{1,18})/(?:#[\w-]*)?\)")
-
-
-def quoted_post_ids(body):
-    """Posts quoted in ``body``: links to a post's permalink inside a ``>`` quote."""
-    ids = []
-    for line in body.splitlines():
-        if line.lstrip().startswith(">"):
-            for match in QUOTE_LINK.finditer(line):
-                pk = int(match.group(1))
-                if pk not in ids:
-                    ids.append(pk)
-    return ids
 
 
 def quote_markdown(post):
@@ -928,10 +830,6 @@ def quote_markdown(post):
     lines = [f"> [{author} wrote]({url}):", ">"]
     lines += [f"> {line}" if line else ">" for line in post.body.splitlines()[:40]]
     return "\n".join(lines) + "\n\n"
-
-
-def base_url():
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
 
 
 def categories_ensure(definitions):

@@ -25,10 +25,5 @@ urlpatterns = [
     path("p/<int:pk>/accept/", views.post_accept, name="post_accept"),
     path("p/<int:pk>/history/", views.post_history, name="post_history"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
-    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
-    path("settings/email/", views.preferences, name="preferences"),
     path("members.json", views.mention_suggestions, name="mention_suggestions"),
-    path("unsubscribe/<str:token>/", views.email_unsubscribe, name="email_unsubscribe"),
 ]

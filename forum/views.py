@@ -5,19 +5,14 @@ see is a 404.
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connect.decorators import public
-
-from . import emails, permissions, selectors, services
-from .forms import EditForm, FlagForm, PostForm, PreferencesForm, ThreadForm
+from . import permissions, selectors, services
+from .forms import EditForm, FlagForm, PostForm, ThreadForm
 from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
 
 
@@ -506,83 +501,3 @@ def category_watch(request, slug):
         request, f"You're watching {category.name}." if watching else f"You stopped watching {category.name}."
     )
     return redirect(category.get_absolute_url())
-
-
-# --- Notifications and email -----------------------------------------------------------------
-
-
-@require_GET
-def notifications(request):
-    unread_only = request.GET.get("unread") == "1"
-    page_obj = selectors.notification_list(
-        user=request.user, page=_page_number(request), unread_only=unread_only
-    )
-    return render(
-        request,
-        "forum/notifications.html",
-        {"page_obj": page_obj, "unread_only": unread_only, "querystring": "unread=1" if unread_only else ""},
-    )
-
-
-@require_POST
-def notifications_read(request):
-    ids = [i for i in map(_id_or_none, request.POST.getlist("id")) if i is not None]
-    if request.POST.get("all") == "1":
-        services.notification_mark_read(user=request.user)
-        messages.success(request, "All notifications are marked as read.")
-    elif ids:
-        services.notification_mark_read(user=request.user, notification_ids=ids)
-    return _back(request, reverse("forum:notifications"))
-
-
-@require_GET
-def notification_open(request, pk):
-    """Mark one notification read and go to what it is about."""
-    notification = selectors.notification_list(user=request.user).paginator.object_list.filter(pk=pk).first()
-    if notification is None:
-        raise Http404
-    services.notification_mark_read(user=request.user, notification_ids=[notification.pk])
-    post = notification.post
-    if post is not None and not permissions.can_see_post(request.user, post):
-        # A moderation notice about a post that is now hidden: the notice
-        # itself (with the reason) is all there is to show.
-        if notification.message:
-            messages.info(request, f"A moderator {notification.message}")
-        return redirect("forum:notifications")
-    return redirect(notification.get_absolute_url())
-
-
-@require_http_methods(["GET", "POST"])
-def preferences(request):
-    pref = services.preferences_for(request.user)
-    form = PreferencesForm(request.POST or None, instance=pref)
-    if request.method == "POST" and form.is_valid():
-        services.preferences_update(
-            user=request.user,
-            mention_email=form.cleaned_data["mention_email"],
-            reply_email=form.cleaned_data["reply_email"],
-        )
-        messages.success(request, "Your email preferences are saved.")
-        return redirect("forum:preferences")
-    return render(request, "forum/preferences.html", {"form": form})
-
-
-@public
-@never_cache
-@csrf_exempt  # RFC 8058 one-click: mail clients POST without a CSRF token; the signed token is the proof.
-@require_http_methods(["GET", "POST"])
-def email_unsubscribe(request, token):
-    parsed = emails.read_unsubscribe_token(token)
-    if parsed is None:
-        raise Http404
-    user_id, kind = parsed
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        raise Http404
-    label = emails.KIND_LABELS[kind]
-    if request.method == "POST":
-        services.email_unsubscribe(user=user, kind=kind)
-        if "List-Unsubscribe" in request.POST:
-            return HttpResponse("Unsubscribed.", content_type="text/plain")
-        return render(request, "forum/unsubscribe.html", {"done": True, "label": label})
-    return render(request, "forum/unsubscribe.html", {"done": False, "label": label})

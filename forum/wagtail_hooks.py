@@ -1,4 +1,4 @@
-"""How discussions plug into the rest of the site: header bell, home panel,
+"""How discussions plug into the rest of the site: notification kinds, home panel,
 task-force section, moderator permissions, demo data and the admin."""
 
 from django.urls import include, path, reverse
@@ -12,18 +12,11 @@ from . import admin_views, permissions, selectors
 from .models import Category
 
 
-@hooks.register("register_header_link")
-def notifications_link(request):
-    user = request.user
-    count = selectors.unread_notification_count(user=user)
-    # The spoken name starts with the visible text, "Notifications 3" (WCAG 2.5.3).
-    label = f"Notifications {count} unread" if count else "Notifications, none unread"
-    return {
-        "label": "Notifications",
-        "url": reverse("forum:notifications"),
-        "count": count,
-        "aria_label": label,
-    }
+@hooks.register("register_notification_kind")
+def notification_kinds():
+    from .notification_kinds import kinds
+
+    return kinds()
 
 
 @hooks.register("register_home_panel")

@@ -3,7 +3,6 @@
 import logging
 
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
 from connect.audit import audit_record
+from connect.mail import absolute_url, mail_send
 
 from .models import CalendarFeed, ResourceLibraryPage, ResourcePage, SharedResource, _new_token
 
@@ -156,24 +156,14 @@ def _notify(share, decision):
     member = share.member
     if member is None or not member.email:
         return
-    from django.conf import settings
-
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     if decision == SharedResource.Status.PUBLISHED:
-        subject = "Your shared resource was published"
-        link = base + (share.page.get_url() or "/resources/")
-        body = (
-            f"Thank you for sharing “{share.page.title}”. Moderators reviewed it and it is now in "
-            f"the resource library:\n\n{link}\n"
-        )
+        template, url = "share_published", absolute_url(share.page.get_url() or "/resources/")
     else:
-        subject = "Your shared resource was not added to the library"
-        link = base + reverse("resources:my_shares")
-        body = (
-            f"Thank you for sharing “{share.page.title}”. Moderators reviewed it and did not add it "
-            f"to the library this time. You can see your shares here:\n\n{link}\n"
-        )
-    send_mail(f"[Task Force Connect] {subject}", body, None, [member.email], fail_silently=True)
+        template, url = "share_declined", absolute_url(reverse("resources:my_shares"))
+    try:
+        mail_send(to=member.email, template=template, context={"title": share.page.title, "url": url})
+    except Exception:  # noqa: BLE001 - the decision is saved; a mail outage must not undo it
+        logger.exception("Could not email the decision on shared resource %s", share.pk)
 
 
 def share_decide(*, page, decision):

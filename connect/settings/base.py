@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     # daphne first so `runserver` speaks ASGI (HTTP and WebSocket).
     "daphne",
     "connect",
+    "notifications",
     "forum",
     "spotlights",
     "resources",
@@ -247,7 +248,9 @@ else:
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Task Force Connect"
-WAGTAILADMIN_BASE_URL = os.environ.get("CONNECT_BASE_URL", "http://127.0.0.1:8000")
+# The one base URL of absolute links in emails (connect.mail) and in the admin.
+CONNECT_BASE_URL = os.environ.get("CONNECT_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = CONNECT_BASE_URL
 # The admin signs in through allauth, so MFA, lockout and rate limits apply there too.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
@@ -274,8 +277,12 @@ TAGGIT_CASE_INSENSITIVE = True
 # --- Discussions (forum) ---
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
-# `manage.py send_digests` (run daily from cron) also sends weekly digests on this weekday (0 = Monday).
-FORUM_WEEKLY_DIGEST_WEEKDAY = 0
+
+# --- Notifications ---
+# `manage.py send_digests` runs hourly; a member's daily digest is due once a day
+# from this local hour, the weekly one from that hour on this weekday (0 = Monday).
+NOTIFICATIONS_DIGEST_HOUR = 7
+NOTIFICATIONS_WEEKLY_DIGEST_WEEKDAY = 0
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "/static/"

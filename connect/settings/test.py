@@ -14,7 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="connect-test-media-"))
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-WAGTAILADMIN_BASE_URL = "http://testserver"
+CONNECT_BASE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "search.backends.whoosh",

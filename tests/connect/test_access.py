@@ -45,7 +45,8 @@ PUBLIC_VIEWS = {
     "mfa_authenticate",
     "mfa_trust",
     "resources:calendar_feed",
-    "forum:email_unsubscribe",
+    "notifications:email_unsubscribe",
+    "notifications:moved_unsubscribe",
 }
 # A signed-in member who still has to set up MFA may reach these.
 MFA_SETUP_VIEWS = {

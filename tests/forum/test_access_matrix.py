@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from connect.models import Discipline, Role
 from forum import services
-from forum.models import Notification, Post, Thread
+from forum.models import Post, Thread
+from notifications.models import Notification
 from tests.factories import make_member
 
 from .factories import make_category, make_post, make_thread
@@ -168,12 +169,13 @@ def test_mention_suggestions_list_only_visible_members(world, client_for):
 
 def test_notifications_about_restricted_posts_disappear_when_access_is_lost(world, client_for):
     user = world["law_enforcement"]
-    Notification.objects.create(recipient=user, kind="reply", thread=world["le"][1], post=world["le"][2])
-    assert SECRET_TITLE in client_for(user).get(reverse("forum:notifications")).content.decode()
+    post = world["le"][2]
+    Notification.objects.create(recipient=user, kind="reply", target=post, url=post.get_absolute_url())
+    assert SECRET_TITLE in client_for(user).get(reverse("notifications:list")).content.decode()
     profile = user.profile
     profile.discipline = Discipline.PROSECUTION
     profile.save()
-    content = client_for(user).get(reverse("forum:notifications")).content.decode()
+    content = client_for(user).get(reverse("notifications:list")).content.decode()
     assert SECRET_TITLE not in content
 
 

@@ -6,8 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from forum import selectors, services
+from forum import services
 from forum.models import Category, Post, Thread
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
 
 from .factories import make_post, make_thread
 
@@ -94,9 +96,9 @@ def test_mention_links_to_profile(officer, advocate, thread):
 def test_unread_count_for_bell(officer, advocate, thread, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         make_post(author=advocate, thread=thread)
-    assert selectors.unread_notification_count(user=officer) == 1
-    services.notification_mark_read(user=officer)
-    assert selectors.unread_notification_count(user=officer) == 0
+    assert notification_selectors.unread_notification_count(user=officer) == 1
+    notification_services.notification_mark_read(user=officer)
+    assert notification_selectors.unread_notification_count(user=officer) == 0
 
 
 def test_moderator_creates_restricted_category_in_admin(client_for, mod):

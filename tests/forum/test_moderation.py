@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from connect.models import AuditEvent
 from forum import services
-from forum.models import Category, Flag, Notification, Post, Suspension, Thread
+from forum.models import Category, Flag, Post, Suspension, Thread
+from notifications.models import Notification
 
 from .factories import make_category, make_post, make_thread
 
@@ -148,7 +149,7 @@ def test_author_outside_the_new_audience_is_told_without_learning_its_names(
     merged = commit(make_thread, author=advocate, category=category, title="Same topic")
     commit(services.thread_merge, moderator=mod, source=merged, target=secret)
     assert told(advocate, "merged your thread into a thread in a category you cannot see")
-    content = client_for(advocate).get(reverse("forum:notifications")).content.decode()
+    content = client_for(advocate).get(reverse("notifications:list")).content.decode()
     assert "a category you cannot see" in content
     assert "Cobalt" not in content and le_category.name not in content
     assert not Notification.objects.filter(message__contains="Cobalt").exists()
@@ -235,7 +236,7 @@ def test_notice_about_hidden_post_opens_the_notice(client_for, advocate, mod, th
     reply = commit(make_post, author=advocate, thread=thread)
     commit(services.post_hide, moderator=mod, post=reply, reason="Contains an address")
     notice = Notification.objects.get(recipient=advocate, kind="moderation")
-    response = client_for(advocate).get(reverse("forum:notification_open", args=[notice.pk]), follow=True)
+    response = client_for(advocate).get(reverse("notifications:open", args=[notice.pk]), follow=True)
     assert response.status_code == 200
     assert "Contains an address" in response.content.decode()
 

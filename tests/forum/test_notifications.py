@@ -1,13 +1,19 @@
-"""Notifications, emails, digests and the one-click unsubscribe."""
+"""What discussions notify and email: mentions, replies, quotes, reactions,
+moderation, digests of replies and the one-click unsubscribe."""
+
+from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from connect.models import Discipline
-from forum import emails, services
-from forum.models import EmailFrequency, Notification, NotificationPreference
+from forum import services
+from notifications import emails
+from notifications.models import EmailFrequency, Notification, NotificationPreference
+from notifications.selectors import email_preferences
+from notifications.services import preferences_update
 from tests.factories import make_member
 
 from .factories import make_post, make_thread
@@ -22,6 +28,12 @@ def commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+def digests(frequency):
+    """Send the digests of ``frequency`` as a run a week from now would."""
+    later = timezone.now() + timedelta(days=8)
+    return emails.send_digests(now=later, frequencies=(frequency,)).sent
 
 
 def kinds_for(user):
@@ -118,15 +130,16 @@ def test_immediate_email_has_no_body_and_unsubscribe_headers(officer, advocate, 
     message = mail.outbox[0]
     assert message.to == [advocate.email]
     assert "Bluebird" not in message.body and "Bluebird" not in message.subject
-    assert officer.display_name in message.subject
+    assert message.subject == "[Task Force Connect] You were mentioned in a discussion"
+    assert thread.title in message.body and officer.display_name in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/discussions/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
+    assert "/notifications/unsubscribe/" in message.extra_headers["List-Unsubscribe"]
     assert Notification.objects.get(recipient=advocate).email_state == "sent"
 
 
 def test_never_preference_sends_no_email(officer, advocate, thread, commit):
-    services.preferences_update(
-        user=advocate, mention_email=EmailFrequency.NEVER, reply_email=EmailFrequency.NEVER
+    preferences_update(
+        user=advocate, choices={"mention": EmailFrequency.NEVER, "reply": EmailFrequency.NEVER}
     )
     commit(make_post, author=officer, thread=thread, body=f"@{services.handle_for(advocate)} hi")
     assert not mail.outbox
@@ -138,44 +151,43 @@ def test_send_digests_is_idempotent(officer, advocate, thread, commit):
     commit(make_post, author=advocate, thread=thread, body="First reply with private words")
     commit(make_post, author=advocate, thread=thread, body="Second reply")
     assert not mail.outbox
-    call_command("send_digests", "--frequency", "daily")
-    assert len(mail.outbox) == 1
+    assert digests("daily") == 1
     digest = mail.outbox[0]
     assert digest.to == [officer.email]
     assert "private words" not in digest.body
     assert digest.body.count("/discussions/p/") == 2
-    call_command("send_digests", "--frequency", "daily")
+    assert digests("daily") == 0
     assert len(mail.outbox) == 1
 
 
 def test_digest_skips_items_no_longer_visible(officer, advocate, mod, thread, commit):
     reply = commit(make_post, author=advocate, thread=thread, body="Soon hidden")
     commit(services.post_hide, moderator=mod, post=reply, reason="Off topic")
-    assert emails.send_digests("daily") == 0
+    assert digests("daily") == 0
     assert not [m for m in mail.outbox if m.to == [officer.email]]
 
 
 def test_weekly_digest_waits_for_weekly_run(officer, advocate, thread, commit):
-    services.preferences_update(user=officer, mention_email="immediate", reply_email=EmailFrequency.WEEKLY)
+    preferences_update(user=officer, choices={"reply": EmailFrequency.WEEKLY})
     commit(make_post, author=advocate, thread=thread)
-    assert emails.send_digests("daily") == 0
-    assert emails.send_digests("weekly") == 1
+    assert digests("daily") == 0
+    assert digests("weekly") == 1
 
 
 def test_changing_the_preference_applies_to_what_waits_for_a_digest(officer, advocate, thread, commit):
     commit(make_post, author=advocate, thread=thread)  # waits for officer's daily digest
-    services.preferences_update(user=officer, mention_email="immediate", reply_email=EmailFrequency.WEEKLY)
-    assert emails.send_digests("daily") == 0
-    assert emails.send_digests("weekly") == 1
+    preferences_update(user=officer, choices={"reply": EmailFrequency.WEEKLY})
+    assert digests("daily") == 0
+    assert digests("weekly") == 1
     commit(make_post, author=advocate, thread=thread)
-    services.preferences_update(user=officer, mention_email="immediate", reply_email=EmailFrequency.NEVER)
-    assert emails.send_digests("weekly") == 0
-    assert emails.send_digests("daily") == 0
+    preferences_update(user=officer, choices={"reply": EmailFrequency.NEVER})
+    assert digests("weekly") == 0
+    assert digests("daily") == 0
 
 
 def test_unsubscribe_get_shows_form_and_reveals_nothing(client, officer):
     token = emails.unsubscribe_token(officer, "reply")
-    response = client.get(reverse("forum:email_unsubscribe", args=[token]))
+    response = client.get(reverse("notifications:email_unsubscribe", args=[token]))
     assert response.status_code == 200
     content = response.content.decode()
     assert officer.email not in content and officer.first_name not in content
@@ -184,45 +196,44 @@ def test_unsubscribe_get_shows_form_and_reveals_nothing(client, officer):
 
 def test_unsubscribe_post_stops_that_kind(client, officer):
     token = emails.unsubscribe_token(officer, "reply")
-    response = client.post(reverse("forum:email_unsubscribe", args=[token]))
+    response = client.post(reverse("notifications:email_unsubscribe", args=[token]))
     assert response.status_code == 200
-    pref = NotificationPreference.objects.get(user=officer)
-    assert pref.reply_email == "never"
-    assert pref.mention_email == "immediate"
+    assert email_preferences(officer) == {"mention": "immediate", "reply": "never"}
+    assert not NotificationPreference.objects.filter(user=officer, topic="mention").exists()
 
 
 def test_unsubscribe_one_click_post(client, officer):
     token = emails.unsubscribe_token(officer, "mention")
     response = client.post(
-        reverse("forum:email_unsubscribe", args=[token]), {"List-Unsubscribe": "One-Click"}
+        reverse("notifications:email_unsubscribe", args=[token]), {"List-Unsubscribe": "One-Click"}
     )
     assert response.status_code == 200
-    assert NotificationPreference.objects.get(user=officer).mention_email == "never"
+    assert email_preferences(officer)["mention"] == "never"
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ:bad:sig"])
 def test_unsubscribe_bad_token_is_404(client, token):
-    assert client.get(reverse("forum:email_unsubscribe", args=[token])).status_code == 404
-    assert client.post(reverse("forum:email_unsubscribe", args=[token])).status_code == 404
+    assert client.get(reverse("notifications:email_unsubscribe", args=[token])).status_code == 404
+    assert client.post(reverse("notifications:email_unsubscribe", args=[token])).status_code == 404
 
 
 def test_notifications_page_and_mark_all_read(client_for, officer, advocate, thread, commit):
     commit(make_post, author=advocate, thread=thread)
     client = client_for(officer)
-    response = client.get(reverse("forum:notifications"))
+    response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
     assert "replied in a thread you watch" in response.content.decode()
     home = client.get("/")
     assert 'aria-label="Notifications 1 unread"' in home.content.decode()
-    client.post(reverse("forum:notifications_read"), {"all": "1"})
+    client.post(reverse("notifications:read"), {"all": "1"})
     assert not Notification.objects.filter(recipient=officer, read_at__isnull=True).exists()
 
 
 def test_notification_open_marks_read_and_redirects(client_for, officer, advocate, thread, commit):
     commit(make_post, author=advocate, thread=thread)
     n = Notification.objects.get(recipient=officer)
-    response = client_for(officer).get(reverse("forum:notification_open", args=[n.pk]))
+    response = client_for(officer).get(reverse("notifications:open", args=[n.pk]))
     assert response.status_code == 302
     n.refresh_from_db()
     assert n.read_at is not None
-    assert client_for(advocate).get(reverse("forum:notification_open", args=[n.pk])).status_code == 404
+    assert client_for(advocate).get(reverse("notifications:open", args=[n.pk])).status_code == 404

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from forum import services
 from forum.models import Post, Thread
+from notifications.selectors import email_preferences
 from tests.factories import make_member
 
 from .factories import make_post, make_thread
@@ -129,7 +130,7 @@ def test_odd_ids_in_query_strings_and_forms_are_ignored(client_for, mod, advocat
     client = client_for(advocate)
     response = client.get(reverse("forum:reply", args=[thread.pk]), {"quote": value})
     assert response.status_code == 200
-    assert client.post(reverse("forum:notifications_read"), {"id": [value]}).status_code == 302
+    assert client.post(reverse("notifications:read"), {"id": [value]}).status_code == 302
     response = client_for(mod).get(reverse("forum_admin:suspensions"), {"member": value})
     assert response.status_code == 200
 
@@ -246,7 +247,7 @@ def test_mention_suggestions_leave_out_accounts_without_a_role(client_for, offic
 
 def test_preferences_view_saves(client_for, officer):
     response = client_for(officer).post(
-        reverse("forum:preferences"), {"mention_email": "weekly", "reply_email": "never"}
+        reverse("notifications:preferences"), {"mention_email": "weekly", "reply_email": "never"}
     )
     assert response.status_code == 302
-    assert services.preferences_for(officer).mention_email == "weekly"
+    assert email_preferences(officer) == {"mention": "weekly", "reply": "never"}

@@ -1,0 +1,86 @@
+"""Every email the site sends is composed and delivered here.
+
+One place decides the subject prefix, the base of absolute links
+(``CONNECT_BASE_URL``), the unsubscribe headers (RFC 8058 one-click) and the
+text and HTML templates, so no app builds a message by hand and a change of
+domain or wording happens once. Subjects are fixed template text that names
+the kind of event; member-written words (titles, names of restricted threads)
+may appear in the body of a message the recipient may see, never in its
+subject, which mail clients show in lists and notifications.
+
+Delivery goes through :func:`mail_deliver` alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+# Who sent it is obvious from the sender; these are for mail clients and auto-responders.
+AUTOMATED_HEADERS = {"Auto-Submitted": "auto-generated"}
+
+
+def base_url():
+    return settings.CONNECT_BASE_URL.rstrip("/")
+
+
+def absolute_url(path):
+    """``path`` (``/discussions/p/1/``) as a link that works from a mail client."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return base_url() + "/" + path.lstrip("/")
+
+
+def subject_line(text):
+    """The subject with the site's prefix, on one line (headers cannot carry newlines)."""
+    text = " ".join(str(text).split())
+    return f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{text}"
+
+
+def unsubscribe_headers(url):
+    """RFC 2369 and RFC 8058 headers: a one-click POST to ``url`` unsubscribes."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def mail_compose(*, to, template, context=None, unsubscribe_url=None):
+    """A message from ``templates/email/<template>_subject.txt`` and ``<template>.txt``.
+
+    The HTML alternative is ``email/<template>.html`` when it exists, else the
+    text body escaped and linked in ``email/base.html``. With
+    ``unsubscribe_url`` the message carries the one-click unsubscribe headers
+    and the link at its foot."""
+    context = {**(context or {}), "site_url": base_url(), "unsubscribe_url": unsubscribe_url}
+    subject = render_to_string(f"email/{template}_subject.txt", context)
+    text = render_to_string(f"email/{template}.txt", context).strip() + "\n"
+    if unsubscribe_url:
+        text += render_to_string("email/footer.txt", context)
+    try:
+        html = render_to_string(f"email/{template}.html", context)
+    except TemplateDoesNotExist:
+        html = render_to_string("email/base.html", {**context, "text": text})
+    headers = dict(AUTOMATED_HEADERS)
+    if unsubscribe_url:
+        headers.update(unsubscribe_headers(unsubscribe_url))
+    message = EmailMultiAlternatives(
+        subject=subject_line(subject),
+        body=text,
+        to=[to] if isinstance(to, str) else list(to),
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def mail_deliver(message):
+    """Hand ``message`` to the mail backend. Raises when the backend fails, so
+    callers that must know (digests) can roll back and retry later."""
+    return message.send()
+
+
+def mail_send(*, to, template, context=None, unsubscribe_url=None):
+    """Compose and deliver in one call; see :func:`mail_compose`."""
+    return mail_deliver(
+        mail_compose(to=to, template=template, context=context, unsubscribe_url=unsubscribe_url)
+    )

@@ -1,0 +1,93 @@
+"""Kinds of notification, registered by the apps that send them.
+
+Each feature app returns one or more :class:`NotificationKind` from a
+``register_notification_kind`` Wagtail hook in its ``wagtail_hooks.py``. The
+kind carries the app's own answer to "may this member see it?" (a queryset
+filter written with the app's ``permissions.py``), so this floor decides
+visibility without knowing any app's models. A kind that is not registered is
+seen by nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from wagtail import hooks
+
+
+class EmailFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+    NEVER = "never", "Never"
+
+
+@dataclass(frozen=True)
+class EmailTopic:
+    """One line on the email settings page and one unsubscribe link.
+
+    Several kinds may share a topic (a reply and a new thread in a watched
+    category are both "replies in what you watch")."""
+
+    key: str
+    label: str  # completes "You get these emails about …"
+    field_label: str  # the setting on the preferences page
+    default: str = EmailFrequency.DAILY
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """How one kind of notification is shown, emailed and checked.
+
+    ``visible(user, queryset)`` returns the part of ``queryset`` (notifications
+    of this kind addressed to ``user``) that the user may see now.
+    ``describe(notifications)`` returns ``{pk: where}`` for a batch, e.g. a
+    thread's title and category, in a fixed number of queries; it is only ever
+    given notifications that passed ``visible``. ``link(user, notification)``
+    returns where opening it leads, or None when what it was about can no
+    longer be opened (the notice itself is then all there is). ``subject`` is
+    fixed text naming the event: subjects never carry member-written words."""
+
+    key: str
+    label: str  # follows the actor's name: "mentioned you"
+    visible: Callable
+    topic: EmailTopic | None = None  # None: never emailed
+    subject: str = "You have a new notification"
+    describe: Callable | None = None
+    link: Callable | None = None
+
+
+def registered_kinds():
+    """``{key: NotificationKind}`` from every ``register_notification_kind`` hook."""
+    kinds = {}
+    for hook in hooks.get_hooks("register_notification_kind"):
+        result = hook()
+        for kind in [result] if isinstance(result, NotificationKind) else list(result or ()):
+            if kind.key in kinds:
+                raise ValueError(f"Notification kind {kind.key!r} is registered twice.")
+            kinds[kind.key] = kind
+    return kinds
+
+
+def kind_for(key):
+    return registered_kinds().get(key)
+
+
+def email_topics():
+    """Registered topics, in page order."""
+    topics = {}
+    for kind in registered_kinds().values():
+        if kind.topic is not None:
+            topics.setdefault(kind.topic.key, kind.topic)
+    return sorted(topics.values(), key=lambda topic: (topic.order, topic.key))
+
+
+def topic_for(key):
+    return next((topic for topic in email_topics() if topic.key == key), None)
+
+
+def kinds_for_topic(topic_key):
+    return [kind.key for kind in registered_kinds().values() if kind.topic and kind.topic.key == topic_key]

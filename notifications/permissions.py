@@ -1,0 +1,46 @@
+"""The one rule for "may this member see this notification?".
+
+The notification list, the unread count in the header, immediate emails and
+digests all ask here, and this module asks the kind each notification belongs
+to (registered by the app that sent it, written with that app's own
+permissions). A member who is no longer active sees none; a kind nobody
+registered is seen by nobody.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from connect import permissions as connect_permissions
+
+from .kinds import registered_kinds
+from .models import Notification
+
+
+def visible_notifications(user, qs=None):
+    """The part of ``qs`` addressed to ``user`` that ``user`` may see now."""
+    qs = Notification.objects.all() if qs is None else qs
+    if not connect_permissions.is_active_member(user):
+        return qs.none()
+    mine = qs.filter(recipient_id=user.pk)
+    allowed = [
+        Q(
+            kind=key,
+            pk__in=kind.visible(user, Notification.objects.filter(recipient_id=user.pk, kind=key)).values(
+                "pk"
+            ),
+        )
+        for key, kind in registered_kinds().items()
+    ]
+    if not allowed:
+        return qs.none()
+    return mine.filter(reduce(or_, allowed))
+
+
+def can_see_notification(user, notification):
+    if notification.recipient_id != getattr(user, "pk", None):
+        return False
+    return visible_notifications(user, Notification.objects.filter(pk=notification.pk)).exists()

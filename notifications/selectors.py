@@ -1,0 +1,61 @@
+"""Reads of notifications and preferences. Nothing here writes: a member who
+never changed a setting has no preference row, and the defaults apply."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+
+from .kinds import EmailFrequency, email_topics, registered_kinds, topic_for
+from .models import NotificationPreference
+from .permissions import visible_notifications
+
+PER_PAGE = 30
+
+
+def describe(notifications):
+    """Set ``where`` (e.g. a thread's title and category) on each notification,
+    asking each kind's ``describe`` once for the whole batch."""
+    kinds = registered_kinds()
+    by_describer = {}
+    for n in notifications:
+        n.where = ""
+        kind = kinds.get(n.kind)
+        if kind is not None and kind.describe is not None:
+            by_describer.setdefault(kind.describe, []).append(n)
+    for describer, batch in by_describer.items():
+        found = describer(batch)
+        for n in batch:
+            n.where = found.get(n.pk, "")
+    return notifications
+
+
+def notification_list(*, user, page=1, unread_only=False):
+    qs = visible_notifications(user).select_related("actor__profile")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    page_obj = Paginator(qs.order_by("-created_at", "-id"), PER_PAGE).get_page(page)
+    page_obj.object_list = describe(list(page_obj.object_list))
+    return page_obj
+
+
+def notification_for(*, user, pk):
+    """One notification the member may see, or None."""
+    return visible_notifications(user).filter(pk=pk).first()
+
+
+def unread_notification_count(*, user):
+    return visible_notifications(user).filter(read_at__isnull=True).count()
+
+
+def email_preferences(user):
+    """``{topic key: frequency}`` for every registered topic, defaults included."""
+    chosen = dict(NotificationPreference.objects.filter(user_id=user.pk).values_list("topic", "email"))
+    return {topic.key: chosen.get(topic.key, topic.default) for topic in email_topics()}
+
+
+def email_frequency(user, topic_key):
+    topic = topic_for(topic_key)
+    if topic is None:
+        return EmailFrequency.NEVER
+    row = NotificationPreference.objects.filter(user_id=user.pk, topic=topic_key).first()
+    return row.email if row else topic.default
