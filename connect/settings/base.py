@@ -260,6 +260,9 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 # sessions ended, audit), never through the admin's own account pages.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# A shared page password is a sign-in outside allauth (no second factor, no
+# lockout, no audit): moderators restrict pages to members or groups instead.
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
