@@ -25,8 +25,9 @@ def _require(check, user):
 
 def administrator_action(view):
     """Administrators only (others get a 404), and changes need a recent
-    password confirmation: a session left open on a desk cannot hand out
-    roles or unlock accounts."""
+    confirmation with the authenticator code (connect.adapters): neither a
+    session left open on a desk nor a stolen password can hand out roles or
+    unlock accounts."""
     guarded = reauthentication_required(view, allow_get=True)
 
     @wraps(view)
