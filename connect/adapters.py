@@ -1,6 +1,8 @@
 """allauth adapter: invitation-only signup, the per-account-and-address
 lockout, the client address from the one trusted-proxy rule, and
-reauthentication with the second factor for members who have one."""
+reauthentication with the second factor for members who have one. allauth's
+own emails (verification, password reset) are delivered by `connect.mail`,
+like every other email the site sends."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.utils import is_mfa_enabled
@@ -9,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from . import lockout
 from .audit import audit_record, client_ip
+from .mail import mail_deliver
 from .services import InvitationError, invitation_resolve
 
 INVITATION_SESSION_KEY = "connect_invitation_token"
@@ -28,6 +31,11 @@ def invitation_from_session(request):
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return invitation_from_session(request) is not None
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth renders (its templates, ACCOUNT_EMAIL_SUBJECT_PREFIX); the one
+        # delivery path of connect.mail sends, so its retries apply here too.
+        mail_deliver(self.render_mail(template_prefix, email, context))
 
     def get_client_ip(self, request):
         # allauth's rate limits read the address through the same rule as the
