@@ -62,7 +62,8 @@ def live_server_url(tmp_path_factory):
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # A busy two-core machine can take well over half a minute to import everything.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
