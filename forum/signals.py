@@ -1,12 +1,17 @@
-"""Every member gets an @handle as soon as they have a profile, so they can be mentioned."""
+"""Every member gets an @handle when their profile is created or next saved, so they can
+be mentioned. Handles are made on this write, never while a page is read."""
 
 from django.db import transaction
 
 
 def profile_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or not created:
+    if raw:
         return
+    from .models import MemberHandle
     from .services import handle_for
+
+    if not created and MemberHandle.objects.filter(user_id=instance.user_id).exists():
+        return
 
     user_id = instance.user_id
 
