@@ -175,8 +175,7 @@ class _ThreadRules:
     sees: bool
     moderates: bool
     writes: bool
-    # Open to the member's writing: not locked, archived or hidden (moderators
-    # write in closed threads too).
+    # Neither locked nor in an archived category: open to its authors' edits.
     open: bool
     reply: bool
     accept: bool
@@ -186,8 +185,11 @@ class _ThreadRules:
 def _thread_rules(user, thread):
     """The thread-wide part of ``post_actions``, worked out once per thread object and member
     (a page of posts asks it once per post)."""
+    # Keyed by what the answer depends on, so a thread object changed after it
+    # was asked (locked, moved, archived) is asked afresh.
+    key = (user.pk, thread.is_locked, thread.is_hidden, thread.category_id, thread.category.is_archived)
     memo = getattr(thread, _THREAD_RULES_ATTR, None)
-    if memo is not None and memo[0] == user.pk:
+    if memo is not None and memo[0] == key:
         return memo[1]
     sees = can_see_thread(user, thread)
     moderates = sees and is_moderator(user)
@@ -207,7 +209,7 @@ def _thread_rules(user, thread):
             and thread.author_id != user.pk
         ),
     )
-    setattr(thread, _THREAD_RULES_ATTR, (user.pk, rules))
+    setattr(thread, _THREAD_RULES_ATTR, (key, rules))
     return rules
 
 
