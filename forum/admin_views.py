@@ -1,7 +1,12 @@
 """Moderation screens in the Wagtail admin: the queue of held and flagged
 posts, thread management (lock, pin, move, merge, tags) and suspensions.
 Every action goes through a service, which writes an audit event and tells
-the affected author why."""
+the affected author why.
+
+A moderator moderates only the categories whose audience includes them
+(``permissions.can_moderate``): the queue tells them that an item waits in a
+category outside it, never what it says, and every other screen and action
+there is a 404."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -10,9 +15,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.admin.views import generic
+
+from connect.audit import audit_record
 
 from . import permissions, selectors, services
-from .forms import MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
+from .forms import AUDIENCE_FIELDS, MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
 from .models import Flag, Post, Suspension, Thread
 
 
@@ -21,33 +29,36 @@ def _require_moderator(user):
         raise Http404
 
 
+def _moderated_post(user, pk):
+    post = Post.objects.select_related("thread__category").filter(pk=pk).first()
+    if post is None or not permissions.can_moderate(user, post.thread.category):
+        raise Http404
+    return post
+
+
 def queue(request):
     _require_moderator(request.user)
     page_obj = Paginator(selectors.moderation_queue(), 25).get_page(request.GET.get("page"))
     posts = list(page_obj.object_list)
+    for post in posts:
+        post.reviewable = permissions.can_moderate(request.user, post.thread.category)
     flags = {}
-    for flag in Flag.objects.filter(post__in=posts, resolution="").select_related("reporter__profile"):
+    reviewable = [post for post in posts if post.reviewable]
+    for flag in Flag.objects.filter(post__in=reviewable, resolution="").select_related("reporter__profile"):
         flags.setdefault(flag.post_id, []).append(flag)
     for post in posts:
         post.open_flag_list = flags.get(post.pk, [])
     return TemplateResponse(
         request,
         "forum/admin/queue.html",
-        {
-            "page_obj": page_obj,
-            "posts": posts,
-            "reason_form": ReasonForm(),
-            # Restricted categories outside the moderator's own audience are
-            # moderated here only; the board itself answers 404 for them.
-            "board_category_ids": permissions.visible_category_ids(request.user),
-        },
+        {"page_obj": page_obj, "posts": posts, "reason_form": ReasonForm()},
     )
 
 
 @require_POST
 def post_approve(request, pk):
     _require_moderator(request.user)
-    post = get_object_or_404(Post, pk=pk)
+    post = _moderated_post(request.user, pk)
     services.post_approve(moderator=request.user, post=post, request=request)
     messages.success(request, "The post is approved and visible.")
     return redirect("forum_admin:queue")
@@ -56,7 +67,7 @@ def post_approve(request, pk):
 @require_POST
 def post_hide(request, pk):
     _require_moderator(request.user)
-    post = get_object_or_404(Post, pk=pk)
+    post = _moderated_post(request.user, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tell the author why the post is hidden.")
@@ -70,8 +81,14 @@ def post_hide(request, pk):
 def thread_manage(request, pk):
     _require_moderator(request.user)
     thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    if not permissions.can_moderate(request.user, thread.category):
+        raise Http404
     action = request.POST.get("action") if request.method == "POST" else None
-    move_form = MoveForm(request.POST if action == "move" else None, initial={"category": thread.category_id})
+    move_form = MoveForm(
+        request.POST if action == "move" else None,
+        user=request.user,
+        initial={"category": thread.category_id},
+    )
     merge_form = MergeForm(request.POST if action == "merge" else None)
     tags_form = TagsForm(
         request.POST if action == "tags" else None,
@@ -113,8 +130,10 @@ def thread_manage(request, pk):
             messages.success(request, f"Thread moved to {thread.category.name}.")
             return redirect("forum_admin:thread_manage", pk=pk)
         if action == "merge" and merge_form.is_valid():
-            target = Thread.objects.filter(pk=merge_form.cleaned_data["target"]).first()
-            if target is None:
+            target = (
+                Thread.objects.select_related("category").filter(pk=merge_form.cleaned_data["target"]).first()
+            )
+            if target is None or not permissions.can_moderate(request.user, target.category):
                 merge_form.add_error("target", "There is no thread with that number.")
             else:
                 services.thread_merge(
@@ -142,10 +161,6 @@ def thread_manage(request, pk):
             "move_form": move_form,
             "merge_form": merge_form,
             "tags_form": tags_form,
-            # Restricted categories outside the moderator's audience are not
-            # linked to the board (it answers 404 there); hidden posts are
-            # restored from here instead.
-            "on_board": thread.category_id in permissions.visible_category_ids(request.user),
             "hidden_posts": Post.objects.filter(thread=thread, status=Post.Status.HIDDEN)
             .select_related("author__profile", "hidden_by__profile")
             .order_by("id")[:100],
@@ -190,3 +205,31 @@ def suspensions(request):
         "forum/admin/suspensions.html",
         {"form": form, "member": member, "suspensions": active[:200]},
     )
+
+
+class _AudienceAudited:
+    """Category create and edit views: a change of audience is an audit event (only
+    administrators can make one; ``CategoryForm`` keeps the field read-only to others)."""
+
+    def save_instance(self):
+        before = {name: list(self.form.initial.get(name) or []) for name in AUDIENCE_FIELDS}
+        instance = super().save_instance()
+        if self.form.audience_changed:
+            audit_record(
+                action="forum.category_audience",
+                request=self.request,
+                target=instance,
+                detail={
+                    "before": before,
+                    "after": {name: list(getattr(instance, name)) for name in AUDIENCE_FIELDS},
+                },
+            )
+        return instance
+
+
+class CategoryCreateView(_AudienceAudited, generic.CreateView):
+    pass
+
+
+class CategoryEditView(_AudienceAudited, generic.EditView):
+    pass

@@ -3,8 +3,12 @@
 import uuid
 
 from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
 
-from .models import Flag
+from connect import permissions as connect_permissions
+from connect.models import Discipline, Role
+
+from .models import Category, Flag
 from .rendering import MAX_SOURCE_CHARS
 from .services import MAX_TITLE_CHARS
 
@@ -129,11 +133,12 @@ class MoveForm(forms.Form):
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
     confirm_wider = forms.BooleanField(label=WIDER_LABEL, required=False)
 
-    def __init__(self, *args, **kwargs):
-        from .models import Category
+    def __init__(self, *args, user, **kwargs):
+        from . import permissions
 
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.all()
+        # Only categories the moderator is in the audience of: a move is no way into a room.
+        self.fields["category"].queryset = permissions.visible_categories(user)
         self.fields["category"].label_from_instance = lambda c: (
             f"{c.name} ({c.audience_label})" if c.is_restricted else f"{c.name} (all members)"
         )
@@ -149,3 +154,61 @@ class TagsForm(forms.Form):
     tags = forms.CharField(
         label="Tags", required=False, max_length=300, help_text="Up to 5, separated by commas."
     )
+
+
+AUDIENCE_FIELDS = ("allowed_disciplines", "allowed_roles")
+
+AUDIENCE_HELP = (
+    "Leave both empty to open the category to every member. Otherwise only members of these "
+    "disciplines or holders of these roles see it — moderators and administrators included: "
+    "a moderator outside its audience can neither read nor moderate it. "
+    "Only administrators change the audience, and every change is recorded in the audit log."
+)
+
+
+class CategoryForm(WagtailAdminModelForm):
+    """The category editor in the Wagtail admin. Moderators see the audience but
+    cannot change it: who may read a room is an administrator's decision."""
+
+    allowed_disciplines = forms.MultipleChoiceField(
+        label="Allowed disciplines",
+        choices=Discipline.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=AUDIENCE_HELP,
+    )
+    allowed_roles = forms.MultipleChoiceField(
+        label="Allowed roles",
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=AUDIENCE_HELP,
+    )
+
+    class Meta:
+        model = Category
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "position",
+            "allowed_disciplines",
+            "allowed_roles",
+            "is_suggestions",
+            "is_archived",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not connect_permissions.is_administrator(self.for_user):
+            for name in AUDIENCE_FIELDS:
+                # A disabled field keeps the saved value whatever is posted.
+                self.fields[name].disabled = True
+                self.fields[name].help_text = (
+                    "Only administrators change who sees a category. Members outside its audience, "
+                    "moderators included, cannot read or moderate it."
+                )
+
+    @property
+    def audience_changed(self):
+        return any(name in self.changed_data for name in AUDIENCE_FIELDS)

@@ -23,8 +23,10 @@ class Category(models.Model):
 
     A category with no allowed disciplines and no allowed roles is open to
     every member. Otherwise only members holding one of the disciplines or one
-    of the roles (and moderators, who must be able to moderate it) may see it;
-    to everyone else it and everything in it does not exist.
+    of the roles may see it — moderators and administrators included, on the
+    board and on the moderation screens: to everyone else it and everything in
+    it does not exist (the moderation queue only says that an item waits
+    there). Only administrators change the audience, and each change is audited.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -47,7 +49,6 @@ class Category(models.Model):
     class Meta:
         ordering = ["position", "name"]
         verbose_name_plural = "categories"
-        permissions = [("moderate_forum", "Can moderate discussions")]
 
     def __str__(self):
         return self.name

@@ -4,12 +4,18 @@ Plain functions shared by views, selectors, notifications, search and (later)
 the WebSocket consumers. What a member may not see does not exist for them:
 callers turn a False from a ``can_see_*`` into a 404.
 
-A restricted category follows its audience for everyone on the board,
-moderators and administrators included: "Law Enforcement Only" is for law
-enforcement. Moderators act on held and flagged posts of every category from
-the moderation screens in the Wagtail admin (``forum.admin_views``), which do
-not go through these checks.
+A restricted category follows its audience for everyone, moderators and
+administrators included, on the board and on the moderation screens alike:
+"Law Enforcement Only" is for law enforcement. A moderator outside a
+category's audience moderates nothing in it (``can_moderate``); the queue only
+tells them that something there waits for a moderator who is in it.
+
+What a member may do with a post is decided once, in ``post_actions``; the
+thread page, its template tag and the services all read that answer, so a
+button is shown exactly when the service accepts what it does.
 """
+
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -53,11 +59,6 @@ def visible_category_ids(user):
     )
     setattr(user, _CACHE_ATTR, ids)
     return ids
-
-
-def forget_visible_categories(user):
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
 
 
 def can_see_category(user, category):
@@ -115,14 +116,7 @@ def visible_posts(user, qs=None):
 
 
 def can_see_post(user, post):
-    if not can_see_category(user, post.thread.category):
-        return False
-    if is_moderator(user):
-        return True
-    if post.status == Post.Status.VISIBLE:
-        return can_see_thread(user, post.thread)
-    # Authors still see their own held post (labelled "waiting for review").
-    return post.status == Post.Status.HELD and post.author_id == user.pk
+    return _sees_post(user, _thread_rules(user, post.thread), post)
 
 
 def active_suspension(user):
@@ -155,70 +149,163 @@ def can_start_thread(user, category):
     )
 
 
-def can_reply(user, thread):
-    if not can_write(user) or not can_see_thread(user, thread):
+@dataclass(frozen=True)
+class PostActions:
+    """What one member may do with one post; every field False means "nothing"."""
+
+    edit: bool = False
+    delete: bool = False  # the author removing their own post
+    hide: bool = False  # a moderator removing someone else's post, with a reason
+    restore: bool = False
+    react: bool = False
+    quote: bool = False
+    flag: bool = False
+    accept: bool = False
+    vote: bool = False  # on the first post of a suggestion: a vote for the thread
+    history: bool = False
+
+
+NOTHING = PostActions()
+
+_THREAD_RULES_ATTR = "_forum_thread_rules"
+
+
+@dataclass(frozen=True)
+class _ThreadRules:
+    sees: bool
+    moderates: bool
+    writes: bool
+    # Neither locked nor in an archived category: open to its authors' edits.
+    open: bool
+    reply: bool
+    accept: bool
+    vote: bool
+
+
+def _thread_rules(user, thread):
+    """The thread-wide part of ``post_actions``, worked out once per thread object and member
+    (a page of posts asks it once per post)."""
+    # Keyed by what the answer depends on, so a thread object changed after it
+    # was asked (locked, moved, archived) is asked afresh.
+    key = (user.pk, thread.is_locked, thread.is_hidden, thread.category_id, thread.category.is_archived)
+    memo = getattr(thread, _THREAD_RULES_ATTR, None)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    sees = can_see_thread(user, thread)
+    moderates = sees and is_moderator(user)
+    writes = sees and can_write(user)
+    closed = thread.is_locked or thread.category.is_archived
+    rules = _ThreadRules(
+        sees=sees,
+        moderates=moderates,
+        writes=writes,
+        open=not closed,
+        reply=writes and (moderates or (not closed and not thread.is_hidden)),
+        accept=sees and thread.is_question and (thread.author_id == user.pk or moderates),
+        vote=(
+            writes
+            and thread.category.is_suggestions
+            and not thread.category.is_archived
+            and thread.author_id != user.pk
+        ),
+    )
+    setattr(thread, _THREAD_RULES_ATTR, (key, rules))
+    return rules
+
+
+def _sees_post(user, rules, post):
+    if not rules.sees:
         return False
-    if is_moderator(user):
+    if rules.moderates or post.status == Post.Status.VISIBLE:
         return True
-    return not thread.is_locked and not thread.category.is_archived and not thread.is_hidden
+    # Authors still see their own held post (labelled "waiting for review").
+    return post.status == Post.Status.HELD and post.author_id == user.pk
+
+
+def post_actions(user, post, *, thread=None):
+    """Everything ``user`` may do with ``post``: from their roles and suspension, the thread's
+    lock, the category's archive flag and audience and the post's status.
+
+    Pass ``thread`` (the post's thread) when asking for a page of posts: the
+    thread-wide part is then computed once, without a query per post."""
+    thread = post.thread if thread is None else thread
+    rules = _thread_rules(user, thread)
+    if not _sees_post(user, rules, post):
+        return NOTHING
+    own = post.author_id == user.pk
+    visible = post.status == Post.Status.VISIBLE
+    hidden = post.status == Post.Status.HIDDEN
+    is_first = post.pk == thread.first_post_id
+    return PostActions(
+        edit=rules.writes and not hidden and (rules.moderates or (own and rules.open)),
+        delete=own and not hidden and (rules.writes or rules.moderates),
+        hide=rules.moderates and not own and not hidden,
+        restore=rules.moderates and hidden,
+        react=rules.reply and visible and not own,
+        quote=rules.reply and visible,
+        flag=is_active_member(user) and visible and not own,
+        accept=rules.accept and visible and not is_first,
+        vote=rules.vote and is_first,
+        history=rules.moderates,
+    )
+
+
+def is_active_member(user):
+    return connect_permissions.is_active_member(user)
+
+
+def can_reply(user, thread):
+    return _thread_rules(user, thread).reply
 
 
 def can_edit_post(user, post):
-    if not can_write(user) or not can_see_post(user, post):
-        return False
-    if is_moderator(user):
-        return True
-    return post.author_id == user.pk and post.status != Post.Status.HIDDEN and not post.thread.is_locked
+    return post_actions(user, post).edit
 
 
 def can_delete_post(user, post):
-    if not can_see_post(user, post) or post.status == Post.Status.HIDDEN:
-        return False
-    return is_moderator(user) or (post.author_id == user.pk and can_write(user))
+    """Whether ``user`` may take ``post`` off the board: delete their own or hide another's."""
+    actions = post_actions(user, post)
+    return actions.delete or actions.hide
 
 
 def can_restore_post(user, post):
-    return is_moderator(user) and post.status == Post.Status.HIDDEN
+    return post_actions(user, post).restore
 
 
 def can_react(user, post):
-    return (
-        can_write(user)
-        and post.status == Post.Status.VISIBLE
-        and can_see_post(user, post)
-        and post.author_id != user.pk
-    )
+    return post_actions(user, post).react
+
+
+def can_quote(user, post):
+    return post_actions(user, post).quote
 
 
 def can_flag(user, post):
-    return (
-        connect_permissions.is_active_member(user) and post.author_id != user.pk and can_see_post(user, post)
-    )
+    return post_actions(user, post).flag
 
 
-def can_accept_answer(user, thread):
-    return (
-        can_see_thread(user, thread)
-        and thread.is_question
-        and (thread.author_id == user.pk or is_moderator(user))
-    )
+def can_accept_answer(user, thread, post=None):
+    """Whether ``user`` may mark ``post`` as the thread's answer or, without ``post``,
+    change the accepted answer at all (clearing it)."""
+    if post is None:
+        return _thread_rules(user, thread).accept
+    return post.thread_id == thread.pk and post_actions(user, post, thread=thread).accept
 
 
 def can_vote(user, thread):
-    return (
-        can_write(user)
-        and thread.category.is_suggestions
-        and can_see_thread(user, thread)
-        and thread.author_id != user.pk
-    )
+    rules = _thread_rules(user, thread)
+    return rules.sees and rules.vote
 
 
 def can_view_revisions(user, post):
-    return is_moderator(user) and can_see_post(user, post)
+    return post_actions(user, post).history
 
 
-def can_moderate(user):
-    return is_moderator(user)
+def can_moderate(user, category):
+    """Whether ``user`` may moderate what is in ``category`` — read held and flagged
+    posts, approve, hide, restore, lock, pin, move, merge, tag. Only moderators
+    in its audience: moderating means reading."""
+    return is_moderator(user) and can_see_category(user, category)
 
 
 def visible_members(user, qs, category=None):

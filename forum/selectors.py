@@ -19,7 +19,6 @@ from .models import (
     Category,
     CategorySubscription,
     Flag,
-    MemberHandle,
     Post,
     Reaction,
     Thread,
@@ -265,10 +264,10 @@ def mention_suggestions(*, user, q, category_slug="", limit=8):
 
     With ``category_slug`` (the category the member is writing in) only members
     who can see that category are suggested; a category the member cannot see
-    suggests nobody, so the answer never tells whether it exists."""
+    suggests nobody, so the answer never tells whether it exists. Only members
+    who have a handle are suggested: a read creates none (``forum.signals``
+    gives one when a profile is saved)."""
     from connect.models import MemberProfile
-
-    from .services import handle_for
 
     q = (q or "").strip().lstrip("@")[:50]
     if not q:
@@ -282,6 +281,7 @@ def mention_suggestions(*, user, q, category_slug="", limit=8):
         permissions.visible_members(
             user, MemberProfile.objects.select_related("user__forum_handle", "task_force"), category
         )
+        .filter(user__forum_handle__isnull=False)
         .filter(
             Q(display_name__istartswith=q)
             | Q(user__first_name__istartswith=q)
@@ -292,12 +292,12 @@ def mention_suggestions(*, user, q, category_slug="", limit=8):
     )
     results = []
     for profile in profiles:
-        try:
-            handle = profile.user.forum_handle.handle
-        except MemberHandle.DoesNotExist:
-            handle = handle_for(profile.user)
         results.append(
-            {"handle": handle, "name": profile.display_name, "task_force": profile.task_force.name}
+            {
+                "handle": profile.user.forum_handle.handle,
+                "name": profile.display_name,
+                "task_force": profile.task_force.name,
+            }
         )
     return results
 

@@ -24,7 +24,6 @@ from . import notification_kinds as kinds
 from .mentions import quoted_post_ids, safe_mentions, users_for_handles  # noqa: F401 - part of this module's API
 from .models import (
     Bookmark,
-    Category,
     CategorySubscription,
     Flag,
     MemberHandle,
@@ -514,10 +513,10 @@ def answer_accept(*, user, thread, post):
         raise NotAllowed
     if not permissions.can_accept_answer(user, thread):
         raise ForumError("Only the person who asked can accept an answer.")
-    if post is not None and (
-        post.thread_id != thread.pk or post.pk == thread.first_post_id or not post.is_visible
-    ):
-        raise ForumError("That reply can't be the accepted answer.")
+    if post is not None:
+        post = Post.objects.filter(pk=post.pk).first()
+        if post is None or not permissions.can_accept_answer(user, thread, post):
+            raise ForumError("That reply can't be the accepted answer.")
     with transaction.atomic():
         thread.accepted_answer = post
         thread.save(update_fields=["accepted_answer"])
@@ -550,8 +549,10 @@ def flag_create(*, reporter, post, reason, details=""):
 # --- Moderation ------------------------------------------------------------------
 
 
-def _require_moderator(user):
-    if not permissions.is_moderator(user):
+def _require_moderator(user, category=None):
+    """Moderators only and, for what is in ``category``, only those in its audience."""
+    allowed = permissions.is_moderator(user) if category is None else permissions.can_moderate(user, category)
+    if not allowed:
         raise NotAllowed
 
 
@@ -591,8 +592,8 @@ def _resolve_flags(post, moderator, resolution):
 
 def post_approve(*, moderator, post, request=None):
     """Approve a held or flagged post: it becomes (or stays) visible and its flags are closed."""
-    _require_moderator(moderator)
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
+    _require_moderator(moderator, post.thread.category)
     with transaction.atomic():
         was_held = post.status == Post.Status.HELD
         post.status = Post.Status.VISIBLE
@@ -616,11 +617,11 @@ def post_approve(*, moderator, post, request=None):
 
 
 def post_hide(*, moderator, post, reason, request=None):
-    _require_moderator(moderator)
+    post = Post.objects.select_related("thread__category").get(pk=post.pk)
+    _require_moderator(moderator, post.thread.category)
     reason = (reason or "").strip()
     if not reason:
         raise ForumError("Tell the author why the post is hidden.", field="reason")
-    post = Post.objects.select_related("thread__category").get(pk=post.pk)
     with transaction.atomic():
         post.status = Post.Status.HIDDEN
         post.hidden_by = moderator
@@ -636,7 +637,7 @@ def post_hide(*, moderator, post, reason, request=None):
 
 
 def _thread_action(moderator, thread, *, field, value, message, action, request):
-    _require_moderator(moderator)
+    _require_moderator(moderator, thread.category)
     with transaction.atomic():
         setattr(thread, field, value)
         thread.save(update_fields=[field])
@@ -682,7 +683,10 @@ def _check_audience(source, target, confirm_wider, field):
 
 
 def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, request=None):
-    _require_moderator(moderator)
+    """Move ``thread`` to ``category``. The moderator must be in the audience of both:
+    a move is no way into a room, nor a way to hand its threads to another."""
+    _require_moderator(moderator, thread.category)
+    _require_moderator(moderator, category)
     if category.pk == thread.category_id:
         return thread
     old = thread.category
@@ -708,7 +712,8 @@ def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, 
 
 def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, request=None):
     """Move every post of ``source`` into ``target``; ``source`` is hidden and points to ``target``."""
-    _require_moderator(moderator)
+    _require_moderator(moderator, source.category)
+    _require_moderator(moderator, target.category)
     if source.pk == target.pk:
         raise ForumError("A thread can't be merged into itself.", field="target")
     _check_audience(source.category, target.category, confirm_wider, "target")
@@ -745,7 +750,7 @@ def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, r
 
 
 def thread_tags_set(*, moderator, thread, tags, request=None):
-    _require_moderator(moderator)
+    _require_moderator(moderator, thread.category)
     tags = _clean_tags(tags)
     with transaction.atomic():
         thread.tags.set(tags)
@@ -830,19 +835,3 @@ def quote_markdown(post):
     lines = [f"> [{author} wrote]({url}):", ">"]
     lines += [f"> {line}" if line else ">" for line in post.body.splitlines()[:40]]
     return "\n".join(lines) + "\n\n"
-
-
-def categories_ensure(definitions):
-    """Create missing categories from ``(name, slug, description, disciplines, roles, suggestions)``."""
-    for position, (name, slug, description, disciplines, roles, suggestions) in enumerate(definitions):
-        Category.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "description": description,
-                "position": (position + 1) * 10,
-                "allowed_disciplines": list(disciplines),
-                "allowed_roles": list(roles),
-                "is_suggestions": suggestions,
-            },
-        )

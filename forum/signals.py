@@ -1,20 +1,18 @@
-"""Every member gets an @handle as soon as they have a profile, so they can be mentioned."""
-
-from django.db import transaction
+"""Every member gets an @handle when their profile is created or next saved, so they can
+be mentioned. Handles are made on this write, in its transaction, never while a page is read."""
 
 
 def profile_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or not created:
+    if raw:
         return
+    from django.contrib.auth import get_user_model
+
+    from .models import MemberHandle
     from .services import handle_for
 
-    user_id = instance.user_id
-
-    def run():
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.filter(pk=user_id).select_related("profile").first()
-        if user is not None:
-            handle_for(user)
-
-    transaction.on_commit(run)
+    if not created and MemberHandle.objects.filter(user_id=instance.user_id).exists():
+        return
+    # A fresh user: one the caller holds may remember a handle that is gone.
+    user = get_user_model().objects.get(pk=instance.user_id)
+    user.profile = instance  # the handle is made from the display name just saved
+    handle_for(user)

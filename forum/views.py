@@ -113,12 +113,9 @@ def thread(request, pk):
     user = request.user
     if data["max_post_id"] > data["last_read_post_id"]:
         services.thread_mark_read(user=user, thread=thread, post_id=data["max_post_id"])
-    can_reply = permissions.can_reply(user, thread)
     is_moderator = permissions.is_moderator(user)
     for post in data["posts"]:
-        post.can_edit = is_moderator or (post.author_id == user.pk and can_reply)
-        post.can_delete = is_moderator or post.author_id == user.pk
-        post.can_react = post.author_id != user.pk and post.status == Post.Status.VISIBLE and can_reply
+        post.actions = permissions.post_actions(user, post, thread=thread)
     form = PostForm()
     return render(
         request,
@@ -126,11 +123,10 @@ def thread(request, pk):
         {
             **data,
             "form": form,
-            "can_reply": can_reply,
+            "can_reply": permissions.can_reply(user, thread),
             "is_moderator": is_moderator,
             "is_suspended": permissions.is_suspended(user),
-            "can_accept": permissions.can_accept_answer(user, thread),
-            "can_vote": thread.category.is_suggestions and thread.author_id != user.pk,
+            "can_vote": permissions.can_vote(user, thread),
             "reaction_kinds": Reaction.Kind.choices,
             "suggestion_statuses": SuggestionStatus.choices,
             "querystring": "",
@@ -246,7 +242,7 @@ def reply(request, pk):
             if (
                 quoted is not None
                 and quoted.thread_id == thread.pk
-                and permissions.can_see_post(request.user, quoted)
+                and permissions.can_quote(request.user, quoted)
             ):
                 initial["body"] = services.quote_markdown(quoted)
     form = PostForm(request.POST or None, initial=initial)

@@ -9,6 +9,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from connect.home import HomePanel
 
 from . import admin_views, permissions, selectors
+from .forms import CategoryForm
 from .models import Category
 
 
@@ -58,7 +59,6 @@ def member_recent_posts(request, profile):
 @hooks.register("register_role_permissions")
 def forum_role_permissions():
     moderate = [
-        "forum.moderate_forum",
         "forum.add_category",
         "forum.change_category",
         "forum.view_category",
@@ -82,34 +82,11 @@ class CategoryViewSet(ModelViewSet):
     copy_view_enabled = False
     list_display = ["name", "slug", "position", "is_suggestions", "is_archived"]
     search_fields = ["name"]
-    form_fields = [
-        "name",
-        "slug",
-        "description",
-        "position",
-        "allowed_disciplines",
-        "allowed_roles",
-        "is_suggestions",
-        "is_archived",
-    ]
+    add_view_class = admin_views.CategoryCreateView
+    edit_view_class = admin_views.CategoryEditView
 
-    def formfield_for_dbfield(self, db_field, **kwargs):
-        # Audiences are stored as JSON lists; moderators tick boxes instead.
-        if db_field.name in ("allowed_disciplines", "allowed_roles"):
-            from django import forms
-
-            from connect.models import Discipline, Role
-
-            choices = Discipline.choices if db_field.name == "allowed_disciplines" else Role.choices
-            return forms.MultipleChoiceField(
-                choices=choices,
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-                label=db_field.verbose_name.capitalize(),
-                help_text="Leave both audiences empty to open the category to every member. "
-                "Moderators and administrators always see every category.",
-            )
-        return super().formfield_for_dbfield(db_field, **kwargs)
+    def get_form_class(self, for_update=False):
+        return CategoryForm
 
 
 category_viewset = CategoryViewSet("forum_categories")

@@ -25,11 +25,13 @@ def _when(value):
 
 @register.simple_tag(takes_context=True)
 def forum_post(context, post):
-    """One ``<li>`` of the thread page for ``post`` (see forum.views.thread for the flags it reads)."""
-    user_id = context["request"].user.pk
+    """One ``<li>`` of the thread page for ``post``.
+
+    Which links and buttons appear is read from ``post.actions``
+    (``forum.permissions.post_actions``, set by the view), never decided here:
+    the services accept exactly what is shown."""
+    actions = post.actions
     is_moderator = context.get("is_moderator", False)
-    can_reply = context.get("can_reply", False)
-    can_accept = context.get("can_accept", False)
     base = f"{context['post_base']}{post.pk}/"
     csrf = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', context.get("csrf_token", "")
@@ -68,7 +70,7 @@ def forum_post(context, post):
     )
     if post.edited_at:
         out.append(format_html(' · <span title="Edited {}">edited</span>', _when(post.edited_at)[1]))
-        if is_moderator:
+        if actions.history:
             out.append(format_html(' (<a href="{}history/">history</a>)', base))
     if post.is_unread:
         out.append(' · <span class="usa-tag bg-secondary-dark">New</span>')
@@ -112,7 +114,7 @@ def forum_post(context, post):
         counts.append(f"Thanks: {post.thanks_count}")
     if counts:
         out.append(format_html('<span class="margin-right-1">{}</span>', " · ".join(counts)))
-    if post.can_react:
+    if actions.react:
         out.append(format_html('<form method="post" action="{}react/" class="display-inline">{}', base, csrf))
         for kind, label in context.get("reaction_kinds", ()):
             pressed = kind in post.my_reactions
@@ -129,7 +131,7 @@ def forum_post(context, post):
                 )
             )
         out.append("</form>")
-    if can_reply and status == "visible":
+    if actions.quote:
         out.append(
             format_html(
                 '<a class="margin-right-1" href="{}?quote={}">Quote{}</a>',
@@ -138,7 +140,7 @@ def forum_post(context, post):
                 sr_name,
             )
         )
-    if can_accept and not post.is_first and status == "visible":
+    if actions.accept:
         out.append(
             format_html(
                 '<form method="post" action="{}accept/" class="display-inline">{}{}'
@@ -150,18 +152,18 @@ def forum_post(context, post):
                 "Unmark answer" if post.is_accepted else "Accept as answer",
             )
         )
-    if post.can_edit and status != "hidden":
+    if actions.edit:
         out.append(format_html('<a class="margin-right-1" href="{}edit/">Edit{}</a>', base, sr_name))
-    if post.can_delete and status != "hidden":
+    if actions.delete or actions.hide:
         out.append(
             format_html(
                 '<a class="margin-right-1" href="{}delete/">{}{}</a>',
                 base,
-                "Delete" if post.author_id == user_id else "Hide",
+                "Delete" if actions.delete else "Hide",
                 sr_name,
             )
         )
-    if is_moderator and status == "hidden":
+    if actions.restore:
         out.append(
             format_html(
                 '<form method="post" action="{}restore/" class="display-inline">{}'
@@ -171,7 +173,7 @@ def forum_post(context, post):
                 csrf,
             )
         )
-    if post.author_id != user_id:
+    if actions.flag:
         out.append(format_html('<a class="margin-right-1" href="{}flag/">Flag{}</a>', base, sr_name))
     out.append("</footer></article></li>")
     return mark_safe("".join(str(piece) for piece in out))  # noqa: S308 - every piece above is escaped

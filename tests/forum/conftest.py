@@ -38,6 +38,12 @@ def mod(db):
 
 
 @pytest.fixture
+def le_mod(db):
+    """A moderator in the audience of ``le_category``."""
+    return make_member(role=Role.MODERATOR, discipline=Discipline.LAW_ENFORCEMENT)
+
+
+@pytest.fixture
 def client_for(db):
     def build(user):
         client = Client()

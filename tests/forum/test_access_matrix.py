@@ -2,9 +2,9 @@
 
 A restricted category, its threads and posts do not exist for anyone outside
 its audience, moderators and administrators included: every page answers 404
-and no list, feed, notification or search result mentions them. Moderators
-still act on held and flagged posts of every category from the moderation
-queue in the Wagtail admin.
+and no list, feed, notification or search result mentions them. The moderation
+screens follow the same audience: a moderator outside it learns from the queue
+that an item waits there, and nothing more.
 """
 
 import pytest
@@ -186,24 +186,30 @@ def test_anonymous_is_sent_to_sign_in(world, client):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_moderators_outside_the_audience_moderate_from_the_queue(world, client_for):
-    """The board answers 404 to a moderator outside "LE restricted", but the
-    moderation queue lists its flagged post and the moderator can act on it."""
+def test_queue_tells_moderators_outside_the_audience_only_that_an_item_waits(world, client_for):
+    """The queue shows a moderator outside "LE restricted" that a flagged post waits
+    there, not its title, author, text or flags, and refuses their actions on it."""
     _, thread, post = world["le"]
-    services.flag_create(reporter=world["law_enforcement"], post=post, reason="spam")
+    services.flag_create(reporter=world["law_enforcement"], post=post, reason="spam", details="Look Zephyr")
     moderator = client_for(world["moderator"])
-    assert moderator.get(reverse("forum:post", args=[post.pk])).status_code == 404
     queue = moderator.get(reverse("forum_admin:queue"))
     assert queue.status_code == 200
     content = queue.content.decode()
-    assert SECRET_TITLE in content
-    assert reverse("forum:post", args=[post.pk]) not in content  # no link to a page that answers 404
-    assert reverse("forum_admin:thread_manage", args=[thread.pk]) in content
-    response = moderator.post(reverse("forum_admin:post_hide", args=[post.pk]), {"reason": "Off topic"})
-    assert response.status_code == 302
+    assert "An item waits in LE restricted" in content
+    for secret in (SECRET_TITLE, "Reply in the LE room", "Look Zephyr", post.author.display_name):
+        assert secret not in content
+    assert reverse("forum:post", args=[post.pk]) not in content
+    assert reverse("forum_admin:thread_manage", args=[thread.pk]) not in content
+    assert reverse("forum_admin:post_hide", args=[post.pk]) not in content
+    hide_url = reverse("forum_admin:post_hide", args=[post.pk])
+    assert moderator.post(hide_url, {"reason": "x"}).status_code == 404
+    assert moderator.post(reverse("forum_admin:post_approve", args=[post.pk])).status_code == 404
     post.refresh_from_db()
-    assert post.status == Post.Status.HIDDEN
-    assert moderator.get(reverse("forum_admin:thread_manage", args=[thread.pk])).status_code == 200
+    assert post.status == Post.Status.VISIBLE
+    with pytest.raises(services.NotAllowed):
+        services.post_hide(moderator=world["moderator"], post=post, reason="Off topic")
+    with pytest.raises(services.NotAllowed):
+        services.post_approve(moderator=world["moderator"], post=post)
 
 
 def test_moderators_in_the_audience_get_a_link_to_the_post(world, client_for):
@@ -243,16 +249,54 @@ def test_mention_suggestions_for_a_category_one_cannot_see_reveal_nothing(world,
     assert _suggested(advocate, name, category) == []
 
 
-def test_moderators_outside_the_audience_restore_from_thread_management(world, client_for):
+def test_thread_management_is_404_to_moderators_outside_the_audience(world, client_for):
     _, thread, post = world["le"]
-    moderator = client_for(world["moderator"])
-    services.post_hide(moderator=world["moderator"], post=post, reason="Off topic")
+    le_moderator = world["le_moderator"]
+    services.post_hide(moderator=le_moderator, post=post, reason="Off topic")
     url = reverse("forum_admin:thread_manage", args=[thread.pk])
-    content = moderator.get(url).content.decode()
-    assert "Reply in the LE room" in content and "Off topic" in content
-    assert thread.get_absolute_url() not in content  # the board answers 404 to this moderator
-    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 302
+    outsider = client_for(world["moderator"])
+    assert outsider.get(url).status_code == 404
+    assert outsider.post(url, {"action": "restore", "post": post.pk}).status_code == 404
+    assert outsider.post(url, {"action": "lock", "reason": "x"}).status_code == 404
+    post.refresh_from_db()
+    assert post.status == Post.Status.HIDDEN
+    for service, kwargs in [
+        (services.post_restore, {"post": post}),
+        (services.thread_set_locked, {"thread": thread, "locked": True, "reason": "x"}),
+        (services.thread_set_pinned, {"thread": thread, "pinned": True}),
+        (services.thread_tags_set, {"thread": thread, "tags": ["x"]}),
+    ]:
+        with pytest.raises(services.NotAllowed):
+            service(moderator=world["moderator"], **kwargs)
+    insider = client_for(le_moderator)
+    content = insider.get(url).content.decode()
+    assert "Reply in the LE room" in content and thread.get_absolute_url() in content
+    assert insider.post(url, {"action": "restore", "post": post.pk}).status_code == 302
     post.refresh_from_db()
     assert post.status == Post.Status.VISIBLE
-    assert moderator.post(url, {"action": "restore", "post": post.pk}).status_code == 404
-    assert thread.get_absolute_url() in client_for(world["le_moderator"]).get(url).content.decode()
+
+
+def test_moderators_cannot_move_or_merge_threads_into_or_out_of_rooms_they_are_outside(world, client_for):
+    le_cat, le_thread, _ = world["le"]
+    moderator = world["moderator"]
+    open_cat = make_category(name="Open room")
+    mine = make_thread(author=world["victim_services"], category=open_cat, title="Open thread")
+    url = reverse("forum_admin:thread_manage", args=[mine.pk])
+    client = client_for(moderator)
+    assert "LE restricted" not in client.get(url).content.decode()  # not offered as a destination
+    response = client.post(url, {"action": "move", "category": le_cat.pk})
+    assert response.status_code == 200
+    response = client.post(url, {"action": "merge", "target": le_thread.pk})
+    assert "There is no thread with that number." in response.content.decode()
+    assert SECRET_TITLE not in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.category == open_cat and mine.merged_into_id is None
+    with pytest.raises(services.NotAllowed):
+        services.thread_move(moderator=moderator, thread=mine, category=le_cat)
+    with pytest.raises(services.NotAllowed):
+        services.thread_move(moderator=moderator, thread=le_thread, category=open_cat, confirm_wider=True)
+    with pytest.raises(services.NotAllowed):
+        services.thread_merge(moderator=moderator, source=mine, target=le_thread)
+    with pytest.raises(services.NotAllowed):
+        services.thread_merge(moderator=moderator, source=le_thread, target=mine, confirm_wider=True)
+    assert Thread.objects.get(pk=le_thread.pk).category == le_cat

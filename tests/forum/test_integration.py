@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from forum import services
+from connect.models import AuditEvent
+from forum import permissions, services
 from forum.models import Category, Post, Thread
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
@@ -101,8 +102,8 @@ def test_unread_count_for_bell(officer, advocate, thread, django_capture_on_comm
     assert notification_selectors.unread_notification_count(user=officer) == 0
 
 
-def test_moderator_creates_restricted_category_in_admin(client_for, mod):
-    client = client_for(mod)
+def test_administrator_sets_a_category_audience_in_admin_and_it_is_audited(client_for, administrator):
+    client = client_for(administrator)
     form = client.get("/admin/forum_categories/new/")
     assert form.status_code == 200
     assert 'type="checkbox"' in form.content.decode()
@@ -120,4 +121,55 @@ def test_moderator_creates_restricted_category_in_admin(client_for, mod):
     category = Category.objects.get(slug="prosecutors-only")
     assert category.allowed_disciplines == ["prosecution"]
     assert category.allowed_roles == []
-    assert client.get(f"/admin/forum_categories/edit/{category.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="forum.category_audience", target_id=str(category.pk))
+    assert event.actor == administrator
+    assert event.detail["after"] == {"allowed_disciplines": ["prosecution"], "allowed_roles": []}
+    edit_url = f"/admin/forum_categories/edit/{category.pk}/"
+    data = {"name": "Prosecutors only", "slug": "prosecutors-only", "position": "50"}
+    response = client.post(edit_url, {**data, "allowed_disciplines": ["prosecution"], "description": "New"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="forum.category_audience").count() == 1  # audience unchanged
+    client.post(edit_url, {**data, "allowed_disciplines": ["prosecution"], "allowed_roles": ["Moderators"]})
+    assert Category.objects.get(pk=category.pk).allowed_roles == ["Moderators"]
+    changed = AuditEvent.objects.filter(action="forum.category_audience").latest("pk")
+    assert changed.detail["before"]["allowed_roles"] == []
+    assert changed.detail["after"]["allowed_roles"] == ["Moderators"]
+
+
+def test_moderators_cannot_change_a_category_audience(client_for, mod, le_category):
+    """A moderator adding their own role to a room they are outside of would read it."""
+    client = client_for(mod)
+    edit_url = f"/admin/forum_categories/edit/{le_category.pk}/"
+    response = client.post(
+        edit_url,
+        {
+            "name": le_category.name,
+            "slug": le_category.slug,
+            "position": "50",
+            "allowed_disciplines": ["law_enforcement"],
+            "allowed_roles": ["Moderators"],
+        },
+    )
+    assert response.status_code == 302
+    assert Category.objects.get(pk=le_category.pk).allowed_roles == []
+    response = client.post(
+        "/admin/forum_categories/new/",
+        {"name": "Mods room", "slug": "mods-room", "position": "5", "allowed_roles": ["Moderators"]},
+    )
+    assert response.status_code == 302
+    assert Category.objects.get(slug="mods-room").allowed_roles == []
+    assert not AuditEvent.objects.filter(action="forum.category_audience").exists()
+    assert not permissions.can_see_category(mod, le_category)
+
+
+@pytest.mark.parametrize("who", ["mod", "administrator"])
+def test_category_form_says_who_sees_a_restricted_category(client_for, request, who):
+    content = client_for(request.getfixturevalue(who)).get("/admin/forum_categories/new/").content.decode()
+    assert "always see every category" not in content
+    assert "a moderator outside its audience" in content or "moderators included, cannot read" in content
+    assert ("Only administrators change who sees a category." in content) == (who == "mod")
+
+
+def test_category_model_does_not_promise_moderators_every_category():
+    assert "and moderators, who must be able to moderate it" not in Category.__doc__
+    assert "moderators and administrators included" in Category.__doc__

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from connect.models import AuditEvent
 from forum import services
-from forum.models import Category, Flag, Post, Suspension, Thread
+from forum.models import Flag, Post, Suspension, Thread
 from notifications.models import Notification
 
 from .factories import make_category, make_post, make_thread
@@ -115,11 +115,11 @@ def test_move_thread(officer, mod, thread, commit):
 
 
 def test_moving_or_merging_a_restricted_thread_to_a_wider_audience_needs_confirmation(
-    client_for, officer, mod, category, le_category, thread, commit
+    client_for, officer, le_mod, category, le_category, thread, commit
 ):
     secret = commit(make_thread, author=officer, category=le_category, title="Surveillance schedule")
     url = reverse("forum_admin:thread_manage", args=[secret.pk])
-    client = client_for(mod)
+    client = client_for(le_mod)
     content = client.get(url).content.decode()
     assert "LE only test (" in content and "Open test category (all members)" in content
     response = client.post(url, {"action": "move", "category": category.pk}, follow=True)
@@ -133,21 +133,21 @@ def test_moving_or_merging_a_restricted_thread_to_a_wider_audience_needs_confirm
     assert response.status_code == 302
     assert Thread.objects.get(pk=secret.pk).category == category
     # Towards a narrower audience, or between open categories, nothing is asked.
-    commit(services.thread_move, moderator=mod, thread=thread, category=le_category)
+    commit(services.thread_move, moderator=le_mod, thread=thread, category=le_category)
     assert Thread.objects.get(pk=thread.pk).category == le_category
 
 
 def test_author_outside_the_new_audience_is_told_without_learning_its_names(
-    client_for, officer, advocate, mod, category, le_category, commit
+    client_for, officer, advocate, le_mod, category, le_category, commit
 ):
     moved = commit(make_thread, author=advocate, category=category, title="Hotel outreach")
-    commit(services.thread_move, moderator=mod, thread=moved, category=le_category, reason="Operational")
+    commit(services.thread_move, moderator=le_mod, thread=moved, category=le_category, reason="Operational")
     assert told(
         advocate, "moved your thread “Hotel outreach” from Open test category to a category you cannot"
     )
     secret = commit(make_thread, author=officer, category=le_category, title="Warrant timing Cobalt")
     merged = commit(make_thread, author=advocate, category=category, title="Same topic")
-    commit(services.thread_merge, moderator=mod, source=merged, target=secret)
+    commit(services.thread_merge, moderator=le_mod, source=merged, target=secret)
     assert told(advocate, "merged your thread into a thread in a category you cannot see")
     content = client_for(advocate).get(reverse("notifications:list")).content.decode()
     assert "a category you cannot see" in content
@@ -222,14 +222,6 @@ def test_moderator_sees_revisions_members_do_not(client_for, officer, advocate, 
     response = client_for(mod).get(url)
     assert response.status_code == 200
     assert "A first post about protocols." in response.content.decode()
-
-
-def test_moderator_perms_are_registered(db):
-    from connect.roles import role_permissions
-
-    perms = role_permissions()
-    assert "forum.moderate_forum" in perms["Moderators"]
-    assert Category._meta.permissions
 
 
 def test_notice_about_hidden_post_opens_the_notice(client_for, advocate, mod, thread, commit):

@@ -91,3 +91,17 @@ def test_category_page_query_count_does_not_grow_with_threads(client_for, catego
         make_thread(author=authors[i % len(authors)], category=category, title=f"More {i}")
     assert Thread.objects.filter(category=category).count() == 32
     assert _count(client, url) == few
+
+
+# The thread page's exact cost. post_actions is worked out in Python from what the
+# page already loaded: a change that adds a query here has to say why.
+THREAD_PAGE_QUERIES = {"member": 18, "moderator": 19}
+
+
+@pytest.mark.parametrize("viewer", ["member", "moderator"])
+def test_thread_page_query_count_is_exact(client_for, board, mod, viewer, django_assert_num_queries):
+    _, big, authors = board
+    client = client_for(authors[1] if viewer == "member" else mod)
+    client.get(big.get_absolute_url())
+    with django_assert_num_queries(THREAD_PAGE_QUERIES[viewer]):
+        client.get(big.get_absolute_url())

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from forum import services
-from forum.models import Post, Thread
+from forum.models import MemberHandle, Post, Thread
 from notifications.selectors import email_preferences
 from tests.factories import make_member
 
@@ -233,6 +233,20 @@ def test_mention_suggestions_endpoint(client_for, officer, advocate):
     handle = services.handle_for(advocate)
     response = client_for(officer).get(reverse("forum:mention_suggestions"), {"q": handle[:4]})
     assert any(r["handle"] == handle for r in response.json()["results"])
+
+
+def test_mention_suggestions_never_write(client_for, officer, advocate):
+    """A read creates no handle: a member without one is left out until their profile is saved."""
+    MemberHandle.objects.filter(user=advocate).delete()
+    client = client_for(officer)
+    response = client.get(reverse("forum:mention_suggestions"), {"q": advocate.first_name})
+    assert response.status_code == 200
+    assert advocate.profile.display_name not in [r["name"] for r in response.json()["results"]]
+    assert not MemberHandle.objects.filter(user=advocate).exists()
+    advocate.profile.save()
+    handle = MemberHandle.objects.get(user=advocate).handle
+    response = client.get(reverse("forum:mention_suggestions"), {"q": advocate.first_name})
+    assert handle in [r["handle"] for r in response.json()["results"]]
 
 
 def test_mention_suggestions_leave_out_accounts_without_a_role(client_for, officer):
