@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from .audit import audit_record
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User
+from .tasks import email_deliver, enqueue, message_key
 
 
 class InvitationError(Exception):
@@ -38,10 +38,21 @@ def _absolute(path):
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _send(template, *, to, context):
+def _send(template, *, to, context, key):
+    """Queue the email in the caller's transaction: the decision and the
+    message owed for it commit together, and the moderator never waits on
+    (or sees an error from) the mail server."""
     subject = render_to_string(f"connect/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"connect/email/{template}_message.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [to])
+    enqueue(
+        email_deliver,
+        {
+            "key": message_key(template, to, key),
+            "to": [to],
+            "subject": settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+            "body": body,
+        },
+    )
 
 
 def membership_request_create(*, data, request=None):
@@ -85,16 +96,15 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
         token = invitation_create(membership_request=req)
         audit_record(action="membership.approved", request=request, actor=reviewer, target=req)
         url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
-        transaction.on_commit(
-            lambda: _send(
-                "invitation",
-                to=req.email,
-                context={
-                    "request": req,
-                    "url": url,
-                    "expires_days": settings.CONNECT_INVITATION_TTL.days,
-                },
-            )
+        _send(
+            "invitation",
+            to=req.email,
+            context={
+                "request": req,
+                "url": url,
+                "expires_days": settings.CONNECT_INVITATION_TTL.days,
+            },
+            key=Invitation.hash_token(token),
         )
     return token
 
@@ -112,12 +122,11 @@ def membership_request_reinvite(*, membership_request, reviewer, request=None):
         token = invitation_create(membership_request=req)
         audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
         url = _absolute(reverse("connect:invitation_accept", kwargs={"token": token}))
-        transaction.on_commit(
-            lambda: _send(
-                "invitation",
-                to=req.email,
-                context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
-            )
+        _send(
+            "invitation",
+            to=req.email,
+            context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
+            key=Invitation.hash_token(token),
         )
     return token
 
@@ -159,9 +168,7 @@ def membership_request_deny(*, membership_request, reviewer, reason, request=Non
             target=req,
             detail={"reason": reason},
         )
-        transaction.on_commit(
-            lambda: _send("denial", to=req.email, context={"request": req, "reason": reason})
-        )
+        _send("denial", to=req.email, context={"request": req, "reason": reason}, key=req.pk)
     return req
 
 

@@ -127,7 +127,7 @@ def test_database_redis_and_email_urls_are_honoured(tmp_path):
     values = json.loads(result.stdout)
     assert values["db"] == "django.db.backends.postgresql"
     assert values["db_name"] == "connect"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "connect.cache.ResilientRedisCache"
     assert values["layer"] == "channels_redis.core.RedisChannelLayer"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
 
