@@ -105,7 +105,7 @@ def _shell(worker_site, code):
         [*manage, "shell", "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
 def test_email_deliver_worker_killed_mid_delivery_delivers_exactly_once(worker_site, smtp):
