@@ -187,6 +187,13 @@ def search_index_update(app_label, model_name, pk):
     return "indexed"
 
 
+def search_index_later(instance):
+    """Owe ``instance``'s search entry: a task row in the current
+    transaction, for models indexed explicitly rather than on save."""
+    meta = instance._meta
+    return enqueue(search_index_update, meta.app_label, meta.model_name, str(instance.pk))
+
+
 def use_durable_search_updates():
     """Route Wagtail's save-time index updates through ``search_index_update``.
 
