@@ -10,9 +10,14 @@ PORT ?= 8000
 
 .PHONY: run test lint format install install-dev assets browser migrate seed totp bench clean
 
+# runserver is daphne's (daphne is first in INSTALLED_APPS), so HTTP and
+# WebSockets are served as in production. The task worker (emails, search
+# index, clean-up) runs beside it and is stopped when the server exits.
 run: install assets migrate seed
 	@echo "Serving Task Force Connect on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@$(MANAGE) db_worker --interval 1 --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev assets browser lint
 	DJANGO_SETTINGS_MODULE=connect.settings.test $(PY) -m pytest

@@ -9,3 +9,6 @@ class ConnectConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .tasks import use_durable_search_updates
+
+        use_durable_search_updates()

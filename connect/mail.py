@@ -8,10 +8,13 @@ the kind of event; member-written words (titles, names of restricted threads)
 may appear in the body of a message the recipient may see, never in its
 subject, which mail clients show in lists and notifications.
 
-Delivery goes through :func:`mail_deliver` alone.
+Delivery goes through :func:`mail_deliver` alone, which queues a durable task
+(see ``connect.tasks``): no request waits on the mail server.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -73,14 +76,37 @@ def mail_compose(*, to, template, context=None, unsubscribe_url=None):
     return message
 
 
-def mail_deliver(message):
-    """Hand ``message`` to the mail backend. Raises when the backend fails, so
-    callers that must know (digests) can roll back and retry later."""
-    return message.send()
+def message_as_dict(message, *, key):
+    """``message`` as the plain dict the delivery task stores (JSON)."""
+    html = next(
+        (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+    )
+    return {
+        "key": key,
+        "to": list(message.to),
+        "subject": message.subject,
+        "body": message.body,
+        "html": html,
+        "from_email": message.from_email if message.from_email != settings.DEFAULT_FROM_EMAIL else "",
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+    }
 
 
-def mail_send(*, to, template, context=None, unsubscribe_url=None):
-    """Compose and deliver in one call; see :func:`mail_compose`."""
+def mail_deliver(message, *, key=None):
+    """Owe ``message``: a delivery task written in the caller's transaction
+    (``connect.tasks.email_deliver``), so the email commits or rolls back with
+    the change it reports, is retried with backoff while the mail server is
+    down, and is sent at most once per ``key``. Without a key each call is a
+    new email (its retries still share one). Raises only when the task cannot
+    be stored, so callers that must know (digests) can roll back."""
+    from .tasks import email_deliver, enqueue
+
+    return enqueue(email_deliver, message_as_dict(message, key=key or f"mail:{uuid.uuid4().hex}"))
+
+
+def mail_send(*, to, template, context=None, unsubscribe_url=None, key=None):
+    """Compose and deliver in one call; see :func:`mail_compose` and :func:`mail_deliver`."""
     return mail_deliver(
-        mail_compose(to=to, template=template, context=context, unsubscribe_url=unsubscribe_url)
+        mail_compose(to=to, template=template, context=context, unsubscribe_url=unsubscribe_url), key=key
     )

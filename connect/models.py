@@ -435,3 +435,18 @@ class HomePage(Page):
 
             return TemplateResponse(request, "connect/landing.html", {"page": self})
         return super().serve(request, *args, **kwargs)
+
+
+class DeliveredEmail(models.Model):
+    """One row per email handed to the mail server, keyed by the message's
+    idempotency key: a delivery task run twice (a worker died after sending,
+    a retry raced a slow first attempt) finds the row and sends nothing."""
+
+    key = models.CharField(max_length=200, unique=True)
+    delivered_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "delivered email"
+
+    def __str__(self):
+        return self.key

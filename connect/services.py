@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .audit import audit_record, client_ip
-from .mail import absolute_url, mail_send
+from .mail import absolute_url, mail_compose, mail_deliver
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
+from .tasks import message_key
 
 
 class InvitationError(Exception):
@@ -33,8 +34,14 @@ class InvitationError(Exception):
         super().__init__(self.message)
 
 
-def _send(template, *, to, context):
-    mail_send(to=to, template=template, context=context)
+def _send(template, *, to, context, key=None):
+    """Queue the email in the caller's transaction: the decision and the
+    message owed for it commit together, and the moderator never waits on
+    (or sees an error from) the mail server."""
+    mail_deliver(
+        mail_compose(to=to, template=template, context=context),
+        key=message_key(template, to, key) if key is not None else None,
+    )
 
 
 def membership_request_create(*, data, request=None):
@@ -79,16 +86,15 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
         token = invitation_create(membership_request=req)
         audit_record(action="membership.approved", request=request, actor=reviewer, target=req)
         url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
-        transaction.on_commit(
-            lambda: _send(
-                "invitation",
-                to=req.email,
-                context={
-                    "request": req,
-                    "url": url,
-                    "expires_days": settings.CONNECT_INVITATION_TTL.days,
-                },
-            )
+        _send(
+            "invitation",
+            to=req.email,
+            context={
+                "request": req,
+                "url": url,
+                "expires_days": settings.CONNECT_INVITATION_TTL.days,
+            },
+            key=Invitation.hash_token(token),
         )
     return token
 
@@ -106,12 +112,11 @@ def membership_request_reinvite(*, membership_request, reviewer, request=None):
         token = invitation_create(membership_request=req)
         audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
         url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
-        transaction.on_commit(
-            lambda: _send(
-                "invitation",
-                to=req.email,
-                context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
-            )
+        _send(
+            "invitation",
+            to=req.email,
+            context={"request": req, "url": url, "expires_days": settings.CONNECT_INVITATION_TTL.days},
+            key=Invitation.hash_token(token),
         )
     return token
 
@@ -153,9 +158,7 @@ def membership_request_deny(*, membership_request, reviewer, reason, request=Non
             target=req,
             detail={"reason": reason},
         )
-        transaction.on_commit(
-            lambda: _send("denial", to=req.email, context={"request": req, "reason": reason})
-        )
+        _send("denial", to=req.email, context={"request": req, "reason": reason}, key=req.pk)
     return req
 
 

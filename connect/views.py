@@ -5,7 +5,6 @@ from allauth.mfa.recovery_codes import views as recovery_code_views
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -111,13 +110,12 @@ def terms(request):
 @never_cache
 @require_GET
 def health(request):
-    """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    """For load balancers and monitoring: each dependency's state (see
+    connect.health); 503 only when the database does not answer."""
+    from .health import health_report
+
+    body, status = health_report()
+    return JsonResponse(body, status=status)
 
 
 @require_GET

@@ -230,3 +230,30 @@ def register_members_menu_item():
     return AdministratorMenuItem(
         "Members & roles", reverse("connect_admin:members"), icon_name="group", order=210
     )
+
+
+# --- Background tasks ------------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_task_admin_urls():
+    from django.urls import include
+
+    from . import task_admin
+
+    return [
+        path(
+            "connect/tasks/",
+            include(
+                ([path("", task_admin.failed_tasks, name="failed")], "connect_tasks"),
+                namespace="connect_tasks",
+            ),
+        )
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_tasks_menu_item():
+    return AdministratorMenuItem(
+        "Background tasks", reverse("connect_tasks:failed"), icon_name="cogs", order=920
+    )

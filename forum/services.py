@@ -196,7 +196,14 @@ def _existing_submission(author, token):
 
 
 def refresh_thread(thread):
-    """Recompute a thread's counters and hidden state from its posts."""
+    """Recompute a thread's counters and hidden state from its posts.
+
+    Called inside the writer's transaction. The thread row is taken with
+    ``select_for_update`` first, so two replies committing at the same
+    moment are counted one after the other: the second sees the first's post
+    and neither overwrites the other's reply count or last post.
+    """
+    locked = Thread.objects.select_for_update().only("pk", "last_activity_at").get(pk=thread.pk)
     visible = Post.objects.filter(thread=thread, status=Post.Status.VISIBLE)
     stats = visible.aggregate(n=Count("id"), last=Max("id"))
     last = Post.objects.filter(pk=stats["last"]).first() if stats["last"] else None
@@ -204,11 +211,19 @@ def refresh_thread(thread):
     thread.first_post = first
     thread.last_post = last
     thread.reply_count = max(0, stats["n"] - (1 if first and first.status == Post.Status.VISIBLE else 0))
+    thread.last_activity_at = locked.last_activity_at
     if last is not None:
         thread.last_activity_at = max(thread.last_activity_at, last.created_at)
     thread.is_hidden = first is None or first.status != Post.Status.VISIBLE
     thread.save(update_fields=["first_post", "last_post", "reply_count", "last_activity_at", "is_hidden"])
     return thread
+
+
+def _lock_member(user):
+    """Serialise one member's toggles: a double click sends two requests at
+    once, and both must not find "nothing there" and insert (a unique
+    constraint error) or both delete."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
 
 
 def _watch(user, thread):
@@ -424,6 +439,7 @@ def reaction_toggle(*, user, post, kind):
         raise ForumError("You can't react to this post.")
     counter = f"{kind}_count"
     with transaction.atomic():
+        _lock_member(user)
         deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
@@ -443,10 +459,12 @@ def reaction_toggle(*, user, post, kind):
 def bookmark_toggle(*, user, thread):
     if not permissions.can_see_thread(user, thread):
         raise NotAllowed
-    deleted, _ = Bookmark.objects.filter(user=user, thread=thread).delete()
-    if deleted:
-        return False
-    Bookmark.objects.get_or_create(user=user, thread=thread)
+    with transaction.atomic():
+        _lock_member(user)
+        deleted, _ = Bookmark.objects.filter(user=user, thread=thread).delete()
+        if deleted:
+            return False
+        Bookmark.objects.get_or_create(user=user, thread=thread)
     return True
 
 
@@ -454,22 +472,26 @@ def thread_subscription_set(*, user, thread, level):
     """Watch or mute a thread; ``level`` None goes back to normal."""
     if not permissions.can_see_thread(user, thread):
         raise NotAllowed
-    if level is None:
-        ThreadSubscription.objects.filter(user=user, thread=thread).delete()
-        return None
-    if level not in ThreadSubscription.Level.values:
+    if level is not None and level not in ThreadSubscription.Level.values:
         raise ForumError("Unknown choice.")
-    ThreadSubscription.objects.update_or_create(user=user, thread=thread, defaults={"level": level})
+    with transaction.atomic():
+        _lock_member(user)
+        if level is None:
+            ThreadSubscription.objects.filter(user=user, thread=thread).delete()
+            return None
+        ThreadSubscription.objects.update_or_create(user=user, thread=thread, defaults={"level": level})
     return level
 
 
 def category_watch_toggle(*, user, category):
     if not permissions.can_see_category(user, category):
         raise NotAllowed
-    deleted, _ = CategorySubscription.objects.filter(user=user, category=category).delete()
-    if deleted:
-        return False
-    CategorySubscription.objects.get_or_create(user=user, category=category)
+    with transaction.atomic():
+        _lock_member(user)
+        deleted, _ = CategorySubscription.objects.filter(user=user, category=category).delete()
+        if deleted:
+            return False
+        CategorySubscription.objects.get_or_create(user=user, category=category)
     return True
 
 
@@ -497,6 +519,7 @@ def vote_toggle(*, user, thread):
     if not permissions.can_vote(user, thread):
         raise ForumError("You can't vote for this suggestion.")
     with transaction.atomic():
+        _lock_member(user)
         deleted, _ = Vote.objects.filter(user=user, thread=thread).delete()
         if deleted:
             Thread.objects.filter(pk=thread.pk).update(vote_count=F("vote_count") - 1)

@@ -107,7 +107,7 @@ def send_immediately(notification):
         unsubscribe_url=url_unsubscribe,
     )
     try:
-        mail.mail_deliver(message)
+        mail.mail_deliver(message, key=f"notification:{notification.pk}")
     except Exception:  # noqa: BLE001 - the notification is in the app; a mail outage must not lose it
         logger.exception("Could not email notification %s", notification.pk)
         return False
@@ -221,5 +221,5 @@ def _send_digest(recipient_id, topic_key, frequency, starts_at, now):
             },
             unsubscribe_url=unsubscribe_url(user, topic_key),
         )
-        mail.mail_deliver(message)
+        mail.mail_deliver(message, key=f"digest:{log.pk}")
     return True

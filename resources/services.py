@@ -160,10 +160,13 @@ def _notify(share, decision):
         template, url = "share_published", absolute_url(share.page.get_url() or "/resources/")
     else:
         template, url = "share_declined", absolute_url(reverse("resources:my_shares"))
-    try:
-        mail_send(to=member.email, template=template, context={"title": share.page.title, "url": url})
-    except Exception:  # noqa: BLE001 - the decision is saved; a mail outage must not undo it
-        logger.exception("Could not email the decision on shared resource %s", share.pk)
+    # A durable task: the mail server being down delays the email, never the decision.
+    mail_send(
+        to=member.email,
+        template=template,
+        context={"title": share.page.title, "url": url},
+        key=f"share-decision:{share.pk}:{decision}",
+    )
 
 
 def share_decide(*, page, decision):

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    # The durable task queue (see connect.tasks and docs/reliability.md).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +135,10 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection the database dropped (restart, failover,
+        # idle timeout) is noticed at the start of the next request instead
+        # of failing it.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -146,19 +153,35 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a cache read or write may wait for Redis before the request carries
+# on without it (see connect.cache): a stopped or paused Redis costs a page at
+# most this, once, and then the cache stays on the process's own memory for
+# CONNECT_CACHE_RETRY_AFTER seconds before Redis is tried again.
+CONNECT_CACHE_SOCKET_TIMEOUT = float(os.environ.get("CONNECT_CACHE_SOCKET_TIMEOUT", "0.25"))
+CONNECT_CACHE_RETRY_AFTER = 10
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "connect.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "connect"),
+            "OPTIONS": {
+                "socket_connect_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
+            },
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
+                        "socket_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
+                    }
+                ],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
             },
         }
@@ -166,6 +189,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Side effects (every email, search-index updates, clean-up) are tasks stored
+# in the database in the same transaction as the change they follow, and run
+# by `manage.py db_worker` (see docs/reliability.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task still marked running this long after it started belonged to a worker
+# that died; the next worker to start (or `manage.py tasks_recover`) runs it again.
+CONNECT_TASK_STALE_AFTER = timedelta(seconds=int(os.environ.get("CONNECT_TASK_STALE_SECONDS", "600")))
+# /healthz calls the queue or the search index degraded when the oldest task
+# waiting to run is older than this.
+CONNECT_HEALTH_MAX_TASK_DELAY = timedelta(minutes=5)
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "connect.User"
@@ -239,6 +273,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Task Force Connect <no-reply@connect.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email is sent by the task worker, never in a request; a mail server that
+# stops answering costs one attempt this long, then the task retries later.
+EMAIL_TIMEOUT = 20
 if EMAIL_URL:
     from connect.email_url import parse_email_url
 
@@ -422,6 +459,9 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},
+        # One line per task state change; `manage.py db_worker` turns it back
+        # up for the worker's own output.
+        "django_tasks": {"level": "WARNING"},
     },
 }
 CONNECT_WEBSOCKET_ROUTING = []  # e.g. "forum.routing"

@@ -347,7 +347,7 @@ def test_rate_limits_use_the_shared_cache(settings):
     assert settings.ACCOUNT_RATE_LIMITS["login_failed"]
     assert caches["default"] is not None
     if settings.REDIS_URL:
-        assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        assert settings.CACHES["default"]["BACKEND"] == "connect.cache.ResilientRedisCache"
 
 
 # --- Sessions -------------------------------------------------------------------

@@ -29,6 +29,9 @@ print(json.dumps({
     "debug": s.DEBUG,
     "hosts": s.ALLOWED_HOSTS,
     "mfa": s.CONNECT_REQUIRE_MFA,
+    "health_checks": s.DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    "tasks": s.TASKS["default"]["BACKEND"],
+    "cache_options": s.CACHES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -127,7 +130,11 @@ def test_database_redis_and_email_urls_are_honoured(tmp_path):
     values = json.loads(result.stdout)
     assert values["db"] == "django.db.backends.postgresql"
     assert values["db_name"] == "connect"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "connect.cache.ResilientRedisCache"
+    assert values["cache_options"]["socket_timeout"] <= 0.5  # a paused Redis costs a page at most this
+    # Persistent connections are checked before reuse; side effects go to the durable queue.
+    assert values["health_checks"] is True
+    assert values["tasks"] == "django_tasks_db.DatabaseBackend"
     assert values["layer"] == "channels_redis.core.RedisChannelLayer"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
 

@@ -1,0 +1,67 @@
+"""The search index locked by another process: saving does not wait, the
+update is owed (and /healthz says so), and it is made once the lock is free."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+from django.test import Client
+from modelsearch.backends import get_search_backend
+
+from spotlights.models import SpotlightIndexPage, SpotlightPage
+from tests.spotlights.conftest import make_spotlight
+
+from .conftest import fast_forward_retries, run_worker
+
+pytestmark = pytest.mark.django_db
+
+HOLD_LOCK = """
+import sys
+from whoosh.filedb.filestore import FileStorage
+lock = FileStorage(sys.argv[1]).lock("modelsearch_WRITELOCK")
+assert lock.acquire(blocking=False)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def index_path(settings, tmp_path):
+    path = tmp_path / "locked-index"
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.whoosh", "PATH": str(path), "LOCK_TIMEOUT": 0.2}
+    }
+    get_search_backend().get_index_for_model(SpotlightPage).reset()  # exists before anyone locks it
+    return path
+
+
+def _found(word):
+    return [page.pk for page in get_search_backend().search(word, SpotlightPage)]
+
+
+def test_search_index_update_with_index_locked_by_another_process_is_made_after_release(
+    index_path, durable_tasks, task_force
+):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(index_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        started = time.monotonic()
+        page = make_spotlight(SpotlightIndexPage.objects.get(), task_force, title="Zanzibarite outreach")
+        assert time.monotonic() - started < 5  # a save only writes task rows
+
+        run_worker()
+        assert _found("Zanzibarite") == []
+        health = Client().get("/healthz").json()
+        assert health["checks"]["search_index"] == "degraded"
+        assert health["tasks"]["search_retrying"] >= 1
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+    fast_forward_retries()
+    run_worker()
+    assert _found("Zanzibarite") == [page.pk]
+    assert Client().get("/healthz").json()["checks"]["search_index"] == "ok"
