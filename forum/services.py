@@ -42,6 +42,7 @@ from .models import (
     Vote,
 )
 from .rendering import (
+    MAX_MENTIONS,
     MAX_SOURCE_CHARS,
     MarkdownTooComplex,
     MarkdownTooLong,
@@ -118,8 +119,13 @@ def _has_cached_handle(user):
 
 
 def users_for_handles(handles):
-    """Active users for ``@handles``, case-insensitively. Unknown handles are dropped."""
-    lowered = {h.lower() for h in handles}
+    """Active users for ``@handles``, case-insensitively. Unknown handles are dropped.
+
+    Only the first :data:`MAX_MENTIONS` distinct handles are looked up, the
+    same ones the rendered post links, so a post cannot make one query (or
+    notify a crowd) with thousands of names.
+    """
+    lowered = list(dict.fromkeys(h.lower() for h in handles))[:MAX_MENTIONS]
     if not lowered:
         return []
     return list(
@@ -139,7 +145,46 @@ def render_body(body):
     return render_markdown(body, mention_url=_mention_url)
 
 
+# Explicit direction embeddings, overrides and isolates: invisible, and able
+# to make text display in a different order from the one it is read and
+# checked in ("Trojan Source"). The marks U+200E and U+200F stay allowed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# What the request parser puts in place of bytes that are not valid UTF-8.
+_UNDECODABLE = "\ufffd"
+
+
+def _line_numbers(text, positions, limit=5):
+    lines = sorted({text.count("\n", 0, pos) + 1 for pos in positions})
+    shown = ", ".join(str(n) for n in lines[:limit])
+    return shown + (" and more" if len(lines) > limit else "")
+
+
+def _refuse_unreadable_characters(body):
+    """Refuse text a reader would see differently from how it is checked, saying where it is."""
+    undecodable = [m.start() for m in re.finditer(_UNDECODABLE, body)]
+    if undecodable:
+        raise ForumError(
+            "Part of the text could not be read (it was not valid UTF-8 and shows as \ufffd) "
+            f"on line {_line_numbers(body, undecodable)}. Please retype that part and post again.",
+            field="body",
+        )
+    controls = [m.start() for m in _BIDI_CONTROLS.finditer(body)]
+    if controls:
+        raise ForumError(
+            "The text contains invisible characters that reverse the direction of text "
+            f"(bidirectional overrides), on line {_line_numbers(body, controls)}. They can make a post "
+            "read differently from what it says. Please retype that part, or paste it as plain text.",
+            field="body",
+        )
+
+
 def _validate_body(body):
+    """Clean and render a post body, refusing what would be expensive or misleading to show.
+
+    Every check here is linear in the length of the body, and rendering is
+    bounded by :mod:`forum.rendering`, so the worst body under the size limit
+    costs about as much as an ordinary long one.
+    """
     body = (body or "").replace("\r\n", "\n")
     if not body.strip():
         raise ForumError("Write something before posting: the post is empty.", field="body")
@@ -149,10 +194,18 @@ def _validate_body(body):
             "Please shorten it or split it into several posts.",
             field="body",
         )
+    _refuse_unreadable_characters(body)
     try:
         html = render_body(body)
     except (MarkdownTooComplex, MarkdownTooLong) as exc:
         raise ForumError(str(exc), field="body")
+    mentions = _safe_mentions(body)
+    if len(mentions) > MAX_MENTIONS:
+        raise ForumError(
+            f"The post mentions {len(mentions):,} members; at most {MAX_MENTIONS} can be mentioned "
+            "in one post. Please remove some @mentions.",
+            field="body",
+        )
     return body, html
 
 
@@ -185,8 +238,17 @@ def privacy_findings(text, *, author):
     names = [u.display_name for u in [author, *mentioned]]
     names += [u.get_full_name() for u in [author, *mentioned]]
 
+    # One query per distinct address, for the first few dozen; past that a
+    # post is a list of addresses and every further one is reported.
+    known = {}
+
     def allowed_email(address):
-        return User.objects.filter(email__iexact=address, is_active=True).exists()
+        key = address.casefold()
+        if key not in known:
+            known[key] = len(known) < MAX_MENTIONS and (
+                User.objects.filter(email__iexact=address, is_active=True).exists()
+            )
+        return known[key]
 
     return privacy.summarize(privacy.scan(text, allowed_emails=allowed_email, allowed_names=names))
 
