@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an over-long URL costs every layer after it.
+    "connect.input_limits.UrlLengthLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,7 +97,15 @@ MIDDLEWARE = [
     "connect.middleware.MembersOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, next to the view: only the view's own writes tell the error page
+    # whether what the member submitted was saved.
+    "connect.errors.WriteOutcomeMiddleware",
 ]
+
+# Over-long URLs are answered 414 (connect.input_limits).
+CONNECT_MAX_URL_LENGTH = 4096
+# The site's own page for a stale or missing CSRF token; it keeps the text.
+CSRF_FAILURE_VIEW = "connect.errors.csrf_failure"
 
 ROOT_URLCONF = "connect.urls"
 ASGI_APPLICATION = "connect.asgi.application"
