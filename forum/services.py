@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from connect import ratelimit
 from connect.audit import audit_record
 
 from . import emails, events, permissions, privacy
@@ -209,6 +210,24 @@ def _validate_body(body):
     return body, html
 
 
+# (posts, seconds): a person typing replies stays far below both; a script,
+# a stuck key or a compromised account does not.
+DEFAULT_POST_RATE_LIMITS = ((10, 60), (100, 3600))
+
+
+def _check_posting_rate(author):
+    """Count one post by ``author``; refuse, keeping the form as typed, when they post too fast."""
+    limits = getattr(settings, "CONNECT_POST_RATE_LIMITS", DEFAULT_POST_RATE_LIMITS)
+    for limit, period in limits:
+        if not ratelimit.consume(f"forum_post_{period}", str(author.pk), limit=limit, period=period):
+            span = "minute" if period <= 60 else f"{period // 60} minutes"
+            raise ForumError(
+                f"You have posted {limit} times in the last {span}, the most allowed. "
+                "Nothing was posted; your text is still here. Please wait a little and send it again.",
+                field="body",
+            )
+
+
 def _validate_title(title):
     title = " ".join((title or "").split())
     if not title:
@@ -319,6 +338,7 @@ def thread_create(
     title = _validate_title(title)
     body, html = _validate_body(body)
     tags = _clean_tags(tags)
+    _check_posting_rate(author)
     findings = _guard(f"{title}\n\n{body}", author=author, confirm_privacy=confirm_privacy)
     now = timezone.now()
     try:
@@ -371,6 +391,7 @@ def post_create(*, author, thread, body, submission_token="", confirm_privacy=Fa
             raise ForumError("Your account is suspended from posting in discussions.")
         raise ForumError("This thread is locked: no new replies can be posted.")
     body, html = _validate_body(body)
+    _check_posting_rate(author)
     findings = _guard(body, author=author, confirm_privacy=confirm_privacy)
     try:
         with transaction.atomic():

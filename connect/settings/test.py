@@ -25,3 +25,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests create many posts quickly; the posting rate limit is tested on its own.
+CONNECT_POST_RATE_LIMITS = ((10_000, 60),)

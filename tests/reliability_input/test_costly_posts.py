@@ -13,6 +13,7 @@ import pytest
 
 from forum import rendering, services
 from forum.rendering import MAX_INLINE_MARKUP, MAX_MENTIONS, MAX_SOURCE_CHARS
+from tests.forum.factories import make_category, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,41 @@ def test_validate_body_keeps_direction_marks_used_in_right_to_left_text():
     body, _html = services._validate_body("שלום \u200f and \u200e fine")
 
     assert "\u200f" in body
+
+
+# --- Posting rate ----------------------------------------------------------------
+
+
+def test_post_create_refuses_posting_too_fast_and_keeps_the_text(member_client, member, settings):
+    settings.CONNECT_POST_RATE_LIMITS = ((3, 60),)
+    thread = make_thread(author=member, category=make_category(name="Rate", slug="rate"))
+    url = f"/discussions/t/{thread.pk}/reply/"
+    for n in range(3):
+        assert member_client.post(url, {"body": f"Reply number {n}"}).status_code == 302
+
+    response = member_client.post(url, {"body": "The fourth reply, typed with care."})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "posted 3 times in the last minute" in page
+    assert "The fourth reply, typed with care." in page
+    assert thread.posts.count() == 4  # the first post and three replies
+
+
+def test_thread_create_refuses_posting_too_fast(member, settings):
+    settings.CONNECT_POST_RATE_LIMITS = ((1, 60),)
+    category = make_category(name="Rate threads", slug="rate-threads")
+    services.thread_create(author=member, category=category, title="One", body="First thread.")
+
+    with pytest.raises(services.ForumError, match="posted 1 times"):
+        services.thread_create(author=member, category=category, title="Two", body="Second thread.")
+
+
+def test_resent_submission_is_not_counted_against_the_rate(member, settings):
+    thread = make_thread(author=member, category=make_category(name="Resend", slug="resend"))
+    settings.CONNECT_POST_RATE_LIMITS = ((1, 60),)
+    first = services.post_create(author=member, thread=thread, body="Once.", submission_token="b" * 32)
+
+    again = services.post_create(author=member, thread=thread, body="Once.", submission_token="b" * 32)
+
+    assert again.pk == first.pk
