@@ -290,6 +290,10 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # Media is never served as public files: documents and images go through
 # views that check membership.
 MEDIA_URL = "/media/"
+# Django's temporary files for large uploads live here rather than in /tmp,
+# so `manage.py remove_orphaned_uploads` can find those a killed process left.
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "upload-tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads go through the 25 MB check in resources; the request itself may be slightly larger.
