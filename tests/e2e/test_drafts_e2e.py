@@ -27,7 +27,7 @@ def test_reply_sent_with_a_stale_csrf_token_is_kept_and_offered_back(page, live_
     assert axe_violations(page) == []
 
     page.goto(thread_url)
-    page.get_by_text("We kept the text you were writing").wait_for()
+    page.locator("#main-content [data-draft-message]").wait_for()
     assert page.get_by_label("Your reply").input_value() == TEXT
     assert axe_violations(page) == []
 
@@ -36,4 +36,4 @@ def test_reply_sent_with_a_stale_csrf_token_is_kept_and_offered_back(page, live_
     page.get_by_text(TEXT[:40]).first.wait_for()
     page.goto(thread_url)
     assert page.get_by_label("Your reply").input_value() == ""
-    assert page.get_by_text("We kept the text you were writing").count() == 0
+    assert page.locator("#main-content [data-draft-message]").count() == 0
