@@ -7,7 +7,7 @@ import re
 
 from django.contrib.auth import get_user_model
 
-from .rendering import MarkdownTooComplex, MarkdownTooLong, extract_mentions
+from .rendering import MAX_MENTIONS, MarkdownTooComplex, MarkdownTooLong, extract_mentions
 
 QUOTE_LINK = re.compile(r"\]\((?:[a-z]+://[^/\s)]+)?/discussions/p/(\d{1,18})/(?:#[\w-]*)?\)")
 
@@ -21,8 +21,13 @@ def safe_mentions(body):
 
 
 def users_for_handles(handles):
-    """Active users for ``@handles``, case-insensitively. Unknown handles are dropped."""
-    lowered = {h.lower() for h in handles}
+    """Active users for ``@handles``, case-insensitively. Unknown handles are dropped.
+
+    Only the first :data:`MAX_MENTIONS` distinct handles are looked up, the
+    same ones the rendered post links, so a post cannot make one query (or
+    notify a crowd) with thousands of names.
+    """
+    lowered = list(dict.fromkeys(h.lower() for h in handles))[:MAX_MENTIONS]
     if not lowered:
         return []
     return list(

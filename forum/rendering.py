@@ -29,10 +29,35 @@ Cost is bounded for hostile input:
   parsing deeper input stops early and costs little before it is rejected,
   and the recursion stays far below Python's limit. A ``RecursionError``
   from the parser is reported as :class:`MarkdownTooComplex` all the same.
+* Block structure costs too: every paragraph, list item, quote level and
+  table cell is a few tokens, and markdown-it-py spends a noticeable
+  fraction of a millisecond on each, so a post of thousands of one-word
+  paragraphs or list items, lines quoted 49 levels deep or thousands of
+  table cells took seconds. The structure is weighed before parsing, on the
+  raw text with a few regular expressions (:func:`structure_cost`): each
+  paragraph counts one, and so does each line starting with a character
+  that can open a block (``#``, ``-``, a fence); each list marker at the
+  start of a line counts two more, every two characters of indentation,
+  ``>`` and markers there one, and every four ``|`` one. A post weighing
+  more than :data:`MAX_STRUCTURE` raises :class:`MarkdownTooComplex`.
+  Ordinary writing is far below it (a reply of 50,000 characters in 120
+  paragraphs weighs 120); 1,500 short paragraphs or 300 list items reach
+  it.
 * Inline markup (links, emphasis) is parsed by a second parser that keeps
-  markdown-it's stock nesting cap of 20: the cost of a run of unmatched
-  ``[`` grows with that cap, and at 50,000 characters the slowest input
-  found ("![" repeated) takes about half a second.
+  markdown-it's stock nesting cap of 20. Its cost grows with the number of
+  markup characters (``*``, ``_``, ``[``, ``]``, ``!``, ``~``, ``<``,
+  ``&``), by a fraction of a millisecond each for the worst of them (a run
+  of unmatched ``![``), so a 50,000-character emphasis bomb took seconds.
+  Each post may spend :data:`MAX_INLINE_MARKUP` of them: a paragraph (or
+  table cell, or heading) that would take the post over the budget is shown
+  as plain text, exactly as written, and later paragraphs that still fit are
+  formatted as usual. Ordinary posts use a few dozen.
+* At most :data:`MAX_MENTIONS` distinct ``@handles`` per post are looked up
+  and linked, so ``mention_url`` (usually a database query) is called a
+  bounded number of times; the rest stay text.
+* :func:`extract_mentions` remembers its last few answers, because saving a
+  post asks for the same post's mentions several times (validation, the
+  privacy guard, notifications) and parsing is the expensive part.
 
 Linkify (turning bare URLs into links) is off: markdown-it-py needs the extra
 ``linkify-it-py`` package for it.
@@ -42,6 +67,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import nh3
@@ -52,8 +79,11 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = [
+    "MAX_INLINE_MARKUP",
+    "MAX_MENTIONS",
     "MAX_NESTING",
     "MAX_SOURCE_CHARS",
+    "MAX_STRUCTURE",
     "MarkdownTooComplex",
     "MarkdownTooLong",
     "extract_mentions",
@@ -62,6 +92,9 @@ __all__ = [
 
 MAX_SOURCE_CHARS = 50_000
 MAX_NESTING = 50
+MAX_INLINE_MARKUP = 1_000
+MAX_MENTIONS = 50
+MAX_STRUCTURE = 1_500
 
 
 class MarkdownTooComplex(ValueError):
@@ -74,6 +107,10 @@ class MarkdownTooLong(ValueError):
 
 _TOO_COMPLEX_MESSAGE = (
     f"This post nests quotes or lists more than {MAX_NESTING} levels deep. Please simplify it."
+)
+_TOO_STRUCTURED_MESSAGE = (
+    "This post has more table cells, quotes or list levels than can be shown. "
+    "Please simplify it or split it into several posts."
 )
 _TOO_LONG_MESSAGE = (
     f"This post is longer than {MAX_SOURCE_CHARS:,} characters. "
@@ -127,13 +164,30 @@ def _build_parser(max_nesting: int) -> MarkdownIt:
 
 _INLINE_PARSER = _build_parser(_INLINE_MAX_NESTING)
 
+# The characters that start (or close) inline markup and make the inline
+# parser work; letters, digits, spaces and code backticks are cheap.
+_MARKUP_CHARS = "*_[]!~<&"
+
+
+def markup_cost(text: str) -> int:
+    """How many of the inline-markup characters the parser pays for are in ``text``."""
+    return sum(map(text.count, _MARKUP_CHARS))
+
 
 def _inline_rule(state: StateCore) -> None:
-    """Parse inline content with the stricter inline nesting cap."""
+    """Parse inline content with the stricter inline nesting cap, within the post's markup budget."""
+    budget = MAX_INLINE_MARKUP
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
                 token.children = []
+            cost = markup_cost(token.content)
+            if cost > budget:
+                plain = Token("text", "", 0)
+                plain.content = token.content
+                token.children.append(plain)
+                continue
+            budget -= cost
             _INLINE_PARSER.inline.parse(token.content, _INLINE_PARSER, state.env, token.children)
 
 
@@ -150,9 +204,10 @@ def _mention_tokens(text: Token, env: EnvType, linkable: bool) -> list[Token]:
         found.append(handle)
         if not linkable or mention_url is None:
             continue
-        if handle not in urls:
-            urls[handle] = mention_url(handle)
-        url = urls[handle]
+        key = handle.casefold()
+        if key not in urls:
+            urls[key] = mention_url(handle) if len(urls) < MAX_MENTIONS else None
+        url = urls[key]
         if not url:
             continue
         if match.start() > cursor:
@@ -290,9 +345,29 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+# A block starts after a blank line; a line starting with one of these
+# characters may start a block (a heading, a rule, a fence) without one.
+_BLOCK_START = re.compile(r"(?:\A|\n[ \t]*\n)\s*\S")
+_MAYBE_BLOCK = re.compile(r"^[ \t]*[#=_`~*+-]", re.MULTILINE)
+_LIST_MARKER = r"(?:[*+-]|\d{1,9}[.)])(?=[ \t]|$)"
+_PREFIX = re.compile(rf"^(?:[ \t>]|{_LIST_MARKER})+", re.MULTILINE)
+_MARKER = re.compile(_LIST_MARKER)
+
+
+def structure_cost(source: str) -> int:
+    """Weigh the block structure of ``source`` cheaply (regular expressions only), without parsing it."""
+    cost = len(_BLOCK_START.findall(source)) + len(_MAYBE_BLOCK.findall(source))
+    cost += source.count("|") // 4
+    for prefix in _PREFIX.findall(source):
+        cost += len(prefix) // 2 + 2 * len(_MARKER.findall(prefix))
+    return cost
+
+
 def _parse(source: str, env: EnvType) -> list[Token]:
     if len(source) > MAX_SOURCE_CHARS:
         raise MarkdownTooLong(_TOO_LONG_MESSAGE)
+    if structure_cost(source) > MAX_STRUCTURE:
+        raise MarkdownTooComplex(_TOO_STRUCTURED_MESSAGE)
     try:
         tokens = _PARSER.parse(source, env)
     except RecursionError as exc:
@@ -315,25 +390,52 @@ def render_markdown(
 ) -> str:
     """Render post Markdown to sanitised HTML.
 
-    ``mention_url`` is called (once per distinct handle) with each
-    ``@handle`` outside code and links; when it returns a URL the mention
+    ``mention_url`` is called (once per distinct handle, for the first
+    :data:`MAX_MENTIONS` of them) with each ``@handle`` outside code and
+    links; when it returns a URL the mention
     becomes ``<a class="mention" href="...">@handle</a>``, otherwise it stays
     text. The URL still passes through the sanitiser, so a bad one is dropped.
 
     Raises :class:`MarkdownTooLong` for sources over
     :data:`MAX_SOURCE_CHARS` characters and :class:`MarkdownTooComplex` for
-    quotes or lists nested more than :data:`MAX_NESTING` levels deep. The
+    quotes or lists nested more than :data:`MAX_NESTING` levels deep or
+    with more structure than :data:`MAX_STRUCTURE`. The
     exception messages are written for the post's author.
     """
     if not source:
         return ""
     env: EnvType = {_ENV_MENTION_URL: mention_url}
     tokens = _parse(source, env)
+    _remember_mentions(source, _unique_handles(env[_ENV_MENTIONS]))
     try:
         rendered = _PARSER.renderer.render(tokens, _PARSER.options, env)
     except RecursionError as exc:
         raise MarkdownTooComplex(_TOO_COMPLEX_MESSAGE) from exc
     return _CLEANER.clean(rendered)
+
+
+def _unique_handles(found: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    handles: list[str] = []
+    for handle in found:
+        key = handle.casefold()
+        if key not in seen:
+            seen.add(key)
+            handles.append(handle)
+    return tuple(handles)
+
+
+_MENTIONS_CACHE_SIZE = 16
+_mentions_cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_mentions_lock = threading.Lock()
+
+
+def _remember_mentions(source: str, handles: tuple[str, ...]) -> None:
+    with _mentions_lock:
+        _mentions_cache[source] = handles
+        _mentions_cache.move_to_end(source)
+        while len(_mentions_cache) > _MENTIONS_CACHE_SIZE:
+            _mentions_cache.popitem(last=False)
 
 
 def extract_mentions(source: str) -> list[str]:
@@ -347,13 +449,11 @@ def extract_mentions(source: str) -> list[str]:
     """
     if not source:
         return []
-    env: EnvType = {_ENV_MENTION_URL: None}
-    _parse(source, env)
-    seen: set[str] = set()
-    handles: list[str] = []
-    for handle in env[_ENV_MENTIONS]:
-        key = handle.casefold()
-        if key not in seen:
-            seen.add(key)
-            handles.append(handle)
-    return handles
+    with _mentions_lock:
+        cached = _mentions_cache.get(source)
+    if cached is None:
+        env: EnvType = {_ENV_MENTION_URL: None}
+        _parse(source, env)
+        cached = _unique_handles(env[_ENV_MENTIONS])
+        _remember_mentions(source, cached)
+    return list(cached)

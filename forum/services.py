@@ -8,8 +8,10 @@ a write that is rolled back.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
@@ -17,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from connect import ratelimit
 from connect.audit import audit_record
 
 from . import events, permissions, privacy
@@ -38,6 +41,7 @@ from .models import (
     Vote,
 )
 from .rendering import (
+    MAX_MENTIONS,
     MAX_SOURCE_CHARS,
     MarkdownTooComplex,
     MarkdownTooLong,
@@ -122,7 +126,46 @@ def render_body(body):
     return render_markdown(body, mention_url=_mention_url)
 
 
+# Explicit direction embeddings, overrides and isolates: invisible, and able
+# to make text display in a different order from the one it is read and
+# checked in ("Trojan Source"). The marks U+200E and U+200F stay allowed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# What the request parser puts in place of bytes that are not valid UTF-8.
+_UNDECODABLE = "\ufffd"
+
+
+def _line_numbers(text, positions, limit=5):
+    lines = sorted({text.count("\n", 0, pos) + 1 for pos in positions})
+    shown = ", ".join(str(n) for n in lines[:limit])
+    return shown + (" and more" if len(lines) > limit else "")
+
+
+def _refuse_unreadable_characters(body):
+    """Refuse text a reader would see differently from how it is checked, saying where it is."""
+    undecodable = [m.start() for m in re.finditer(_UNDECODABLE, body)]
+    if undecodable:
+        raise ForumError(
+            "Part of the text could not be read (it was not valid UTF-8 and shows as \ufffd) "
+            f"on line {_line_numbers(body, undecodable)}. Please retype that part and post again.",
+            field="body",
+        )
+    controls = [m.start() for m in _BIDI_CONTROLS.finditer(body)]
+    if controls:
+        raise ForumError(
+            "The text contains invisible characters that reverse the direction of text "
+            f"(bidirectional overrides), on line {_line_numbers(body, controls)}. They can make a post "
+            "read differently from what it says. Please retype that part, or paste it as plain text.",
+            field="body",
+        )
+
+
 def _validate_body(body):
+    """Clean and render a post body, refusing what would be expensive or misleading to show.
+
+    Every check here is linear in the length of the body, and rendering is
+    bounded by :mod:`forum.rendering`, so the worst body under the size limit
+    costs about as much as an ordinary long one.
+    """
     body = (body or "").replace("\r\n", "\n")
     if not body.strip():
         raise ForumError("Write something before posting: the post is empty.", field="body")
@@ -132,11 +175,37 @@ def _validate_body(body):
             "Please shorten it or split it into several posts.",
             field="body",
         )
+    _refuse_unreadable_characters(body)
     try:
         html = render_body(body)
     except (MarkdownTooComplex, MarkdownTooLong) as exc:
         raise ForumError(str(exc), field="body")
+    mentions = safe_mentions(body)
+    if len(mentions) > MAX_MENTIONS:
+        raise ForumError(
+            f"The post mentions {len(mentions):,} members; at most {MAX_MENTIONS} can be mentioned "
+            "in one post. Please remove some @mentions.",
+            field="body",
+        )
     return body, html
+
+
+# (posts, seconds): a person typing replies stays far below both; a script,
+# a stuck key or a compromised account does not.
+DEFAULT_POST_RATE_LIMITS = ((10, 60), (100, 3600))
+
+
+def _check_posting_rate(author):
+    """Count one post by ``author``; refuse, keeping the form as typed, when they post too fast."""
+    limits = getattr(settings, "CONNECT_POST_RATE_LIMITS", DEFAULT_POST_RATE_LIMITS)
+    for limit, period in limits:
+        if not ratelimit.consume(f"forum_post_{period}", str(author.pk), limit=limit, period=period):
+            span = "minute" if period <= 60 else f"{period // 60} minutes"
+            raise ForumError(
+                f"You have posted {limit} times in the last {span}, the most allowed. "
+                "Nothing was posted; your text is still here. Please wait a little and send it again.",
+                field="body",
+            )
 
 
 def _validate_title(title):
@@ -172,8 +241,17 @@ def privacy_findings(text, *, author):
     mentioned = users_for_handles(safe_mentions(text))
     names = [u.get_full_name() for u in [author, *mentioned]]
 
+    # One query per distinct address, for the first few dozen; past that a
+    # post is a list of addresses and every further one is reported.
+    known = {}
+
     def allowed_email(address):
-        return User.objects.filter(email__iexact=address, is_active=True).exists()
+        key = address.casefold()
+        if key not in known:
+            known[key] = len(known) < MAX_MENTIONS and (
+                User.objects.filter(email__iexact=address, is_active=True).exists()
+            )
+        return known[key]
 
     return privacy.summarize(privacy.scan(text, allowed_emails=allowed_email, allowed_names=names))
 
@@ -252,6 +330,7 @@ def thread_create(
     title = _validate_title(title)
     body, html = _validate_body(body)
     tags = _clean_tags(tags)
+    _check_posting_rate(author)
     findings = _guard(f"{title}\n\n{body}", author=author, confirm_privacy=confirm_privacy)
     now = timezone.now()
     try:
@@ -304,6 +383,7 @@ def post_create(*, author, thread, body, submission_token="", confirm_privacy=Fa
             raise ForumError("Your account is suspended from posting in discussions.")
         raise ForumError("This thread is locked: no new replies can be posted.")
     body, html = _validate_body(body)
+    _check_posting_rate(author)
     findings = _guard(body, author=author, confirm_privacy=confirm_privacy)
     try:
         with transaction.atomic():

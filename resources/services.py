@@ -14,6 +14,7 @@ from connect.audit import audit_record
 from connect.mail import absolute_url, mail_send
 
 from .models import CalendarFeed, ResourceLibraryPage, ResourcePage, SharedResource, _new_token
+from .uploads import discard_stored_files
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,16 @@ def resource_share(
     except IntegrityError:
         # The same form sent twice at once: the other request won. Its file is
         # the one kept; ours must not stay on disk.
-        for document in stored:
-            document.file.storage.delete(document.file.name)
+        discard_stored_files(stored)
         existing = shared_resource_for_submission(member=member, submission_token=submission_token)
         if existing is None:
             raise
         return existing
+    except BaseException:
+        # The transaction rolled back, so no row names the file any more;
+        # left on disk it would be an orphan nobody can see or delete.
+        discard_stored_files(stored)
+        raise
     return share
 
 

@@ -1,19 +1,41 @@
-"""Checking member uploads by their content, not only their name.
+"""Checking member uploads by their content, not only their name, and
+making sure no stored file outlives the write that stored it.
 
 Allowed: PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), plain text and
 PNG/JPEG/GIF/WebP images, at most 25 MB. Everything else — SVG, HTML,
 executables, a file whose content does not match its name — is refused and
 nothing is stored.
+
+A shared file is written to media inside the transaction that creates its
+document row, so that the row never points at a missing file. When that
+transaction rolls back the service deletes the file
+(:func:`discard_stored_files`). A process killed between the two leaves a
+file that no row names, and Django's temporary upload file (for uploads over
+2.5 MB) behind in ``FILE_UPLOAD_TEMP_DIR``; :func:`remove_orphaned_files`,
+run daily by ``manage.py remove_orphaned_uploads``, deletes both once they
+are a day old, long after any upload still in progress has finished.
 """
 
+import logging
 import secrets
+import time
 from dataclasses import dataclass
-from pathlib import PurePath
+from datetime import timedelta
+from pathlib import Path, PurePath
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+logger = logging.getLogger(__name__)
+
+# Where Wagtail stores documents, relative to the media root.
+DOCUMENTS_DIR = "documents"
+ORPHAN_AGE = timedelta(days=1)
+# Django names its temporary upload files "tmpXXXXXXXX.upload...".
+_TEMP_UPLOAD_GLOB = "tmp*.upload*"
 
 # extension -> (content type, detected kinds that may carry it)
 ALLOWED = {
@@ -122,3 +144,56 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+def discard_stored_files(documents):
+    """Delete the files of documents whose rows were rolled back. Never raises."""
+    for document in documents:
+        name = getattr(document.file, "name", "")
+        if not name:
+            continue
+        try:
+            document.file.storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete %s after a rolled-back share", name)
+
+
+def _old(path, cutoff):
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
+def remove_orphaned_files(*, older_than=ORPHAN_AGE, dry_run=False):
+    """Delete stored documents no row names, and stale temporary upload files.
+
+    Only files older than ``older_than`` are touched, so an upload whose
+    transaction has not committed yet is never removed. Returns the paths
+    removed (or that would be, with ``dry_run``).
+    """
+    from wagtail.documents import get_document_model
+
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    known = set(get_document_model().objects.values_list("file", flat=True))
+    root = Path(default_storage.location)
+    documents = root / DOCUMENTS_DIR
+    if documents.is_dir():
+        for path in documents.rglob("*"):
+            if not path.is_file() or not _old(path, cutoff):
+                continue
+            name = path.relative_to(root).as_posix()
+            if name in known:
+                continue
+            removed.append(path)
+            if not dry_run:
+                path.unlink(missing_ok=True)
+    temp_dir = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if temp_dir:
+        for path in Path(temp_dir).glob(_TEMP_UPLOAD_GLOB):
+            if path.is_file() and _old(path, cutoff):
+                removed.append(path)
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+    return removed

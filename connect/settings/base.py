@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an over-long URL costs every layer after it.
+    "connect.input_limits.UrlLengthLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "connect.middleware.ContentSecurityPolicyMiddleware",
     "connect.middleware.PermissionsPolicyMiddleware",
@@ -107,7 +109,15 @@ MIDDLEWARE = [
     "connect.middleware.MembersOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, next to the view: only the view's own writes tell the error page
+    # whether what the member submitted was saved.
+    "connect.errors.WriteOutcomeMiddleware",
 ]
+
+# Over-long URLs are answered 414 (connect.input_limits).
+CONNECT_MAX_URL_LENGTH = 4096
+# The site's own page for a stale or missing CSRF token; it keeps the text.
+CSRF_FAILURE_VIEW = "connect.errors.csrf_failure"
 
 ROOT_URLCONF = "connect.urls"
 ASGI_APPLICATION = "connect.asgi.application"
@@ -335,6 +345,10 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # Media is never served as public files: documents and images go through
 # views that check membership.
 MEDIA_URL = "/media/"
+# Django's temporary files for large uploads live here rather than in /tmp,
+# so `manage.py remove_orphaned_uploads` can find those a killed process left.
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "upload-tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads go through the 25 MB check in resources; the request itself may be slightly larger.

@@ -29,3 +29,6 @@ STORAGES = {
 # so tests read mail.outbox and search results at once. tests/reliability/
 # switches to the database backend and a real worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Tests create many posts quickly; the posting rate limit is tested on its own.
+CONNECT_POST_RATE_LIMITS = ((10_000, 60),)
