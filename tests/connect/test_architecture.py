@@ -60,6 +60,12 @@ def test_import_contract_fails_when_two_feature_apps_import_each_other(tmp_path)
     assert "BROKEN" in result.stdout
 
 
+def test_import_contract_fails_when_notifications_imports_a_feature_app(tmp_path):
+    result = _run(_fake_project(tmp_path, {"notifications": "forum"}))
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+
+
 def test_import_contract_lists_every_app():
     # A new app that is not in root_packages would escape the check.
     apps = {p.parent.name for p in ROOT.glob("*/apps.py")}
