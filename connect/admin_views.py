@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import lockout, permissions, services
+from .actors import Actor
 from .models import MembershipRequest, Role, User
 
 
@@ -47,7 +48,9 @@ def request_approve(request, pk):
     _require(permissions.can_review_requests, request.user)
     req = get_object_or_404(MembershipRequest, pk=pk)
     try:
-        services.membership_request_approve(membership_request=req, reviewer=request.user, request=request)
+        services.membership_request_approve(
+            membership_request=req, reviewer=request.user, origin=Actor.from_request(request)
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -60,7 +63,9 @@ def request_reinvite(request, pk):
     _require(permissions.can_review_requests, request.user)
     req = get_object_or_404(MembershipRequest, pk=pk)
     try:
-        services.membership_request_reinvite(membership_request=req, reviewer=request.user, request=request)
+        services.membership_request_reinvite(
+            membership_request=req, reviewer=request.user, origin=Actor.from_request(request)
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -79,7 +84,7 @@ def request_deny(request, pk):
             membership_request=req,
             reviewer=request.user,
             reason=request.POST.get("reason", "")[:2000],
-            request=request,
+            origin=Actor.from_request(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -120,14 +125,19 @@ def member_manage(request, pk):
             messages.error(request, "You cannot change your own role or deactivate yourself.")
         elif action == "deactivate":
             services.member_deactivate(
-                user=member, by=request.user, request=request, reason=request.POST.get("reason", "")[:500]
+                user=member,
+                by=request.user,
+                origin=Actor.from_request(request),
+                reason=request.POST.get("reason", "")[:500],
             )
             messages.success(request, f"{member} was deactivated and signed out everywhere.")
         elif action == "reactivate":
-            services.member_reactivate(user=member, by=request.user, request=request)
+            services.member_reactivate(user=member, by=request.user, origin=Actor.from_request(request))
             messages.success(request, f"{member} was reactivated.")
         elif action == "role" and request.POST.get("role") in Role.values:
-            services.member_set_role(user=member, role=request.POST["role"], by=request.user, request=request)
+            services.member_set_role(
+                user=member, role=request.POST["role"], by=request.user, origin=Actor.from_request(request)
+            )
             messages.success(request, f"{member} is now in {request.POST['role']}.")
         else:
             messages.error(request, "Choose what to change.")

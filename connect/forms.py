@@ -5,6 +5,7 @@ from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .actors import Actor
 from .adapters import INVITATION_SESSION_KEY, invitation_from_session
 from .models import Discipline, MemberProfile, MembershipRequest, Region, TaskForce
 from .services import InvitationError, member_join
@@ -97,7 +98,7 @@ class InvitationSignupForm(SignupForm):
 
     def custom_signup(self, request, user):
         try:
-            member_join(user=user, invitation=self.invitation, request=request)
+            member_join(user=user, invitation=self.invitation, origin=Actor.from_request(request))
         except InvitationError as exc:
             raise ValidationError(exc.message) from exc
         request.session.pop(INVITATION_SESSION_KEY, None)

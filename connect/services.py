@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .audit import audit_record, client_ip
+from .audit import audit_record
 from .mail import absolute_url, mail_compose, mail_deliver
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
 from .tasks import message_key
@@ -44,7 +44,7 @@ def _send(template, *, to, context, key=None):
     )
 
 
-def membership_request_create(*, data, request=None):
+def membership_request_create(*, data, origin=None):
     """Store a request to join. A second pending request for the same email
     is refused: the first one is still being reviewed."""
     email = data["email"].strip().lower()
@@ -62,13 +62,13 @@ def membership_request_create(*, data, request=None):
     req = MembershipRequest.objects.create(
         **{**data, "email": email},
         # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
-        ip_address=client_ip(request),
+        ip_address=origin.ip_address if origin else None,
     )
-    audit_record(action="membership.requested", request=request, target=req)
+    audit_record(action="membership.requested", origin=origin, target=req)
     return req
 
 
-def membership_request_approve(*, membership_request, reviewer, request=None):
+def membership_request_approve(*, membership_request, reviewer, origin=None):
     """Approve a pending request and email a single-use invitation link."""
     with transaction.atomic():
         req = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
@@ -84,7 +84,7 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
         req.reviewed_at = timezone.now()
         req.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         token = invitation_create(membership_request=req)
-        audit_record(action="membership.approved", request=request, actor=reviewer, target=req)
+        audit_record(action="membership.approved", origin=origin, actor=reviewer, target=req)
         url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
         _send(
             "invitation",
@@ -99,7 +99,7 @@ def membership_request_approve(*, membership_request, reviewer, request=None):
     return token
 
 
-def membership_request_reinvite(*, membership_request, reviewer, request=None):
+def membership_request_reinvite(*, membership_request, reviewer, origin=None):
     """Send an approved applicant who has not joined a fresh invitation (the
     first expired or got lost); earlier links stop working."""
     with transaction.atomic():
@@ -110,7 +110,7 @@ def membership_request_reinvite(*, membership_request, reviewer, request=None):
                 code="not_approved",
             )
         token = invitation_create(membership_request=req)
-        audit_record(action="membership.reinvited", request=request, actor=reviewer, target=req)
+        audit_record(action="membership.reinvited", origin=origin, actor=reviewer, target=req)
         url = absolute_url(reverse("connect:invitation_accept", kwargs={"token": token}))
         _send(
             "invitation",
@@ -137,7 +137,7 @@ def invitation_create(*, membership_request):
     return token
 
 
-def membership_request_deny(*, membership_request, reviewer, reason, request=None):
+def membership_request_deny(*, membership_request, reviewer, reason, origin=None):
     """Deny a pending request and tell the applicant why."""
     reason = (reason or "").strip()
     if not reason:
@@ -153,7 +153,7 @@ def membership_request_deny(*, membership_request, reviewer, reason, request=Non
         req.save(update_fields=["status", "reviewed_by", "reviewed_at", "denial_reason"])
         audit_record(
             action="membership.denied",
-            request=request,
+            origin=origin,
             actor=reviewer,
             target=req,
             detail={"reason": reason},
@@ -182,7 +182,7 @@ def invitation_resolve(token):
     return invitation
 
 
-def member_join(*, user, invitation, request=None):
+def member_join(*, user, invitation, origin=None):
     """Turn a freshly signed-up account into a member, using the invitation once."""
     with transaction.atomic():
         inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -207,7 +207,7 @@ def member_join(*, user, invitation, request=None):
         user.groups.add(Group.objects.get(name=Role.MEMBER))
         req.status = MembershipRequest.Status.JOINED
         req.save(update_fields=["status"])
-        audit_record(action="membership.joined", request=request, actor=user, target=user)
+        audit_record(action="membership.joined", origin=origin, actor=user, target=user)
     return user
 
 
@@ -223,7 +223,7 @@ def display_name_for_newcomer(*, full_name, task_force, user):
     return f"{full_name} ({task_force.name}) {secrets.token_hex(3)}"[:120]
 
 
-def member_deactivate(*, user, by, request=None, reason=""):
+def member_deactivate(*, user, by, origin=None, reason=""):
     """Deactivate an account and end every session it has."""
     with transaction.atomic():
         user.is_active = False
@@ -232,7 +232,7 @@ def member_deactivate(*, user, by, request=None, reason=""):
         ended = sessions_end_all(user=user)
         audit_record(
             action="member.deactivated",
-            request=request,
+            origin=origin,
             actor=by,
             target=user,
             detail={"reason": reason, "sessions_ended": ended},
@@ -240,10 +240,10 @@ def member_deactivate(*, user, by, request=None, reason=""):
     return user
 
 
-def member_reactivate(*, user, by, request=None):
+def member_reactivate(*, user, by, origin=None):
     user.is_active = True
     user.save(update_fields=["is_active"])
-    audit_record(action="member.reactivated", request=request, actor=by, target=user)
+    audit_record(action="member.reactivated", origin=origin, actor=by, target=user)
     return user
 
 
@@ -271,7 +271,7 @@ def sessions_end_all(*, user, keep_session_key=None):
     return ended + len(stale)
 
 
-def member_set_role(*, user, role, by, request=None):
+def member_set_role(*, user, role, by, origin=None):
     """Give ``user`` exactly one role (member, moderator or administrator)."""
     role = Role(role)
     with transaction.atomic():
@@ -285,7 +285,7 @@ def member_set_role(*, user, role, by, request=None):
         user.save(update_fields=["is_staff"])
         audit_record(
             action="member.role_changed",
-            request=request,
+            origin=origin,
             actor=by,
             target=user,
             detail={"from": previous, "to": role.value},
@@ -293,10 +293,10 @@ def member_set_role(*, user, role, by, request=None):
     return user
 
 
-def profile_update(*, profile, form, request=None):
+def profile_update(*, profile, form, origin=None):
     """Save a member's own profile form."""
     profile = form.save()
-    audit_record(action="profile.updated", request=request, target=profile.user)
+    audit_record(action="profile.updated", origin=origin, target=profile.user)
     return profile
 
 

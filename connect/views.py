@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import permissions, ratelimit, selectors, services
+from .actors import Actor
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
 from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm, TaskForceFilterForm
@@ -41,7 +42,7 @@ def membership_request(request):
         )
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_request_create(data=form.cleaned_data, request=request)
+            services.membership_request_create(data=form.cleaned_data, origin=Actor.from_request(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -160,7 +161,7 @@ def profile_edit(request):
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":
         if form.is_valid():
-            services.profile_update(profile=profile, form=form, request=request)
+            services.profile_update(profile=profile, form=form, origin=Actor.from_request(request))
             messages.success(request, "Your profile was saved.")
             return redirect(profile.get_absolute_url())
         messages.error(request, "Your profile was not saved. Correct the fields marked below.")

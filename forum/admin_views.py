@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin.views import generic
 
+from connect.actors import Actor
 from connect.audit import audit_record
 
 from . import permissions, selectors, services
@@ -59,7 +60,7 @@ def queue(request):
 def post_approve(request, pk):
     _require_moderator(request.user)
     post = _moderated_post(request.user, pk)
-    services.post_approve(moderator=request.user, post=post, request=request)
+    services.post_approve(moderator=request.user, post=post, origin=Actor.from_request(request))
     messages.success(request, "The post is approved and visible.")
     return redirect("forum_admin:queue")
 
@@ -72,7 +73,12 @@ def post_hide(request, pk):
     if not form.is_valid():
         messages.error(request, "Tell the author why the post is hidden.")
         return redirect("forum_admin:queue")
-    services.post_hide(moderator=request.user, post=post, reason=form.cleaned_data["reason"], request=request)
+    services.post_hide(
+        moderator=request.user,
+        post=post,
+        reason=form.cleaned_data["reason"],
+        origin=Actor.from_request(request),
+    )
     messages.success(request, "The post is hidden and its author was told why.")
     return redirect("forum_admin:queue")
 
@@ -99,7 +105,7 @@ def thread_manage(request, pk):
             post = get_object_or_404(
                 Post, pk=request.POST.get("post") or 0, thread=thread, status=Post.Status.HIDDEN
             )
-            services.post_restore(moderator=request.user, post=post, request=request)
+            services.post_restore(moderator=request.user, post=post, origin=Actor.from_request(request))
             messages.success(request, "The post is restored and its author was told.")
             return redirect("forum_admin:thread_manage", pk=pk)
         if action in ("lock", "unlock"):
@@ -108,13 +114,16 @@ def thread_manage(request, pk):
                 thread=thread,
                 locked=action == "lock",
                 reason=request.POST.get("reason", "")[:300],
-                request=request,
+                origin=Actor.from_request(request),
             )
             messages.success(request, "Thread locked." if action == "lock" else "Thread unlocked.")
             return redirect("forum_admin:thread_manage", pk=pk)
         if action in ("pin", "unpin"):
             services.thread_set_pinned(
-                moderator=request.user, thread=thread, pinned=action == "pin", request=request
+                moderator=request.user,
+                thread=thread,
+                pinned=action == "pin",
+                origin=Actor.from_request(request),
             )
             messages.success(request, "Thread pinned." if action == "pin" else "Thread unpinned.")
             return redirect("forum_admin:thread_manage", pk=pk)
@@ -125,7 +134,7 @@ def thread_manage(request, pk):
                 category=move_form.cleaned_data["category"],
                 reason=move_form.cleaned_data["reason"],
                 confirm_wider=move_form.cleaned_data["confirm_wider"],
-                request=request,
+                origin=Actor.from_request(request),
             )
             messages.success(request, f"Thread moved to {thread.category.name}.")
             return redirect("forum_admin:thread_manage", pk=pk)
@@ -142,13 +151,15 @@ def thread_manage(request, pk):
                     target=target,
                     reason=merge_form.cleaned_data["reason"],
                     confirm_wider=merge_form.cleaned_data["confirm_wider"],
-                    request=request,
+                    origin=Actor.from_request(request),
                 )
                 messages.success(request, f"Merged into “{target.title}”.")
                 return redirect("forum_admin:thread_manage", pk=target.pk)
         if action == "tags" and tags_form.is_valid():
             tags = [t for t in tags_form.cleaned_data["tags"].split(",") if t.strip()]
-            services.thread_tags_set(moderator=request.user, thread=thread, tags=tags, request=request)
+            services.thread_tags_set(
+                moderator=request.user, thread=thread, tags=tags, origin=Actor.from_request(request)
+            )
             messages.success(request, "Tags saved.")
             return redirect("forum_admin:thread_manage", pk=pk)
     except services.ForumError as exc:
@@ -179,7 +190,9 @@ def suspensions(request):
     member = User.objects.filter(pk=int(member_id)).first() if valid_id else None
     if request.method == "POST" and request.POST.get("action") == "lift":
         suspension = get_object_or_404(Suspension, pk=request.POST.get("suspension"), lifted_at__isnull=True)
-        services.suspension_lift(moderator=request.user, suspension=suspension, request=request)
+        services.suspension_lift(
+            moderator=request.user, suspension=suspension, origin=Actor.from_request(request)
+        )
         messages.success(request, "Suspension lifted.")
         return redirect("forum_admin:suspensions")
     if request.method == "POST" and form.is_valid():
@@ -192,7 +205,7 @@ def suspensions(request):
                     user=member,
                     reason=form.cleaned_data["reason"],
                     days=form.cleaned_data["days"],
-                    request=request,
+                    origin=Actor.from_request(request),
                 )
             except services.ForumError as exc:
                 messages.error(request, exc.message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from .rendering import MAX_MENTIONS, MarkdownTooComplex, MarkdownTooLong, extract_mentions
 
@@ -47,3 +48,12 @@ def quoted_post_ids(body):
                 if pk not in ids:
                     ids.append(pk)
     return ids
+
+
+def quote_markdown(post):
+    """The Markdown a reply starts with when a member quotes ``post``."""
+    url = reverse("forum:post", kwargs={"pk": post.pk})
+    author = post.author.display_name
+    lines = [f"> [{author} wrote]({url}):", ">"]
+    lines += [f"> {line}" if line else ">" for line in post.body.splitlines()[:40]]
+    return "\n".join(lines) + "\n\n"

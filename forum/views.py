@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connect.actors import Actor
+
 from . import permissions, selectors, services
 from .forms import EditForm, FlagForm, PostForm, ThreadForm
 from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
@@ -299,7 +301,7 @@ def post_edit(request, pk):
                 title=form.cleaned_data.get("title") if is_first else None,
                 confirm_privacy=form.cleaned_data["confirm_privacy"],
                 reason=form.cleaned_data.get("reason", ""),
-                request=request,
+                origin=Actor.from_request(request),
             )
         except services.NotAllowed:
             raise Http404
@@ -325,7 +327,10 @@ def post_delete(request, pk):
     if request.method == "POST":
         try:
             services.post_delete(
-                user=request.user, post=post, reason=request.POST.get("reason", "")[:500], request=request
+                user=request.user,
+                post=post,
+                reason=request.POST.get("reason", "")[:500],
+                origin=Actor.from_request(request),
             )
         except services.ForumError as exc:
             error = exc.message
@@ -358,7 +363,7 @@ def post_restore(request, pk):
     post = selectors.post_for(user=request.user, pk=pk)
     if not permissions.can_restore_post(request.user, post):
         raise Http404
-    services.post_restore(moderator=request.user, post=post, request=request)
+    services.post_restore(moderator=request.user, post=post, origin=Actor.from_request(request))
     messages.success(request, "The post is restored.")
     return redirect(post_url(user=request.user, post=post))
 
@@ -466,19 +471,26 @@ def thread_moderate(request, pk):
     if action in ("lock", "unlock"):
         try:
             services.thread_set_locked(
-                moderator=request.user, thread=thread, locked=action == "lock", reason=reason, request=request
+                moderator=request.user,
+                thread=thread,
+                locked=action == "lock",
+                reason=reason,
+                origin=Actor.from_request(request),
             )
         except services.ForumError as exc:
             messages.error(request, exc.message)
             return redirect(thread.get_absolute_url())
     elif action in ("pin", "unpin"):
         services.thread_set_pinned(
-            moderator=request.user, thread=thread, pinned=action == "pin", request=request
+            moderator=request.user, thread=thread, pinned=action == "pin", origin=Actor.from_request(request)
         )
     elif action == "status":
         try:
             services.suggestion_status_set(
-                moderator=request.user, thread=thread, status=request.POST.get("status", ""), request=request
+                moderator=request.user,
+                thread=thread,
+                status=request.POST.get("status", ""),
+                origin=Actor.from_request(request),
             )
         except services.ForumError as exc:
             messages.error(request, exc.message)

@@ -209,7 +209,7 @@ def document_download_count(document):
             )
 
 
-def calendar_feed_reset(*, user, request=None):
+def calendar_feed_reset(*, user, origin=None):
     """Give the member a new secret calendar address, creating their feed the
     first time. The old address stops working at once: it may have leaked.
     Returns ``(feed, created)``. Audited, since the address stands in for
@@ -223,7 +223,7 @@ def calendar_feed_reset(*, user, request=None):
             feed.save(update_fields=["token", "created_at"])
         audit_record(
             action="calendar_feed.created" if created else "calendar_feed.reset",
-            request=request,
+            origin=origin,
             actor=user,
             target=feed,
         )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.images import get_image_model
 
 from connect import ratelimit
+from connect.actors import Actor
 from connect.decorators import public
 from connect.permissions import is_active_member
 
@@ -125,7 +126,7 @@ def calendar_settings(request):
     """The member's private feed address. Looking never writes: the address
     is made the first time the member asks for one, and replaced on reset."""
     if request.method == "POST":
-        _, created = calendar_feed_reset(user=request.user, request=request)
+        _, created = calendar_feed_reset(user=request.user, origin=Actor.from_request(request))
         if created:
             messages.success(request, "Your calendar address is ready.")
         else:

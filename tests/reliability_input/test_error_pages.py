@@ -75,7 +75,7 @@ def test_server_error_when_the_database_fails_mid_write_says_it_cannot_tell(
     def dropped_connection(thread):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "refresh_thread", dropped_connection)
+    monkeypatch.setattr(services.posts, "refresh_thread", dropped_connection)
 
     response = _reply(quiet_client, thread)
 
