@@ -1,19 +1,19 @@
-"""Side effects of writes, run after the transaction commits.
+"""Side effects of writes, owed as durable tasks.
 
-Services call these functions inside their transaction; the work itself is
-deferred with ``transaction.on_commit`` so a rolled-back write notifies
-nobody. Notifications go through the notifications floor, which keeps one
+Services call these functions inside their transaction; each writes task rows
+(``connect.tasks``) in that same transaction, so a rolled-back write notifies
+nobody and a committed one loses nothing, even if the process dies a moment
+later. Notifications go through the notifications floor, which keeps one
 only for a recipient who may see it (by the kinds registered in
-:mod:`forum.notification_kinds`), and the search index is derived data: a
-failure to update it is logged, never raised. This module never imports the
-services; what both need about mentions and quotes is in :mod:`forum.mentions`.
+:mod:`forum.notification_kinds`); the search index is derived data that the
+worker brings up to date, retrying while it is locked. This module never
+imports the services; what both need about mentions and quotes is in
+:mod:`forum.mentions`.
 """
 
 from __future__ import annotations
 
 import logging
-
-from django.db import transaction
 
 from notifications.services import notify, notify_on_commit
 
@@ -26,21 +26,11 @@ logger = logging.getLogger(__name__)
 # --- Search index ------------------------------------------------------------------
 
 
-def _index(instance):
-    from wagtail.search import index
-
-    try:
-        index.insert_or_update_object(instance)
-    except Exception:  # noqa: BLE001 - the index is derived; the write already succeeded
-        logger.exception("Could not update the search index for %r", instance)
-
-
 def _index_later(*instances):
-    def run():
-        for instance in instances:
-            _index(instance)
+    from connect.tasks import search_index_later
 
-    transaction.on_commit(run)
+    for instance in instances:
+        search_index_later(instance)
 
 
 def thread_changed(thread):
@@ -66,29 +56,17 @@ def notify_later(*, recipient_id, kind, actor_id=None, post=None, thread=None, m
 
 
 def post_saved(post, *, created, previous_mentions=None):
-    """A post was created, approved or edited: notify and re-index after commit."""
-    post_id = post.pk
-    previous = set(previous_mentions or ())
+    """A post was created, approved or edited: owe its search entries and its
+    notifications (``forum.tasks.post_fan_out``) in the caller's transaction."""
+    from connect.tasks import enqueue
 
-    def run():
-        from .models import Post
+    from .tasks import post_fan_out
 
-        fresh = Post.objects.select_related("thread__category", "author").filter(pk=post_id).first()
-        if fresh is None:
-            return
-        _index(fresh)
-        _index(fresh.thread)
-        if fresh.status != Post.Status.VISIBLE:
-            return
-        try:
-            _fan_out(fresh, created=created, previous_mentions=previous)
-        except Exception:  # noqa: BLE001 - the post is saved; a notification failure must not lose it
-            logger.exception("Could not send notifications for post %s", post_id)
-
-    transaction.on_commit(run)
+    _index_later(post, post.thread)
+    enqueue(post_fan_out, post.pk, created, sorted(previous_mentions or ()))
 
 
-def _fan_out(post, *, created, previous_mentions):
+def fan_out(post, *, created, previous_mentions):
     from .models import CategorySubscription, Post, ThreadSubscription
 
     thread = post.thread

@@ -53,6 +53,16 @@ def live_server_url(tmp_path_factory):
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True)
+    # As `make run` does: the worker beside daphne delivers emails and keeps the
+    # search index current (the seed's own index entries are tasks too).
+    subprocess.run([*manage, "db_worker", "--batch", "--no-startup-delay"], env=env, check=True, cwd=ROOT)
+    worker = subprocess.Popen(
+        [*manage, "db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "connect.asgi:application"],
@@ -73,13 +83,15 @@ def live_server_url(tmp_path_factory):
             time.sleep(0.2)
     else:
         server.kill()
+        worker.kill()
         raise RuntimeError("daphne did not start: " + server.stderr.read().decode()[-2000:])
     yield url
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
+    for process in (server, worker):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture(scope="session")
