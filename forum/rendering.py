@@ -354,20 +354,29 @@ _PREFIX = re.compile(rf"^(?:[ \t>]|{_LIST_MARKER})+", re.MULTILINE)
 _MARKER = re.compile(_LIST_MARKER)
 
 
-def structure_cost(source: str) -> int:
-    """Weigh the block structure of ``source`` cheaply (regular expressions only), without parsing it."""
+def _structure(source: str) -> tuple[int, int]:
     cost = len(_BLOCK_START.findall(source)) + len(_MAYBE_BLOCK.findall(source))
     cost += source.count("|") // 4
+    deepest = 0
     for prefix in _PREFIX.findall(source):
-        cost += len(prefix) // 2 + 2 * len(_MARKER.findall(prefix))
-    return cost
+        markers = len(_MARKER.findall(prefix))
+        cost += len(prefix) // 2 + 2 * markers
+        deepest = max(deepest, markers + prefix.count(">"))
+    return cost, deepest
+
+
+def structure_cost(source: str) -> int:
+    """Weigh the block structure of ``source`` cheaply (regular expressions only), without parsing it."""
+    return _structure(source)[0]
 
 
 def _parse(source: str, env: EnvType) -> list[Token]:
     if len(source) > MAX_SOURCE_CHARS:
         raise MarkdownTooLong(_TOO_LONG_MESSAGE)
-    if structure_cost(source) > MAX_STRUCTURE:
-        raise MarkdownTooComplex(_TOO_STRUCTURED_MESSAGE)
+    cost, deepest = _structure(source)
+    if cost > MAX_STRUCTURE:
+        # Refused either way; a line opening too many levels says so.
+        raise MarkdownTooComplex(_TOO_COMPLEX_MESSAGE if deepest > MAX_NESTING else _TOO_STRUCTURED_MESSAGE)
     try:
         tokens = _PARSER.parse(source, env)
     except RecursionError as exc:
