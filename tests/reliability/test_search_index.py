@@ -65,3 +65,46 @@ def test_search_index_update_with_index_locked_by_another_process_is_made_after_
     run_worker()
     assert _found("Zanzibarite") == [page.pk]
     assert Client().get("/healthz").json()["checks"]["search_index"] == "ok"
+
+
+def test_reply_saved_while_the_index_is_locked_is_findable_after_release_and_its_mention_delivered(
+    settings, tmp_path, durable_tasks, task_force
+):
+    """The measured fault: a reply saved while another process held the index
+    lock took 20 s and was never indexed. Now the reply only writes task rows;
+    the worker indexes it once the lock is free, and the @mention it carries is
+    delivered by the same queue."""
+    from forum.models import Category, Post
+    from forum.services import handle_for
+    from notifications.models import Notification
+    from tests.factories import make_member
+    from tests.forum.factories import make_post, make_thread
+
+    path = tmp_path / "locked-forum-index"
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "search.backends.whoosh", "PATH": str(path), "LOCK_TIMEOUT": 0.2}
+    }
+    get_search_backend().get_index_for_model(Post).reset()
+    author, mentioned = make_member(task_force=task_force), make_member(task_force=task_force)
+    thread = make_thread(author=author, category=Category.objects.create(name="Open room", slug="open-room"))
+    run_worker()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        started = time.monotonic()
+        reply = make_post(
+            author=author, thread=thread, body=f"Quetzalcoatl protocol, @{handle_for(mentioned)}"
+        )
+        assert time.monotonic() - started < 5
+        run_worker()
+        assert [p.pk for p in get_search_backend().search("Quetzalcoatl", Post)] == []
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+    fast_forward_retries()
+    run_worker()
+    assert [p.pk for p in get_search_backend().search("Quetzalcoatl", Post)] == [reply.pk]
+    assert Notification.objects.filter(recipient=mentioned).count() == 1
