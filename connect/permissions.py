@@ -71,6 +71,8 @@ def _compute_membership_state(user):
 
 
 def forget_membership_state(user):
+    """Drop what `membership_state` remembered on this user object, after a
+    service changed the member's roles or account in the same request."""
     for attr in ("_membership_state", "_role_names"):
         if hasattr(user, attr):
             delattr(user, attr)
@@ -78,10 +80,6 @@ def forget_membership_state(user):
 
 def is_active_member(user):
     return membership_state(user) == ACTIVE
-
-
-def has_role(user, role):
-    return is_active_member(user) and (user.is_superuser or role in user.role_names)
 
 
 def is_moderator(user):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import permissions
 from .audit import audit_record
 from .mail import absolute_url, mail_compose, mail_deliver
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
@@ -283,6 +284,8 @@ def member_set_role(*, user, role, by, origin=None):
         # only gates the Django admin, which is for administrators.
         user.is_staff = role == Role.ADMINISTRATOR
         user.save(update_fields=["is_staff"])
+        # The object may be the one this request checks permissions on.
+        permissions.forget_membership_state(user)
         audit_record(
             action="member.role_changed",
             origin=origin,

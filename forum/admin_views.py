@@ -19,15 +19,11 @@ from wagtail.admin.views import generic
 
 from connect.actors import Actor
 from connect.audit import audit_record
+from connect.decorators import moderator_required
 
 from . import permissions, selectors, services
 from .forms import AUDIENCE_FIELDS, MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
 from .models import Flag, Post, Suspension, Thread
-
-
-def _require_moderator(user):
-    if not permissions.is_moderator(user):
-        raise Http404
 
 
 def _moderated_post(user, pk):
@@ -37,8 +33,8 @@ def _moderated_post(user, pk):
     return post
 
 
+@moderator_required
 def queue(request):
-    _require_moderator(request.user)
     page_obj = Paginator(selectors.moderation_queue(), 25).get_page(request.GET.get("page"))
     posts = list(page_obj.object_list)
     for post in posts:
@@ -57,8 +53,8 @@ def queue(request):
 
 
 @require_POST
+@moderator_required
 def post_approve(request, pk):
-    _require_moderator(request.user)
     post = _moderated_post(request.user, pk)
     services.post_approve(moderator=request.user, post=post, origin=Actor.from_request(request))
     messages.success(request, "The post is approved and visible.")
@@ -66,8 +62,8 @@ def post_approve(request, pk):
 
 
 @require_POST
+@moderator_required
 def post_hide(request, pk):
-    _require_moderator(request.user)
     post = _moderated_post(request.user, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -84,8 +80,8 @@ def post_hide(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@moderator_required
 def thread_manage(request, pk):
-    _require_moderator(request.user)
     thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
     if not permissions.can_moderate(request.user, thread.category):
         raise Http404
@@ -180,8 +176,8 @@ def thread_manage(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@moderator_required
 def suspensions(request):
-    _require_moderator(request.user)
     User = get_user_model()
     form = SuspendForm(request.POST or None)
     member_id = request.POST.get("member") or request.GET.get("member")

@@ -71,3 +71,12 @@ def test_membership_request_create_records_the_client_behind_the_proxy(settings,
     )
     assert MembershipRequest.objects.get().ip_address == "203.0.113.50"
     assert AuditEvent.objects.get(action="membership.requested").ip_address == "203.0.113.50"
+
+
+def test_member_set_role_is_seen_at_once_on_the_same_user_object(member, administrator):
+    from connect import permissions, services
+    from connect.models import Role
+
+    assert not permissions.is_moderator(member)  # remembers the member's roles on the object
+    services.member_set_role(user=member, role=Role.MODERATOR, by=administrator)
+    assert permissions.is_moderator(member)
