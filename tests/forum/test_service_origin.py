@@ -47,3 +47,24 @@ def test_services_package_is_split_by_area(module):
         if callable(v) and not n.startswith("_") and v.__module__ == area.__name__
     ]
     assert public and all(getattr(services, n) is getattr(area, n) for n in public)
+
+
+def test_post_create_parses_the_markdown_once(
+    officer, advocate, thread, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Rendering, the mention list, the privacy guard's allow-list and the
+    # notifications all need the parse; it used to run three times per reply.
+    from forum import rendering
+
+    calls = []
+    real = rendering._parse
+
+    def counting(source, env):
+        calls.append(source)
+        return real(source, env)
+
+    monkeypatch.setattr(rendering, "_parse", counting)
+    body = f"Thanks @{services.handle_for(advocate)}, see the **intake** checklist."
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_create(author=officer, thread=thread, body=body)
+    assert calls.count(body) == 1
