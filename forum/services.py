@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from connect.audit import audit_record
 
-from . import emails, events, permissions, privacy
+from . import emails, events, live, permissions, privacy
 from .models import (
     Bookmark,
     CategorySubscription,
@@ -320,6 +320,7 @@ def post_create(*, author, thread, body, submission_token="", confirm_privacy=Fa
                 privacy_findings=findings,
                 submission_token=submission_token or "",
             )
+            live.record(thread, live.Kind.POST_CREATED, post_id=post.pk)
             refresh_thread(thread)
             _watch(author, thread)
             ThreadRead.objects.update_or_create(
@@ -357,6 +358,7 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="
     )
     old_mentions = {h.lower() for h in _safe_mentions(post.body)}
     with transaction.atomic():
+        live.record(thread, live.Kind.POST_EDITED, post_id=post.pk)
         PostRevision.objects.create(
             post=post, body=post.body, title=thread.title if is_first else "", edited_by=editor
         )
@@ -391,6 +393,7 @@ def post_delete(*, user, post, reason="", request=None):
     if user.pk != post.author_id and not reason:
         raise ForumError("Tell the author why the post is hidden.", field="reason")
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_DELETED, post_id=post.pk)
         post.status = Post.Status.HIDDEN
         post.hidden_by = user
         post.hidden_reason = (
@@ -417,6 +420,7 @@ def post_restore(*, moderator, post, request=None):
     if not permissions.can_restore_post(moderator, post):
         raise NotAllowed
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_RESTORED, post_id=post.pk)
         post.status = Post.Status.VISIBLE
         post.hidden_by = None
         post.hidden_reason = ""
@@ -443,6 +447,7 @@ def reaction_toggle(*, user, post, kind):
         raise ForumError("You can't react to this post.")
     counter = f"{kind}_count"
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_REACTIONS, post_id=post.pk)
         deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
@@ -516,6 +521,7 @@ def vote_toggle(*, user, thread):
     if not permissions.can_vote(user, thread):
         raise ForumError("You can't vote for this suggestion.")
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_VOTES)
         deleted, _ = Vote.objects.filter(user=user, thread=thread).delete()
         if deleted:
             Thread.objects.filter(pk=thread.pk).update(vote_count=F("vote_count") - 1)
@@ -537,6 +543,7 @@ def answer_accept(*, user, thread, post):
         if post is None or not permissions.can_accept_answer(user, thread, post):
             raise ForumError("That reply can't be the accepted answer.")
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_ANSWER, post_id=post.pk if post else thread.accepted_answer_id)
         thread.accepted_answer = post
         thread.save(update_fields=["accepted_answer"])
         if post is not None and post.author_id != user.pk:
@@ -674,6 +681,7 @@ def post_approve(*, moderator, post, request=None):
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     _require_moderator(moderator, post.thread.category)
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_RESTORED, post_id=post.pk)
         was_held = post.status == Post.Status.HELD
         post.status = Post.Status.VISIBLE
         post.hidden_by = None
@@ -702,6 +710,7 @@ def post_hide(*, moderator, post, reason, request=None):
     if not reason:
         raise ForumError("Tell the author why the post is hidden.", field="reason")
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_HIDDEN, post_id=post.pk)
         post.status = Post.Status.HIDDEN
         post.hidden_by = moderator
         post.hidden_reason = reason[:500]
@@ -718,6 +727,7 @@ def post_hide(*, moderator, post, reason, request=None):
 def _thread_action(moderator, thread, *, field, value, message, action, request):
     _require_moderator(moderator, thread.category)
     with transaction.atomic():
+        live.record(thread, live.thread_kind(field, value))
         setattr(thread, field, value)
         thread.save(update_fields=[field])
         _moderation_notice(thread, moderator, message, request=request, action=action)
@@ -773,6 +783,7 @@ def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, 
     author_sees = permissions.can_see_category(thread.author, category)
     where = category.name if author_sees else "a category you cannot see"
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_MOVED)
         thread.category = category
         thread.save(update_fields=["category"])
         _moderation_notice(
@@ -797,6 +808,8 @@ def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, r
         raise ForumError("A thread can't be merged into itself.", field="target")
     _check_audience(source.category, target.category, confirm_wider, "target")
     with transaction.atomic():
+        live.record(target, live.Kind.THREAD_MERGED)
+        live.record(source, live.Kind.THREAD_MERGED)
         moved = list(Post.objects.filter(thread=source).values_list("pk", flat=True))
         Post.objects.filter(pk__in=moved).update(thread=target)
         for sub in ThreadSubscription.objects.filter(thread=source):

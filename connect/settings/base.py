@@ -149,7 +149,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Short connect timeout so a stopped Redis fails a broadcast fast (posting
+                # never waits on it, see forum.live); the read timeout stays above the
+                # layer's 5-second blocking receive, or idle consumers would crash.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 10}],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
             },
         }
@@ -331,4 +334,4 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
-CONNECT_WEBSOCKET_ROUTING = []  # e.g. "forum.routing"
+CONNECT_WEBSOCKET_ROUTING = ["forum.routing"]
