@@ -351,9 +351,7 @@ class ThreadConsumer(_Guarded):
         if status != OK:
             await self._close(status)
             return False
-        await database_sync_to_async(_presence_update)(
-            self.thread_id, self.channel_name, self.user_id, name
-        )
+        await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name, self.user_id, name)
         return True
 
     async def _presence_join(self):

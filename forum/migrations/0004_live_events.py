@@ -6,30 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forum', '0003_remove_moderate_forum_permission'),
+        ("forum", "0003_remove_moderate_forum_permission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='thread',
-            name='event_seq',
+            model_name="thread",
+            name="event_seq",
             field=models.PositiveBigIntegerField(default=0, editable=False),
         ),
         migrations.CreateModel(
-            name='ThreadEvent',
+            name="ThreadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveBigIntegerField()),
-                ('kind', models.CharField(choices=[('post.created', 'Post created'), ('post.edited', 'Post edited'), ('post.hidden', 'Post hidden'), ('post.restored', 'Post restored'), ('post.deleted', 'Post deleted'), ('post.reactions', 'Reaction counts'), ('thread.locked', 'Thread locked'), ('thread.unlocked', 'Thread unlocked'), ('thread.pinned', 'Thread pinned'), ('thread.unpinned', 'Thread unpinned'), ('thread.moved', 'Thread moved'), ('thread.merged', 'Thread merged'), ('thread.answer', 'Accepted answer'), ('thread.votes', 'Votes'), ('thread.status', 'Suggestion status')], max_length=20)),
-                ('post_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('thread', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='forum.thread')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveBigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("post.created", "Post created"),
+                            ("post.edited", "Post edited"),
+                            ("post.hidden", "Post hidden"),
+                            ("post.restored", "Post restored"),
+                            ("post.deleted", "Post deleted"),
+                            ("post.reactions", "Reaction counts"),
+                            ("thread.locked", "Thread locked"),
+                            ("thread.unlocked", "Thread unlocked"),
+                            ("thread.pinned", "Thread pinned"),
+                            ("thread.unpinned", "Thread unpinned"),
+                            ("thread.moved", "Thread moved"),
+                            ("thread.merged", "Thread merged"),
+                            ("thread.answer", "Accepted answer"),
+                            ("thread.votes", "Votes"),
+                            ("thread.status", "Suggestion status"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("post_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="forum.thread"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['thread', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('thread', 'sequence'), name='forum_threadevent_thread_sequence')],
+                "ordering": ["thread", "sequence"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("thread", "sequence"), name="forum_threadevent_thread_sequence"
+                    )
+                ],
             },
         ),
     ]

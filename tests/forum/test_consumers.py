@@ -1,6 +1,5 @@
 """Live discussions through the real ASGI application (connect.asgi.application)."""
 
-import asyncio
 import json
 import time
 
@@ -58,17 +57,15 @@ async def _next(communicator, *types, timeout=3):
 
 
 async def _drain(communicator, timeout=0.3):
-    """Every message that arrives within ``timeout``."""
+    """Every message until none arrives for ``timeout`` seconds (the consumer keeps running)."""
     out = []
-    while True:
-        try:
-            output = await communicator.receive_output(timeout)
-        except asyncio.TimeoutError:
-            return out
+    while not await communicator.receive_nothing(timeout):
+        output = await communicator.receive_output()
         if output["type"] == "websocket.close":
             out.append({"type": "closed", "code": output.get("code")})
             return out
         out.append(json.loads(output["text"]))
+    return out
 
 
 def _thread(author, category, **kw):
@@ -100,7 +97,7 @@ async def test_thread_consumer_delivers_reply_rendered_for_the_member(officer, a
     html = message["posts"][str(post.pk)]
     assert f'id="post-{post.pk}"' in html and "Live reply about shelters." in html
     # Rendered with the reader's own post actions: they may react to someone else's post.
-    assert 'action="/discussions/p/%d/react/"' % post.pk in html or "react/" in html
+    assert f"/{post.pk}/react/" in html
     assert message["thread"]["reply_count"] == 1
     await communicator.disconnect()
 
@@ -108,6 +105,7 @@ async def test_thread_consumer_delivers_reply_rendered_for_the_member(officer, a
 async def test_thread_consumer_delivers_each_event_type(officer, advocate, mod, category, suggestions):
     thread = await db(_thread)(officer, category, is_question=True)
     reply = await db(make_post)(author=advocate, thread=thread)
+    second = await db(make_post)(author=advocate, thread=thread, body="Taken back soon.")
     other = await db(_thread)(advocate, category)
     communicator, connected, _ = await _open(officer, f"/ws/threads/{thread.pk}/")
     assert connected
@@ -122,7 +120,7 @@ async def test_thread_consumer_delivers_each_event_type(officer, advocate, mod, 
         services.thread_set_locked(moderator=mod, thread=thread, locked=False)
         services.thread_set_pinned(moderator=mod, thread=thread, pinned=True)
         services.thread_set_pinned(moderator=mod, thread=thread, pinned=False)
-        services.post_delete(user=advocate, post=reply)
+        services.post_delete(user=advocate, post=second)
         services.thread_move(moderator=mod, thread=Thread.objects.get(pk=thread.pk), category=suggestions)
         services.suggestion_status_set(
             moderator=mod, thread=Thread.objects.get(pk=thread.pk), status="planned"
@@ -147,21 +145,25 @@ async def test_thread_consumer_delivers_each_event_type(officer, advocate, mod, 
         "thread.votes",
         "thread.merged",
     ]
-    received = [m for m in await _drain(communicator, 1.0) if "sequence" in m and m["type"] != "ready"]
-    types = [m["type"] if m["type"] != "post.removed" else "post.removed" for m in received]
-    # The author (not a moderator) sees the hidden reply removed, then restored.
-    expected = [k if k not in ("post.hidden", "post.deleted") else "post.removed" for k in kinds]
+    # Slow machines: the replay renders everything once the writes are done.
+    received = [m for m in await _drain(communicator, 5.0) if "sequence" in m and m["type"] != "ready"]
+    types = [m["type"] for m in received]
+    # Rendered as things stand now: the restored reply is visible again; the deleted one
+    # is only a removal, for a member who is not a moderator.
+    expected = [k if k != "post.deleted" else "post.removed" for k in kinds]
     assert types == expected
     sequences = [m["sequence"] for m in received]
     assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
     edited = received[0]["posts"][str(reply.pk)]
     assert "An edited reply." in edited
     assert "Helpful: 1" in received[1]["posts"][str(reply.pk)]
-    assert "Off topic" not in json.dumps(received)
+    assert "Taken back soon." not in json.dumps(received)
     await communicator.disconnect()
 
 
-async def test_thread_consumer_moderator_receives_hidden_post_with_its_banner(officer, advocate, mod, category):
+async def test_thread_consumer_moderator_receives_hidden_post_with_its_banner(
+    officer, advocate, mod, category
+):
     thread = await db(_thread)(officer, category)
     reply = await db(make_post)(author=advocate, thread=thread)
     communicator, connected, _ = await _open(mod, f"/ws/threads/{thread.pk}/")
@@ -205,7 +207,9 @@ async def test_thread_consumer_catches_up_after_a_gap(officer, advocate, categor
     await communicator.disconnect()
 
 
-async def test_thread_consumer_tells_client_to_reload_after_a_large_gap(officer, advocate, category, settings):
+async def test_thread_consumer_tells_client_to_reload_after_a_large_gap(
+    officer, advocate, category, settings
+):
     settings.FORUM_LIVE_CATCH_UP_LIMIT = 2
     thread = await db(_thread)(officer, category)
     for _ in range(3):
@@ -353,7 +357,9 @@ async def test_thread_consumer_presence_and_typing(officer, advocate, category):
     await first.disconnect()
 
 
-async def test_thread_consumer_restricted_presence_and_typing_never_leak(officer, advocate, le_mod, le_category):
+async def test_thread_consumer_restricted_presence_and_typing_never_leak(
+    officer, advocate, le_mod, le_category
+):
     thread = await db(_thread)(officer, le_category)
     inside, connected, _ = await _open(le_mod, f"/ws/threads/{thread.pk}/")
     assert connected
