@@ -111,6 +111,8 @@ class Thread(index.Indexed, models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The number of the thread's latest ThreadEvent, taken under a row lock (forum.live).
+    event_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = SearchableQuerySet.as_manager()
 
@@ -150,6 +152,45 @@ class Thread(index.Indexed, models.Model):
     @property
     def search_description(self):
         return f"Discussion in {self.category.name}"
+
+
+class ThreadEvent(models.Model):
+    """One change to a thread, numbered in order, so a live page that missed
+    broadcasts (a network drop, a restart, a lost message) can ask for what it
+    missed. Carries ids only: what a member receives is rendered for them."""
+
+    class Kind(models.TextChoices):
+        POST_CREATED = "post.created", "Post created"
+        POST_EDITED = "post.edited", "Post edited"
+        POST_HIDDEN = "post.hidden", "Post hidden"
+        POST_RESTORED = "post.restored", "Post restored"
+        POST_DELETED = "post.deleted", "Post deleted"
+        POST_REACTIONS = "post.reactions", "Reaction counts"
+        THREAD_LOCKED = "thread.locked", "Thread locked"
+        THREAD_UNLOCKED = "thread.unlocked", "Thread unlocked"
+        THREAD_PINNED = "thread.pinned", "Thread pinned"
+        THREAD_UNPINNED = "thread.unpinned", "Thread unpinned"
+        THREAD_MOVED = "thread.moved", "Thread moved"
+        THREAD_MERGED = "thread.merged", "Thread merged"
+        THREAD_ANSWER = "thread.answer", "Accepted answer"
+        THREAD_VOTES = "thread.votes", "Votes"
+        THREAD_STATUS = "thread.status", "Suggestion status"
+
+    thread = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="events")
+    sequence = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A plain id: the post may move to another thread or be gone when replayed.
+    post_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["thread", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "sequence"], name="forum_threadevent_thread_sequence")
+        ]
+
+    def __str__(self):
+        return f"{self.thread_id}#{self.sequence} {self.kind}"
 
 
 class Post(index.Indexed, models.Model):

@@ -163,19 +163,15 @@ def _thread_posts(user, thread):
     return qs
 
 
-def thread_page(*, user, thread_id, page=1):
-    """Everything the thread page shows, in a fixed number of queries."""
-    thread = thread_for(user=user, pk=thread_id, with_member_state=True)
-    posts_qs = _thread_posts(user, thread).select_related("author__profile__task_force").order_by("id")
-    page_obj = Paginator(posts_qs, posts_per_page()).get_page(page)
-    posts = list(page_obj.object_list)
+def _decorate_posts(user, thread, posts, *, last_read):
+    """What the post template reads besides the post: the member's reactions, the
+    answer and unread marks and, for moderators, open flags (one query each)."""
     post_ids = [p.pk for p in posts]
     mine = {}
     for post_id, kind in Reaction.objects.filter(user_id=user.pk, post_id__in=post_ids).values_list(
         "post_id", "kind"
     ):
         mine.setdefault(post_id, set()).add(kind)
-    last_read = thread.member_last_read or 0
     open_flags = {}
     if permissions.is_moderator(user) and post_ids:
         open_flags = dict(
@@ -190,6 +186,36 @@ def thread_page(*, user, thread_id, page=1):
         post.is_accepted = post.pk == thread.accepted_answer_id
         post.is_unread = post.pk > last_read and post.author_id != user.pk
         post.open_flags = open_flags.get(post.pk, 0)
+    return posts
+
+
+def thread_posts(*, user, thread, post_ids):
+    """The posts among ``post_ids`` that ``user`` may see in ``thread``, prepared as
+    the thread page prepares them (live updates render them with the same tag)."""
+    posts = list(
+        _thread_posts(user, thread)
+        .filter(pk__in=list(post_ids))
+        .select_related("author__profile__task_force")
+        .order_by("id")
+    )
+    last_read = (
+        ThreadRead.objects.filter(user_id=user.pk, thread=thread)
+        .values_list("last_read_post_id", flat=True)
+        .first()
+        or 0
+    )
+    return _decorate_posts(user, thread, posts, last_read=last_read)
+
+
+def thread_page(*, user, thread_id, page=1):
+    """Everything the thread page shows, in a fixed number of queries."""
+    thread = thread_for(user=user, pk=thread_id, with_member_state=True)
+    posts_qs = _thread_posts(user, thread).select_related("author__profile__task_force").order_by("id")
+    page_obj = Paginator(posts_qs, posts_per_page()).get_page(page)
+    posts = list(page_obj.object_list)
+    post_ids = [p.pk for p in posts]
+    last_read = thread.member_last_read or 0
+    _decorate_posts(user, thread, posts, last_read=last_read)
     first_unread = next((p for p in posts if p.is_unread), None)
     tags = list(thread.tags.values_list("name", flat=True))
     page_obj.object_list = posts

@@ -185,13 +185,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_connect_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
-                        "socket_timeout": CONNECT_CACHE_SOCKET_TIMEOUT,
-                    }
-                ],
+                # Short connect timeout so a stopped Redis fails a broadcast fast (posting
+                # never waits on it, see forum.live); the read timeout stays above the
+                # layer's 5-second blocking receive, or idle consumers would crash.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 10}],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
             },
         }
@@ -478,4 +475,4 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
-CONNECT_WEBSOCKET_ROUTING = []  # e.g. "forum.routing"
+CONNECT_WEBSOCKET_ROUTING = ["forum.routing"]

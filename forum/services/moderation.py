@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connect.audit import audit_record
 
-from .. import events, permissions
+from .. import events, live, permissions
 from .. import notification_kinds as kinds
 from ..models import (
     Flag,
@@ -91,6 +91,7 @@ def post_approve(*, moderator, post, origin=None):
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     _require_moderator(moderator, post.thread.category)
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_RESTORED, post_id=post.pk)
         was_held = post.status == Post.Status.HELD
         post.status = Post.Status.VISIBLE
         post.hidden_by = None
@@ -119,6 +120,7 @@ def post_hide(*, moderator, post, reason, origin=None):
     if not reason:
         raise ForumError("Tell the author why the post is hidden.", field="reason")
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_HIDDEN, post_id=post.pk)
         post.status = Post.Status.HIDDEN
         post.hidden_by = moderator
         post.hidden_reason = reason[:500]
@@ -135,6 +137,7 @@ def post_hide(*, moderator, post, reason, origin=None):
 def _thread_action(moderator, thread, *, field, value, message, action, origin):
     _require_moderator(moderator, thread.category)
     with transaction.atomic():
+        live.record(thread, live.thread_kind(field, value))
         setattr(thread, field, value)
         thread.save(update_fields=[field])
         _moderation_notice(thread, moderator, message, origin=origin, action=action)
@@ -190,6 +193,7 @@ def thread_move(*, moderator, thread, category, reason="", confirm_wider=False, 
     author_sees = permissions.can_see_category(thread.author, category)
     where = category.name if author_sees else "a category you cannot see"
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_MOVED)
         thread.category = category
         thread.save(update_fields=["category"])
         _moderation_notice(
@@ -214,6 +218,8 @@ def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, o
         raise ForumError("A thread can't be merged into itself.", field="target")
     _check_audience(source.category, target.category, confirm_wider, "target")
     with transaction.atomic():
+        live.record(target, live.Kind.THREAD_MERGED)
+        live.record(source, live.Kind.THREAD_MERGED)
         moved = list(Post.objects.filter(thread=source).values_list("pk", flat=True))
         Post.objects.filter(pk__in=moved).update(thread=target)
         for sub in ThreadSubscription.objects.filter(thread=source):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from connect.audit import audit_record
 
-from .. import events, permissions
+from .. import events, live, permissions
 from ..mentions import safe_mentions
 from ..models import (
     Post,
@@ -54,6 +54,7 @@ def post_create(*, author, thread, body, submission_token="", confirm_privacy=Fa
                 privacy_findings=findings,
                 submission_token=submission_token or "",
             )
+            live.record(thread, live.Kind.POST_CREATED, post_id=post.pk)
             refresh_thread(thread)
             _watch(author, thread)
             ThreadRead.objects.update_or_create(
@@ -91,6 +92,7 @@ def post_edit(*, editor, post, body, title=None, confirm_privacy=False, reason="
     )
     old_mentions = {h.lower() for h in safe_mentions(post.body)}
     with transaction.atomic():
+        live.record(thread, live.Kind.POST_EDITED, post_id=post.pk)
         PostRevision.objects.create(
             post=post, body=post.body, title=thread.title if is_first else "", edited_by=editor
         )
@@ -125,6 +127,7 @@ def post_delete(*, user, post, reason="", origin=None):
     if user.pk != post.author_id and not reason:
         raise ForumError("Tell the author why the post is hidden.", field="reason")
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_DELETED, post_id=post.pk)
         post.status = Post.Status.HIDDEN
         post.hidden_by = user
         post.hidden_reason = (
@@ -151,6 +154,7 @@ def post_restore(*, moderator, post, origin=None):
     if not permissions.can_restore_post(moderator, post):
         raise NotAllowed
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_RESTORED, post_id=post.pk)
         post.status = Post.Status.VISIBLE
         post.hidden_by = None
         post.hidden_reason = ""

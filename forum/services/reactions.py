@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import events, permissions
+from .. import events, live, permissions
 from .. import notification_kinds as kinds
 from ..models import (
     Bookmark,
@@ -34,6 +34,7 @@ def reaction_toggle(*, user, post, kind):
         raise ForumError("You can't react to this post.")
     counter = f"{kind}_count"
     with transaction.atomic():
+        live.record(post.thread, live.Kind.POST_REACTIONS, post_id=post.pk)
         _lock_member(user)
         deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
         if deleted:
@@ -114,6 +115,7 @@ def vote_toggle(*, user, thread):
     if not permissions.can_vote(user, thread):
         raise ForumError("You can't vote for this suggestion.")
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_VOTES)
         _lock_member(user)
         deleted, _ = Vote.objects.filter(user=user, thread=thread).delete()
         if deleted:
@@ -136,6 +138,7 @@ def answer_accept(*, user, thread, post):
         if post is None or not permissions.can_accept_answer(user, thread, post):
             raise ForumError("That reply can't be the accepted answer.")
     with transaction.atomic():
+        live.record(thread, live.Kind.THREAD_ANSWER, post_id=post.pk if post else thread.accepted_answer_id)
         thread.accepted_answer = post
         thread.save(update_fields=["accepted_answer"])
         if post is not None and post.author_id != user.pk:

@@ -1,0 +1,468 @@
+"""The live side of discussions: WebSocket consumers.
+
+``connect.channels.MembersOnlyWebsocketMiddleware`` has already refused
+anonymous and non-member sockets and checked the origin. These consumers ask
+the thread page's own permission functions again at connect and before every
+event, presence list or typing indicator they deliver, reloading the member,
+their session and the thread from the database each time: a member
+deactivated, suspended from the audience or signed out while connected stops
+receiving at once and is disconnected, and a socket never outlives the
+session rules the pages enforce.
+
+Close codes (also in docs/discussions.md):
+
+* 4403 — no such thread, or the member may not see it (the two are
+  indistinguishable), or their access ended while connected;
+* 4401 — the session ended (30 minutes idle, 12 hours in all, signed out);
+* 4429 — too many frames after a ``rate_limited`` error;
+* 1009 — a frame larger than 64 KB.
+
+Other bad input gets ``{"type": "error", "code": ...}`` with a stable code:
+``invalid_json``, ``invalid_message``, ``unknown_type``, ``binary_not_supported``,
+``rate_limited``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
+from django.utils.module_loading import import_string
+
+from connect.channels import session_expired
+
+from . import live, permissions
+from .models import Thread, ThreadEvent
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_SESSION = 4401
+CLOSE_FLOOD = 4429
+CLOSE_TOO_LARGE = 1009
+
+MAX_FRAME_BYTES = 64 * 1024
+OK = "ok"
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def _session_store(session_key):
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    store: SessionBase = engine(session_key)
+    return store
+
+
+def _member(user_id, session_key):
+    """The member behind a socket, fresh from the database, or a close code."""
+    if not session_key:
+        return CLOSE_SESSION, None
+    store = _session_store(session_key)
+    data = store.load()
+    if str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
+        return CLOSE_SESSION, None
+    user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
+    # A suspended member still reads the pages, but no longer follows them live.
+    if user is None or not permissions.is_active_member(user) or permissions.is_suspended(user):
+        return CLOSE_FORBIDDEN, None
+    return OK, user
+
+
+def _thread_access(user_id, session_key, thread_id):
+    status, user = _member(user_id, session_key)
+    if status != OK:
+        return status, None, None
+    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
+    if thread is None or not permissions.can_see_thread(user, thread):
+        return CLOSE_FORBIDDEN, None, None
+    return OK, user, thread
+
+
+def _messages(user, thread, events):
+    """What ``user`` receives for ``events`` (ThreadEvent rows), rendered for them."""
+    wanted = set()
+    for event in events:
+        if event.kind in live.POST_KINDS and event.post_id:
+            wanted.add(event.post_id)
+        if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+            wanted.add(thread.accepted_answer_id)
+    html = live.render_posts(user, thread, wanted) if wanted else {}
+    state = live.thread_state(thread)
+    out = []
+    for event in events:
+        message = {"type": event.kind, "sequence": event.sequence, "thread": state}
+        if event.kind in live.POST_KINDS:
+            ids = [event.post_id]
+            if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+                ids.append(thread.accepted_answer_id)
+            posts = {str(pk): html[pk] for pk in ids if pk in html}
+            if posts:
+                message["posts"] = posts
+            elif event.kind == live.Kind.POST_CREATED:
+                # Nothing this member may see (a post held for review): only the number moves on.
+                message = {"type": "sequence", "sequence": event.sequence, "thread": state}
+            elif event.post_id:
+                message = {
+                    "type": "post.removed",
+                    "sequence": event.sequence,
+                    "post_id": event.post_id,
+                    "thread": state,
+                }
+        elif event.kind == live.Kind.THREAD_MERGED and thread.merged_into_id:
+            target = Thread.objects.select_related("category").filter(pk=thread.merged_into_id).first()
+            if target is not None and permissions.can_see_thread(user, target):
+                message["url"] = target.get_absolute_url()
+        out.append(message)
+    return out
+
+
+@database_sync_to_async
+def _connect_thread(user_id, session_key, thread_id):
+    status, _user, thread = _thread_access(user_id, session_key, thread_id)
+    return status, (thread.event_seq if thread is not None else 0)
+
+
+@database_sync_to_async
+def _events_since(user_id, session_key, thread_id, since):
+    """``(status, messages, last_sequence)``: everything after ``since`` for this member,
+    or a ``reload`` when the gap is larger than the catch-up limit."""
+    status, user, thread = _thread_access(user_id, session_key, thread_id)
+    if status != OK:
+        return status, [], since
+    current = thread.event_seq
+    if since >= current:
+        if since > current:
+            # The page is ahead of the database (restored from a backup): start again.
+            return OK, [{"type": "reload", "sequence": current}], current
+        return OK, [], current
+    limit = _setting("FORUM_LIVE_CATCH_UP_LIMIT", 100)
+    if current - since > limit:
+        return OK, [{"type": "reload", "sequence": current}], current
+    events = list(ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=since).order_by("sequence"))
+    if not events:
+        return OK, [], since
+    return OK, _messages(user, thread, events), events[-1].sequence
+
+
+@database_sync_to_async
+def _check_thread(user_id, session_key, thread_id):
+    return _thread_access(user_id, session_key, thread_id)[0]
+
+
+@database_sync_to_async
+def _reply_access(user_id, session_key, thread_id):
+    status, user, thread = _thread_access(user_id, session_key, thread_id)
+    if status != OK:
+        return status, False, ""
+    return status, permissions.can_reply(user, thread), user.display_name
+
+
+# --- Presence ---------------------------------------------------------------------
+# One cache entry per thread: {channel name: [user id, name, expires at]}. The
+# cache is Redis when REDIS_URL is set, so every process sees the same viewers.
+
+
+def _presence_key(thread_id):
+    return f"forum.live.presence.{thread_id}"
+
+
+def _presence_ttl():
+    return _setting("FORUM_LIVE_PRESENCE_TTL", 90)
+
+
+def _presence_update(thread_id, channel_name, user_id=None, name=""):
+    key = _presence_key(thread_id)
+    now = time.time()
+    viewers = {k: v for k, v in (cache.get(key) or {}).items() if v[2] > now}
+    if user_id is None:
+        viewers.pop(channel_name, None)
+    else:
+        viewers[channel_name] = [user_id, name, now + _presence_ttl()]
+    cache.set(key, viewers, _presence_ttl() * 2)
+
+
+def _presence_list(thread_id, viewer_id):
+    now = time.time()
+    viewers = {}
+    for user_id, name, expires in (cache.get(_presence_key(thread_id)) or {}).values():
+        if expires > now:
+            viewers[user_id] = name
+    names = sorted(name for user_id, name in viewers.items() if user_id != viewer_id)
+    return {"type": "presence", "count": len(viewers), "names": names}
+
+
+class _Guarded(AsyncJsonWebsocketConsumer):
+    """Frame limits and flood control shared by both consumers."""
+
+    allowed_types = frozenset({"ping"})
+
+    def _init_guard(self):
+        self.frames = []
+        self.warned = False
+        self.recheck_task = None
+        user = self.scope.get("user")
+        self.user_id = getattr(user, "pk", None)
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+
+    async def error(self, code):
+        await self.send_json({"type": "error", "code": code})
+
+    async def _flooded(self):
+        """True when this frame is one too many: warn first, then disconnect."""
+        now = time.monotonic()
+        window = _setting("FORUM_LIVE_FLOOD_WINDOW", 10)
+        limit = _setting("FORUM_LIVE_FLOOD_LIMIT", 30)
+        self.frames = [t for t in self.frames if now - t < window]
+        self.frames.append(now)
+        if len(self.frames) <= limit:
+            return False
+        if len(self.frames) > 2 * limit:
+            await self.close(code=CLOSE_FLOOD)
+        elif not self.warned:
+            self.warned = True
+            await self.error("rate_limited")
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Every frame passes here first: size, flood, JSON, shape, type."""
+        if await self._flooded():
+            return
+        if text_data is None:
+            await self.error("binary_not_supported")
+            return
+        if len(text_data) > MAX_FRAME_BYTES // 4 and len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.error("too_large")
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("invalid_json")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.error("invalid_message")
+            return
+        if content["type"] not in self.allowed_types:
+            await self.error("unknown_type")
+            return
+        await self.receive_json(content)
+
+    def _start_rechecks(self):
+        self.recheck_task = asyncio.ensure_future(self._recheck_loop())
+
+    async def _recheck_loop(self):
+        interval = _setting("FORUM_LIVE_RECHECK_SECONDS", 30)
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if not await self.recheck():
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    async def recheck(self):  # pragma: no cover - overridden
+        return True
+
+    async def disconnect(self, code):
+        if self.recheck_task is not None:
+            self.recheck_task.cancel()
+
+
+class ThreadConsumer(_Guarded):
+    """``/ws/threads/<id>/?since=<sequence>``: one thread's events, presence and typing.
+
+    Frames from the client: ``{"type": "catch_up", "since": n}`` (replay after
+    ``n``), ``{"type": "typing"}`` and ``{"type": "ping"}`` (keeps the member in
+    the viewers' list)."""
+
+    allowed_types = frozenset({"ping", "catch_up", "typing"})
+
+    async def connect(self):
+        self._init_guard()
+        self.thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
+        self.group = live.group_name(self.thread_id)
+        self.last_typing = 0.0
+        status, current = await _connect_thread(self.user_id, self.session_key, self.thread_id)
+        if status != OK:
+            # The same close whether the thread is missing or out of reach.
+            await self.close(code=status)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        self.joined = True
+        since = self._since_param()
+        self.last_sent = current if since is None else since
+        await self.send_json({"type": "ready", "sequence": current})
+        if since is not None:
+            await self._replay()
+        await self._presence_join()
+        self._start_rechecks()
+
+    def _since_param(self):
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            if name == "since" and value.isdigit():
+                return int(value)
+        return None
+
+    async def _close(self, status):
+        await self.close(code=status)
+        await self._leave()
+
+    async def _leave(self):
+        if getattr(self, "joined", False):
+            self.joined = False
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name)
+            await self._layer_send({"type": "presence.changed"})
+
+    async def _layer_send(self, message):
+        try:
+            await self.channel_layer.group_send(self.group, message)
+        except Exception:  # noqa: BLE001 - presence is best effort; events catch up from the database
+            logger.warning("Could not send to %s", self.group, exc_info=True)
+
+    async def _replay(self):
+        status, messages, last = await _events_since(
+            self.user_id, self.session_key, self.thread_id, self.last_sent
+        )
+        if status != OK:
+            await self._close(status)
+            return False
+        for message in messages:
+            await self.send_json(message)
+        self.last_sent = max(self.last_sent, last) if messages else last
+        return True
+
+    async def recheck(self):
+        status, _can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        if status != OK:
+            await self._close(status)
+            return False
+        await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name, self.user_id, name)
+        return True
+
+    async def _presence_join(self):
+        await self.recheck()
+        await self._layer_send({"type": "presence.changed"})
+
+    async def receive_json(self, content, **kwargs):
+        kind = content["type"]
+        if kind == "catch_up":
+            since = content.get("since")
+            if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+                await self.error("invalid_message")
+                return
+            self.last_sent = since
+            await self._replay()
+        elif kind == "ping":
+            if await self.recheck():
+                await self.send_json({"type": "pong"})
+        elif kind == "typing":
+            await self._typing()
+
+    async def _typing(self):
+        now = time.monotonic()
+        if now - self.last_typing < _setting("FORUM_LIVE_TYPING_INTERVAL", 3):
+            return  # at most one "is replying" per interval per connection
+        self.last_typing = now
+        status, can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        if status != OK:
+            await self._close(status)
+            return
+        if can_reply:
+            await self._layer_send(
+                {"type": "typing.event", "channel": self.channel_name, "user_id": self.user_id, "name": name}
+            )
+
+    # --- Group messages: each re-checks access before anything is sent --------------
+
+    async def thread_event(self, event):
+        """A change was committed: send this member everything after what they have,
+        from the database, so a lost broadcast is filled in by the next one."""
+        if event["sequence"] <= self.last_sent:
+            return
+        await self._replay()
+
+    async def presence_changed(self, event):
+        """Someone arrived or left: the viewers' names this member may see, and a count."""
+        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        if status != OK:
+            await self._close(status)
+            return
+        await self.send_json(await database_sync_to_async(_presence_list)(self.thread_id, self.user_id))
+
+    async def typing_event(self, event):
+        """Another viewer is writing a reply."""
+        if event["channel"] == self.channel_name or event["user_id"] == self.user_id:
+            return
+        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        if status != OK:
+            await self._close(status)
+            return
+        await self.send_json({"type": "typing", "name": event["name"]})
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        await self._leave()
+
+
+@database_sync_to_async
+def _member_state(user_id, session_key):
+    status, user = _member(user_id, session_key)
+    if status != OK:
+        return status, 0
+    return OK, live.unread_count(user)
+
+
+class MemberConsumer(_Guarded):
+    """``/ws/me/``: the header's unread notification count on every page.
+
+    The count is read from the database when the socket opens and then every
+    ``FORUM_LIVE_NOTIFICATION_POLL`` seconds, and sent when it changes."""
+
+    async def connect(self):
+        self._init_guard()
+        status, count = await _member_state(self.user_id, self.session_key)
+        if status != OK:
+            await self.close(code=status)
+            return
+        await self.accept()
+        self.count = count
+        await self.send_json({"type": "notifications", "unread": count})
+        self.recheck_task = asyncio.ensure_future(self._poll())
+
+    async def _poll(self):
+        try:
+            while True:
+                await asyncio.sleep(_setting("FORUM_LIVE_NOTIFICATION_POLL", 15))
+                if not await self.recheck():
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    async def recheck(self):
+        status, count = await _member_state(self.user_id, self.session_key)
+        if status != OK:
+            await self.close(code=status)
+            return False
+        if count != self.count:
+            self.count = count
+            await self.send_json({"type": "notifications", "unread": count})
+        return True
+
+    async def receive_json(self, content, **kwargs):
+        if await self.recheck():
+            await self.send_json({"type": "pong"})

@@ -1,0 +1,54 @@
+"""Live discussions in a real browser: a reply from one member appears on another
+member's open thread page without a reload, and is announced politely."""
+
+import re
+
+import pytest
+
+from tests.browser import sign_in
+
+pytestmark = [pytest.mark.e2e]
+
+READER = "officer@nd.demo.example"
+WRITER = "prosecutor@pbc.demo.example"
+THREAD = "Screening questions for agricultural labor cases"
+
+
+def _open_thread(page, base_url):
+    page.goto(f"{base_url}/discussions/")
+    page.get_by_role("link", name=re.compile("Labor trafficking", re.I)).first.click()
+    page.get_by_role("link", name=THREAD).first.click()
+    page.locator("[data-live-thread]").wait_for()
+
+
+def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser, live_server_url):
+    reader_context = browser.new_context(viewport={"width": 1280, "height": 2400})
+    writer_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        reader = reader_context.new_page()
+        writer = writer_context.new_page()
+        for page in (reader, writer):
+            page.set_default_timeout(15000)
+        sign_in(reader, live_server_url, READER)
+        sign_in(writer, live_server_url, WRITER)
+        _open_thread(reader, live_server_url)
+        reader.evaluate("window.__notReloaded = true")
+        # The socket is open once the page has the viewers' list or its ready message.
+        reader.wait_for_timeout(1000)
+
+        _open_thread(writer, live_server_url)
+        text = "Our wage-deduction worksheet is in the resource library now."
+        writer.locator("#reply-heading ~ form textarea").fill(text)
+        writer.get_by_role("button", name="Post reply").click()
+        writer.wait_for_load_state("load")
+
+        reader.locator(".forum-posts li", has_text=text).wait_for()
+        assert reader.evaluate("window.__notReloaded") is True
+        reader.wait_for_function(
+            "document.getElementById('live-region').textContent.includes('New reply posted')"
+        )
+        # The live region announced it without moving focus into the posts.
+        assert reader.evaluate("document.activeElement === document.body")
+    finally:
+        reader_context.close()
+        writer_context.close()
