@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
@@ -46,7 +47,8 @@ def test_registered_kind_notifies_through_the_same_list_and_digest(registered, o
     assert "posted a training you may attend" in page
     settings_page = client_for(officer).get(reverse("notifications:preferences")).content.decode()
     assert "Emails about new trainings" in settings_page
-    assert emails.send_digests(now=timezone.now() + timedelta(days=2)).sent == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the digest email is a task run on commit
+        assert emails.send_digests(now=timezone.now() + timedelta(days=2)).sent == 1
     (digest,) = mail.outbox
     assert "new trainings" in digest.body
     assert "/events/" in digest.body

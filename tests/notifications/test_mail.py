@@ -54,9 +54,9 @@ def test_every_email_goes_through_mail_deliver(officer, advocate, thread, commit
     delivered = []
     real = connect_mail.mail_deliver
 
-    def spy(message):
+    def spy(message, **kwargs):
         delivered.append(message.subject)
-        return real(message)
+        return real(message, **kwargs)
 
     monkeypatch.setattr(connect_mail, "mail_deliver", spy)
     commit(make_post, author=officer, thread=thread, body=f"@{services.handle_for(advocate)} hello")
