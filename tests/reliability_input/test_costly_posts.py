@@ -142,8 +142,8 @@ def test_validate_body_keeps_direction_marks_used_in_right_to_left_text():
 
 
 def test_post_create_refuses_posting_too_fast_and_keeps_the_text(member_client, member, settings):
-    settings.CONNECT_POST_RATE_LIMITS = ((3, 60),)
     thread = make_thread(author=member, category=make_category(name="Rate", slug="rate"))
+    settings.CONNECT_POST_RATE_LIMITS = ((3, 60),)
     url = f"/discussions/t/{thread.pk}/reply/"
     for n in range(3):
         assert member_client.post(url, {"body": f"Reply number {n}"}).status_code == 302
