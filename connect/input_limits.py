@@ -11,7 +11,7 @@ database, listed first among the middleware so nothing else runs.
 from django.conf import settings
 from django.http import HttpResponse
 
-DEFAULT_MAX_URL_LENGTH = 4096
+DEFAULT_MAX_URL_LENGTH = 16_384
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Address too long | Task Force Connect</title></head>

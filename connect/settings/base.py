@@ -115,7 +115,7 @@ MIDDLEWARE = [
 ]
 
 # Over-long URLs are answered 414 (connect.input_limits).
-CONNECT_MAX_URL_LENGTH = 4096
+CONNECT_MAX_URL_LENGTH = 16_384
 # The site's own page for a stale or missing CSRF token; it keeps the text.
 CSRF_FAILURE_VIEW = "connect.errors.csrf_failure"
 

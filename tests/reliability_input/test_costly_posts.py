@@ -142,8 +142,9 @@ def test_validate_body_keeps_direction_marks_used_in_right_to_left_text():
 
 
 def test_post_create_refuses_posting_too_fast_and_keeps_the_text(member_client, member, settings):
-    settings.CONNECT_POST_RATE_LIMITS = ((3, 60),)
+    # Starting the thread is the first of four posts allowed this minute.
     thread = make_thread(author=member, category=make_category(name="Rate", slug="rate"))
+    settings.CONNECT_POST_RATE_LIMITS = ((4, 60),)
     url = f"/discussions/t/{thread.pk}/reply/"
     for n in range(3):
         assert member_client.post(url, {"body": f"Reply number {n}"}).status_code == 302
@@ -152,7 +153,7 @@ def test_post_create_refuses_posting_too_fast_and_keeps_the_text(member_client, 
 
     page = response.content.decode()
     assert response.status_code == 400
-    assert "posted 3 times in the last minute" in page
+    assert "posted 4 times in the last minute" in page
     assert "The fourth reply, typed with care." in page
     assert thread.posts.count() == 4  # the first post and three replies
 
@@ -167,8 +168,9 @@ def test_thread_create_refuses_posting_too_fast(member, settings):
 
 
 def test_resent_submission_is_not_counted_against_the_rate(member, settings):
+    # Starting the thread and one reply are the two posts allowed this minute.
     thread = make_thread(author=member, category=make_category(name="Resend", slug="resend"))
-    settings.CONNECT_POST_RATE_LIMITS = ((1, 60),)
+    settings.CONNECT_POST_RATE_LIMITS = ((2, 60),)
     first = services.post_create(author=member, thread=thread, body="Once.", submission_token="b" * 32)
 
     again = services.post_create(author=member, thread=thread, body="Once.", submission_token="b" * 32)
