@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import permissions
+from . import mail, permissions
 from .audit import audit_record
-from .mail import absolute_url, mail_compose, mail_deliver
+from .mail import absolute_url
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
 from .tasks import message_key
 
@@ -39,8 +39,8 @@ def _send(template, *, to, context, key=None):
     """Queue the email in the caller's transaction: the decision and the
     message owed for it commit together, and the moderator never waits on
     (or sees an error from) the mail server."""
-    mail_deliver(
-        mail_compose(to=to, template=template, context=context),
+    mail.mail_deliver(
+        mail.mail_compose(to=to, template=template, context=context),
         key=message_key(template, to, key) if key is not None else None,
     )
 
