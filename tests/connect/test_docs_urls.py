@@ -35,9 +35,20 @@ def _mounted_prefixes():
     return {"/" + str(p.pattern) for p in get_resolver().url_patterns if isinstance(p, URLResolver)}
 
 
+def _websocket_routes():
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    for module in settings.CONNECT_WEBSOCKET_ROUTING:
+        yield from import_string(f"{module}.websocket_urlpatterns")
+
+
 def _resolves(path):
     if path in _mounted_prefixes():
         return True
+    if path.startswith("/ws/"):
+        # WebSocket routes live in the apps' routing modules, not the URLconf.
+        return any(route.pattern.match(_as_url(path).lstrip("/")) for route in _websocket_routes())
     try:
         match = resolve(_as_url(path))
     except Resolver404:

@@ -19,8 +19,20 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_latest_schema():
+    """Leave the database at the newest migrations for the tests that follow,
+    whatever later migrations of any app this test had to unapply."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_migration_copies_forum_notifications_and_preferences(officer, advocate, thread):
+def test_migration_copies_forum_notifications_and_preferences(
+    back_to_latest_schema, officer, advocate, thread
+):
     reply = make_post(author=advocate, thread=thread)
     Notification.objects.all().delete()  # only the rows written below, by the old schema
     old = migrate(BEFORE)
