@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from connect.models import MembershipRequest
 from tests.connect.helpers import REQUEST_DATA
@@ -93,3 +94,102 @@ def test_cache_recovers_when_redis_returns(redis_server, settings):
     cache.set("k", 2)
     assert cache.get("k") == 2
     assert cache.ping()
+
+
+@pytest.fixture
+def redis_layer(redis_server, settings):
+    """The test's Redis as the channel layer too, configured as production's."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": redis_server.url, "socket_connect_timeout": 1, "socket_timeout": 10}],
+                "prefix": "connect-test",
+            },
+        }
+    }
+    settings.FORUM_LIVE_RECHECK_SECONDS = 3600
+    settings.FORUM_LIVE_NOTIFICATION_POLL = 3600
+    return redis_server
+
+
+async def _caught_up_posts(user, thread_id, since):
+    """The post ids a thread page reconnecting with ``?since=`` receives."""
+    import json
+
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from connect.asgi import application
+
+    def session_key():
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
+
+    key = await database_sync_to_async(session_key)()
+    headers = [
+        (b"origin", b"http://testserver"),
+        (b"host", b"testserver"),
+        (b"cookie", f"sessionid={key}".encode()),
+    ]
+    communicator = WebsocketCommunicator(
+        application, f"/ws/threads/{thread_id}/?since={since}", headers=headers
+    )
+    connected, _ = await communicator.connect(timeout=3)
+    assert connected
+    posts = []
+    try:
+        for _ in range(50):  # bounded: a handful of events, then silence
+            if await communicator.receive_nothing(0.5):
+                break
+            output = await communicator.receive_output()
+            assert output["type"] != "websocket.close"
+            message = json.loads(output["text"])
+            if message["type"] == "post.created":
+                posts.extend(int(pk) for pk in message["posts"])
+    finally:
+        await communicator.disconnect()
+    return posts
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", ["stopped", "paused"])
+def test_reply_with_redis_down_as_cache_and_channel_layer_is_saved_and_caught_up_after(redis_layer, fault):
+    from asgiref.sync import async_to_sync
+
+    from forum.models import Post, Thread
+    from tests.factories import make_member
+    from tests.forum.factories import make_category, make_thread
+
+    author, reader = make_member(), make_member()
+    thread = make_thread(author=author, category=make_category())
+    client = Client()
+    client.force_login(author)
+    assert client.get(thread.get_absolute_url()).status_code == 200  # warm, with Redis up
+    before = Thread.objects.get(pk=thread.pk).event_seq
+
+    redis_layer.stop() if fault == "stopped" else redis_layer.pause()
+    try:
+        for n in range(2):
+            response, seconds = _timed(
+                lambda n=n: client.post(
+                    reverse("forum:reply", args=[thread.pk]),
+                    {"body": f"Reply {n} while Redis is {fault}.", "submission_token": f"{fault}-{n}"},
+                )
+            )
+            assert response.status_code == 302, response.status_code
+            assert seconds < 2, seconds
+        response, seconds = _timed(lambda: client.get(thread.get_absolute_url()))
+        assert response.status_code == 200
+        assert seconds < 2, seconds
+    finally:
+        redis_layer.start() if fault == "stopped" else redis_layer.resume()
+
+    saved = list(
+        Post.objects.filter(thread=thread, submission_token__startswith=fault)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(saved) == 2
+    assert async_to_sync(_caught_up_posts)(reader, thread.pk, before) == saved
