@@ -66,7 +66,11 @@ def record(thread, kind, *, post_id=None):
     with ``select_for_update`` on the thread row, so concurrent writes to one
     thread are serialised and numbered without gaps."""
     seq = (
-        Thread.objects.select_for_update().filter(pk=thread.pk).values_list("event_seq", flat=True).get() + 1
+        Thread.objects.select_for_update(no_key=True)
+        .filter(pk=thread.pk)
+        .values_list("event_seq", flat=True)
+        .get()
+        + 1
     )
     Thread.objects.filter(pk=thread.pk).update(event_seq=seq)
     thread.event_seq = seq

@@ -199,7 +199,7 @@ def refresh_thread(thread):
     moment are counted one after the other: the second sees the first's post
     and neither overwrites the other's reply count or last post.
     """
-    locked = Thread.objects.select_for_update().only("pk", "last_activity_at").get(pk=thread.pk)
+    locked = Thread.objects.select_for_update(no_key=True).only("pk", "last_activity_at").get(pk=thread.pk)
     visible = Post.objects.filter(thread=thread, status=Post.Status.VISIBLE)
     stats = visible.aggregate(n=Count("id"), last=Max("id"))
     last = Post.objects.filter(pk=stats["last"]).first() if stats["last"] else None

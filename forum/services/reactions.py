@@ -34,8 +34,8 @@ def reaction_toggle(*, user, post, kind):
         raise ForumError("You can't react to this post.")
     counter = f"{kind}_count"
     with transaction.atomic():
-        live.record(post.thread, live.Kind.POST_REACTIONS, post_id=post.pk)
         _lock_member(user)
+        live.record(post.thread, live.Kind.POST_REACTIONS, post_id=post.pk)
         deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
@@ -115,8 +115,8 @@ def vote_toggle(*, user, thread):
     if not permissions.can_vote(user, thread):
         raise ForumError("You can't vote for this suggestion.")
     with transaction.atomic():
-        live.record(thread, live.Kind.THREAD_VOTES)
         _lock_member(user)
+        live.record(thread, live.Kind.THREAD_VOTES)
         deleted, _ = Vote.objects.filter(user=user, thread=thread).delete()
         if deleted:
             Thread.objects.filter(pk=thread.pk).update(vote_count=F("vote_count") - 1)

@@ -395,12 +395,13 @@ async def test_member_consumer_sends_the_unread_notification_count(officer, advo
 def test_post_create_succeeds_and_logs_when_the_channel_layer_fails(
     officer, advocate, category, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
-    from channels.layers import InMemoryChannelLayer
+    from channels.layers import get_channel_layer
 
     async def broken(self, group, message):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(InMemoryChannelLayer, "group_send", broken)
+    # Whichever layer is configured: in memory by default, channels-redis with REDIS_URL.
+    monkeypatch.setattr(type(get_channel_layer()), "group_send", broken)
     with django_capture_on_commit_callbacks(execute=True):
         thread = make_thread(author=officer, category=category)
         started = time.monotonic()
