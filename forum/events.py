@@ -74,7 +74,7 @@ def fan_out(post, *, created, previous_mentions):
     notified = {author_id}
 
     def send(recipient_ids, kind):
-        notify(recipient_ids=recipient_ids, kind=kind, actor_id=author_id, target=post)
+        notify(recipient_ids=recipient_ids, kind=kind, actor_id=author_id, target=post, once=True)
         notified.update(recipient_ids)
 
     handles = [h for h in safe_mentions(post.body) if h.lower() not in previous_mentions]

@@ -8,6 +8,8 @@ losing them; the worker retries with backoff.
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from connect.tasks import retrying_task
 
 
@@ -16,12 +18,17 @@ def post_fan_out(post_id, created, previous_mentions):
     """Notify who a visible post concerns. Re-reads the post, so a post hidden
     or deleted before the worker runs notifies nobody, and notifications are
     kept only for recipients who may see them (``notifications`` asks the
-    kinds registered in ``forum.notification_kinds``)."""
+    kinds registered in ``forum.notification_kinds``). Running it twice
+    notifies nobody twice (``notify(once=True)``)."""
     from . import events
     from .models import Post
 
     post = Post.objects.select_related("thread__category", "author").filter(pk=post_id).first()
     if post is None or post.status != Post.Status.VISIBLE:
         return "nothing to send"
-    events.fan_out(post, created=created, previous_mentions=set(previous_mentions or ()))
+    # One transaction for the notifications and the email tasks they owe: a
+    # worker killed midway leaves nothing half done, and the run after it
+    # (the task requeued as stale) skips whoever was already notified.
+    with transaction.atomic():
+        events.fan_out(post, created=created, previous_mentions=set(previous_mentions or ()))
     return "sent"

@@ -60,6 +60,11 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=10, choices=EmailState.choices, default="", blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set for notifications that must exist at most once (a member mentioned
+    # in a post is told once, however often the fan-out task runs): the
+    # database refuses the second row, so a worker killed and restarted
+    # mid-task cannot notify twice.
+    once_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

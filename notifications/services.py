@@ -13,7 +13,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connect import permissions as connect_permissions
@@ -34,11 +34,21 @@ class PreferenceError(ValueError):
         self.message = message
 
 
-def notify(*, recipient_ids, kind, actor_id=None, target=None, url=None, message=""):
+def once_key(*, kind, target_type, target_id, recipient_id):
+    """What makes a once-only notification unique: one kind, one target, one recipient."""
+    return f"{kind}:{target_type.pk if target_type else ''}:{target_id or ''}:{recipient_id}"
+
+
+def notify(*, recipient_ids, kind, actor_id=None, target=None, url=None, message="", once=False):
     """Notify each of ``recipient_ids`` about ``target`` (a model instance or None).
 
     ``url`` is the path opening it leads to; by default the target's
-    ``get_absolute_url()``. Returns the notifications created."""
+    ``get_absolute_url()``. With ``once`` a recipient already notified of
+    this kind about this target is not notified again (see
+    ``Notification.once_key``): a task that runs twice, because its worker
+    was killed after doing the work, does no harm. An email the first run
+    owed and did not queue is queued then, under the same delivery key.
+    Returns the notifications created."""
     spec = kind_for(kind)
     if spec is None:
         raise ValueError(f"Unknown notification kind {kind!r}; register it with register_notification_kind.")
@@ -63,24 +73,47 @@ def notify(*, recipient_ids, kind, actor_id=None, target=None, url=None, message
         if not connect_permissions.is_active_member(user):
             continue
         frequency = chosen.get(user.pk, topic.default) if topic is not None else EmailFrequency.NEVER
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=user,
+        emailed_now = topic is not None and frequency == EmailFrequency.IMMEDIATE
+        key = None
+        if once:
+            key = once_key(
                 kind=kind,
-                actor_id=actor_id,
                 target_type=target_type,
                 target_id=target.pk if target is not None else None,
-                url=url[:500],
-                message=(message or "")[:500],
-                email_state=(
-                    Notification.EmailState.NONE if topic is None else emails.initial_email_state(frequency)
-                ),
+                recipient_id=user.pk,
             )
-            if not can_see_notification(user, notification):
-                notification.delete()
+            earlier = Notification.objects.filter(once_key=key).first()
+            if earlier is not None:
+                if emailed_now and earlier.email_state == Notification.EmailState.NONE:
+                    emails.send_immediately(earlier)
                 continue
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=user,
+                    kind=kind,
+                    actor_id=actor_id,
+                    target_type=target_type,
+                    target_id=target.pk if target is not None else None,
+                    url=url[:500],
+                    message=(message or "")[:500],
+                    email_state=(
+                        Notification.EmailState.NONE
+                        if topic is None
+                        else emails.initial_email_state(frequency)
+                    ),
+                    once_key=key,
+                )
+                if not can_see_notification(user, notification):
+                    notification.delete()
+                    continue
+        except IntegrityError:
+            # Another run of the same task got there first: that one is kept.
+            if key is None:
+                raise
+            continue
         created.append(notification)
-        if topic is not None and frequency == EmailFrequency.IMMEDIATE:
+        if emailed_now:
             emails.send_immediately(notification)
     return created
 

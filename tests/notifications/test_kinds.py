@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 
+from connect.models import DeliveredEmail
 from notifications import emails
 from notifications.kinds import EmailFrequency, EmailTopic, NotificationKind, registered_kinds
 from notifications.models import Notification
@@ -83,3 +84,26 @@ def test_notify_keeps_nothing_for_a_recipient_who_may_not_see_it(officer):
     with hooks.register_temporarily("register_notification_kind", private):
         assert notify(recipient_ids=[officer.pk], kind="test_private") == []
     assert not Notification.objects.exists()
+
+
+def test_notify_once_notifies_and_emails_a_recipient_once_however_often_it_runs(officer, thread, commit):
+    post = thread.first_post
+    for _ in range(3):  # a task run again after its worker was killed
+        commit(notify, recipient_ids=[officer.pk], kind="mention", target=post, once=True)
+    assert Notification.objects.filter(recipient=officer, kind="mention").count() == 1
+    assert len([m for m in mail.outbox if officer.email in m.to]) == 1
+    # Without ``once`` each call is a new notification (a moderator's notices).
+    commit(notify, recipient_ids=[officer.pk], kind="mention", target=post)
+    assert Notification.objects.filter(recipient=officer, kind="mention").count() == 2
+
+
+def test_notify_once_queues_the_email_a_killed_run_owed(officer, thread, commit):
+    post = thread.first_post
+    commit(notify, recipient_ids=[officer.pk], kind="mention", target=post, once=True)
+    # As if the run had stopped between keeping the notification and queueing its email.
+    Notification.objects.filter(recipient=officer).update(email_state=Notification.EmailState.NONE)
+    DeliveredEmail.objects.all().delete()
+    mail.outbox.clear()
+    commit(notify, recipient_ids=[officer.pk], kind="mention", target=post, once=True)
+    assert Notification.objects.get(recipient=officer, kind="mention").email_state == "sent"
+    assert len(mail.outbox) == 1

@@ -7,12 +7,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
 from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port():
@@ -209,3 +213,33 @@ def smtp(settings):
     yield listener
     listener.stall.clear()
     listener.stop()
+
+
+@pytest.fixture
+def worker_site(tmp_path, smtp):
+    """A migrated SQLite site of its own, as `make run` would have it, whose
+    worker sends mail to the test's SMTP listener and treats a task running
+    for over a second as abandoned."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "connect.settings.dev",
+        "CONNECT_VAR_DIR": str(tmp_path),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "CONNECT_TASK_STALE_SECONDS": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.pop("CONNECT_SEARCH_INDEX_DIR", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=600)
+    return env, manage
+
+
+def site_shell(worker_site, code):
+    """Run ``code`` in the site's own ``manage.py shell``; return its last line of output."""
+    env, manage = worker_site
+    result = subprocess.run(
+        [*manage, "shell", "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""

@@ -4,7 +4,6 @@ killed in the middle of a delivery."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from connect.models import DeliveredEmail, Invitation, MembershipRequest
 from connect.tasks import email_deliver, message_key
 from tests.factories import MembershipRequestFactory
 
-from .conftest import fast_forward_retries, run_worker, wait_until
+from .conftest import fast_forward_retries, run_worker, site_shell, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,38 +80,11 @@ def test_membership_request_deny_queues_the_reason_in_the_same_transaction(
     assert "Not a task force" in mail.outbox[0].body
 
 
-@pytest.fixture
-def worker_site(tmp_path, smtp):
-    """A migrated SQLite site of its own, as `make run` would have it, whose
-    worker sends mail to the test's SMTP listener."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "connect.settings.dev",
-        "CONNECT_VAR_DIR": str(tmp_path),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "CONNECT_TASK_STALE_SECONDS": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=600)
-    return env, manage
-
-
-def _shell(worker_site, code):
-    env, manage = worker_site
-    result = subprocess.run(
-        [*manage, "shell", "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-
-
 def test_email_deliver_worker_killed_mid_delivery_delivers_exactly_once(worker_site, smtp):
     env, manage = worker_site
     smtp.start()
     smtp.stall.set()
-    _shell(
+    site_shell(
         worker_site,
         "from connect.tasks import email_deliver; "
         "email_deliver.enqueue({'key': 'k-1', 'to': ['a@example.test'], 'subject': 'S', 'body': 'B'})",
@@ -131,7 +103,7 @@ def test_email_deliver_worker_killed_mid_delivery_delivers_exactly_once(worker_s
             worker.kill()
     smtp.stall.clear()
     assert smtp.messages == []
-    status = _shell(
+    status = site_shell(
         worker_site,
         "from django_tasks_db.models import DBTaskResult; "
         "print(DBTaskResult.objects.get(task_path='connect.tasks.email_deliver').status)",
