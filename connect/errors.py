@@ -13,8 +13,11 @@ says one of three things:
   building the redirect, failed);
 * not saved: no write was made, or every write was rolled back with its
   transaction;
-* not known: a write was under way when the database itself failed, so the
-  commit may or may not have reached it.
+* not saved either: the database connection failed in the middle of the
+  transaction holding the writes, before it was committed (the database
+  rolls such a transaction back);
+* not known: the database failed while committing the writes, so the commit
+  may or may not have reached it.
 
 Whenever the text might not be saved the page shows what the member typed,
 so they can copy it; the request passed the CSRF check, so it came from our
@@ -26,7 +29,14 @@ browser says the form was sent from this site.
 import re
 import sys
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.http import HttpResponseForbidden, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -58,12 +68,21 @@ class _WriteTracker:
     def __init__(self):
         self.pending = False
         self.committed = False
+        # The connection failed in the middle of the transaction holding the
+        # writes, before its COMMIT was sent: the database rolls such a
+        # transaction back, so those writes are certainly not saved.
+        self.lost_before_commit = False
 
     def _on_commit(self):
         self.committed = True
 
     def __call__(self, execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
+        try:
+            result = execute(sql, params, many, context)
+        except (OperationalError, InterfaceError):
+            if self.pending and context["connection"].in_atomic_block:
+                self.lost_before_commit = True
+            raise
         match = _WRITE.match(sql)
         if match and match.group(1).lower() not in _BOOKKEEPING_TABLES:
             connection = context["connection"]
@@ -77,7 +96,8 @@ class _WriteTracker:
     def outcome(self, exception):
         if self.committed:
             return SAVED
-        if self.pending and isinstance(exception, DatabaseError):
+        if self.pending and not self.lost_before_commit and isinstance(exception, DatabaseError):
+            # The failure was the COMMIT itself: it may or may not have landed.
             return UNKNOWN
         return NOT_SAVED
 
@@ -133,7 +153,15 @@ def not_found(request, exception=None):
 def server_error(request):
     """The 500 page. Django calls it while handling the exception, so it can be looked at."""
     tracker = getattr(request, "connect_writes", None)
-    outcome = tracker.outcome(sys.exc_info()[1]) if tracker is not None else None
+    if tracker is not None:
+        outcome = tracker.outcome(sys.exc_info()[1])
+    elif request.method not in ("GET", "HEAD", "OPTIONS"):
+        # The failure came before the view (a middleware lost its database
+        # connection loading the session, say): the view never ran, so
+        # nothing the member sent was saved.
+        outcome = NOT_SAVED
+    else:
+        outcome = None
     try:
         referer = _same_site_referer(request)
     except Exception:  # noqa: BLE001 - a bad Host header must not break the error page

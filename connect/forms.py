@@ -9,6 +9,7 @@ from .actors import Actor
 from .adapters import INVITATION_SESSION_KEY, invitation_from_session
 from .models import Discipline, MemberProfile, MembershipRequest, Region, TaskForce
 from .services import InvitationError, member_join
+from .text import validate_readable_text
 
 # Autocomplete tokens for fields about the person filling in the form, so
 # browsers and assistive technology can fill them in (WCAG 1.3.5).
@@ -128,6 +129,10 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _identify_input_purpose(self)
+        # Every field other members read, under the one rule for member-written text.
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(validate_readable_text)
 
     def clean_display_name(self):
         name = self.cleaned_data["display_name"].strip()

@@ -3,6 +3,8 @@ import secrets
 from django import forms
 from django.core.exceptions import ValidationError
 
+from connect.text import validate_readable_text
+
 from .models import ResourceType, Topic
 from .uploads import ALLOWED_LABEL, check_upload, max_upload_size
 
@@ -10,10 +12,11 @@ from .uploads import ALLOWED_LABEL, check_upload, max_upload_size
 class ShareResourceForm(forms.Form):
     """A member shares a resource: a link or a file, reviewed by moderators."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, validators=[validate_readable_text])
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=1000,
+        validators=[validate_readable_text],
         help_text="What it is, who it is for and why it helped you. Do not include victim information.",
     )
     resource_type = forms.ChoiceField(label="Type", choices=ResourceType.choices)

@@ -32,3 +32,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # Tests create many posts quickly; the posting rate limit is tested on its own.
 CONNECT_POST_RATE_LIMITS = ((10_000, 60),)
+CONNECT_THREAD_RATE_LIMITS = ((10_000, 60),)

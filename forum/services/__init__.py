@@ -10,16 +10,15 @@ write ``services.post_create``.
 
 from ..mentions import quote_markdown, quoted_post_ids, safe_mentions, users_for_handles  # noqa: F401
 from ._validation import (  # noqa: F401
-    _BIDI_CONTROLS,
-    _UNDECODABLE,
     DEFAULT_POST_RATE_LIMITS,
+    DEFAULT_THREAD_RATE_LIMITS,
     MAX_TAGS,
     MAX_TITLE_CHARS,
     _check_posting_rate,
+    _check_thread_rate,
     _clean_tags,
     _existing_submission,
     _guard,
-    _line_numbers,
     _lock_member,
     _mention_url,
     _refuse_unreadable_characters,

@@ -4,13 +4,12 @@ thread bookkeeping (counters under the row lock, watching) that several writes s
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max
 
 from connect import ratelimit
+from connect.text import unreadable_text_problem
 
 from .. import privacy
 from ..mentions import safe_mentions, users_for_handles
@@ -45,39 +44,12 @@ def render_body(body):
     return render_markdown(body, mention_url=_mention_url)
 
 
-# Explicit direction embeddings, overrides and isolates: invisible, and able
-# to make text display in a different order from the one it is read and
-# checked in ("Trojan Source"). The marks U+200E and U+200F stay allowed.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-# What the request parser puts in place of bytes that are not valid UTF-8.
-_UNDECODABLE = "\ufffd"
-
-
-def _line_numbers(text, positions, limit=5):
-    lines = sorted({text.count("\n", 0, pos) + 1 for pos in positions})
-    shown = ", ".join(str(n) for n in lines[:limit])
-    return shown + (" and more" if len(lines) > limit else "")
-
-
-def _refuse_unreadable_characters(body):
-    """Refuse text a reader would see differently from how it is checked, saying where it is."""
-    undecodable = [m.start() for m in re.finditer(_UNDECODABLE, body)]
-    if undecodable:
-        raise ForumError(
-            "Part of the text could not be read (it was not valid UTF-8 and shows as \ufffd) "
-            f"on line {_line_numbers(body, undecodable)}. Please retype that part and post again.",
-            field="body",
-        )
-    controls = [m.start() for m in _BIDI_CONTROLS.finditer(body)]
-    if controls:
-        raise ForumError(
-            "The text contains invisible characters that reverse the direction of text "
-            f"(bidirectional overrides), on line {_line_numbers(body, controls)}. They can make a post "
-            "read differently from what it says. Please retype that part, or paste it as plain text.",
-            field="body",
-        )
+def _refuse_unreadable_characters(text, field="body", *, lines=True):
+    """Refuse text a reader would see differently from how it is checked
+    (see :mod:`connect.text`, the one rule for every member-written field)."""
+    problem = unreadable_text_problem(text, lines=lines)
+    if problem:
+        raise ForumError(problem, field=field)
 
 
 def _validate_body(body):
@@ -129,6 +101,25 @@ def _check_posting_rate(author):
             )
 
 
+# (threads, seconds): on top of the posting limit (a thread's first post is
+# a post), because a new thread also reaches everyone watching its category.
+DEFAULT_THREAD_RATE_LIMITS = ((5, 600), (30, 86400))
+
+
+def _check_thread_rate(author):
+    """Count one new thread by ``author``; refuse, keeping the form as typed, past the limit."""
+    limits = getattr(settings, "CONNECT_THREAD_RATE_LIMITS", DEFAULT_THREAD_RATE_LIMITS)
+    for limit, period in limits:
+        if not ratelimit.consume(f"forum_thread_{period}", str(author.pk), limit=limit, period=period):
+            span = f"{period // 60} minutes" if period < 86400 else f"{period // 3600} hours"
+            raise ForumError(
+                f"You have started {limit} threads in the last {span}, the most allowed. "
+                "Nothing was posted; your text is still here. Please wait a little and send it again, "
+                "or add it as a reply to one of your threads.",
+                field="title",
+            )
+
+
 def _validate_title(title):
     title = " ".join((title or "").split())
     if not title:
@@ -137,6 +128,7 @@ def _validate_title(title):
         raise ForumError(
             f"The title is {len(title)} characters long; the limit is {MAX_TITLE_CHARS}.", field="title"
         )
+    _refuse_unreadable_characters(title, "title", lines=False)
     return title
 
 

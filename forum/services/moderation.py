@@ -20,7 +20,7 @@ from ..models import (
     Suspension,
     ThreadSubscription,
 )
-from ._validation import _clean_tags, refresh_thread
+from ._validation import _clean_tags, _refuse_unreadable_characters, refresh_thread
 from .errors import ForumError, NotAllowed
 
 
@@ -33,6 +33,7 @@ def flag_create(*, reporter, post, reason, details=""):
         raise ForumError("You can't flag this post.")
     if reason not in Flag.Reason.values:
         raise ForumError("Choose a reason.", field="reason")
+    _refuse_unreadable_characters(details or "", "details")
     flag = Flag.objects.filter(post=post, reporter=reporter, resolution="").first()
     if flag is not None:
         return flag

@@ -13,6 +13,7 @@ from ..models import (
 )
 from ._validation import (
     _check_posting_rate,
+    _check_thread_rate,
     _clean_tags,
     _existing_submission,
     _guard,
@@ -45,6 +46,7 @@ def thread_create(
     body, html = _validate_body(body)
     tags = _clean_tags(tags)
     _check_posting_rate(author)
+    _check_thread_rate(author)
     findings = _guard(f"{title}\n\n{body}", author=author, confirm_privacy=confirm_privacy)
     now = timezone.now()
     try:

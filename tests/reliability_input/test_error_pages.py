@@ -106,6 +106,17 @@ def test_server_error_on_a_page_view_does_not_talk_about_submissions():
     assert "try again" in page
 
 
+def test_server_error_before_the_view_ran_says_the_submission_was_not_saved():
+    # A middleware failed (it lost its database connection loading the
+    # session, say): the view never ran, so nothing was written.
+    response = server_error(RequestFactory().post("/discussions/t/1/reply/", {"body": BODY}))
+
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "was not saved" in page
+    assert BODY in page
+
+
 # --- CSRF ---------------------------------------------------------------------
 
 
