@@ -26,6 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
@@ -229,16 +230,29 @@ def tasks_recover_stale(*, now=None):
     return len(stale)
 
 
+# Sent by the hourly housekeeping task: apps connect their own clean-up
+# (resources removes uploaded files a killed process left behind) without
+# this floor knowing them. A receiver that raises makes the task fail and be
+# retried, after every other receiver has run.
+housekeeping = Signal()
+
+
 @retrying_task(attempts=3, base_delay=60, max_delay=600)
 def tasks_housekeeping(keep_days=14):
-    """Requeue tasks abandoned by dead workers and delete finished task rows
+    """Requeue tasks abandoned by dead workers, delete finished task rows
     and delivery keys older than ``keep_days`` (failed tasks stay until an
-    administrator retries or dismisses them)."""
+    administrator retries or dismisses them), and run the apps' clean-up
+    (the ``housekeeping`` signal)."""
     from django_tasks_db.models import DBTaskResult
 
     from .models import DeliveredEmail
 
     recovered = tasks_recover_stale()
+    errors = [
+        exc
+        for _receiver, exc in housekeeping.send_robust(sender=tasks_housekeeping)
+        if isinstance(exc, Exception)
+    ]
     cutoff = timezone.now() - timedelta(days=keep_days)
     pruned, _ = DBTaskResult.objects.filter(
         status=TaskResultStatus.SUCCESSFUL, finished_at__lt=cutoff
@@ -247,8 +261,10 @@ def tasks_housekeeping(keep_days=14):
     next_run = DBTaskResult.objects.filter(
         status=TaskResultStatus.READY, task_path=tasks_housekeeping.module_path
     )
-    if not next_run.exists():
+    if not next_run.exists() and _durable(tasks_housekeeping.get_backend()):
         tasks_housekeeping.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
+    if errors:
+        raise errors[0]
     return {"recovered": recovered, "pruned": pruned, "delivery_keys": keys}
 
 

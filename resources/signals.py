@@ -1,5 +1,5 @@
-"""Tell members what moderators decided about what they shared, and keep
-the page tree in place after every migrate."""
+"""Tell members what moderators decided about what they shared, keep the
+page tree in place after every migrate, and clean up after killed uploads."""
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
@@ -30,5 +30,16 @@ def on_post_migrate(sender, app_config=None, **kwargs):
     ensure_library()
 
 
+def on_housekeeping(sender, **kwargs):
+    """Hourly: delete uploaded files a process killed before its commit left
+    in media, and stale temporary upload files (a day old and more)."""
+    from .uploads import remove_orphaned_files
+
+    remove_orphaned_files()
+
+
 def connect_signals(app_config):
+    from connect.tasks import housekeeping
+
+    housekeeping.connect(on_housekeeping, dispatch_uid="resources_remove_orphaned_uploads")
     post_migrate.connect(on_post_migrate, sender=app_config, dispatch_uid="resources_page_tree")

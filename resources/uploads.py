@@ -12,7 +12,8 @@ transaction rolls back the service deletes the file
 (:func:`discard_stored_files`). A process killed between the two leaves a
 file that no row names, and Django's temporary upload file (for uploads over
 2.5 MB) behind in ``FILE_UPLOAD_TEMP_DIR``; :func:`remove_orphaned_files`,
-run daily by ``manage.py remove_orphaned_uploads``, deletes both once they
+run hourly by the worker's housekeeping task (``connect.tasks.housekeeping``) and
+by ``manage.py remove_orphaned_uploads``, deletes both once they
 are a day old, long after any upload still in progress has finished.
 """
 

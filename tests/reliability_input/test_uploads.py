@@ -92,3 +92,51 @@ def test_remove_orphaned_files_dry_run_deletes_nothing(media):
 
     assert remove_orphaned_files(dry_run=True) == [orphan]
     assert orphan.exists()
+
+
+def _files(directory):
+    return [p for p in Path(directory).rglob("*") if p.is_file()] if Path(directory).exists() else []
+
+
+def test_resource_share_of_20_mb_rolled_back_leaves_no_file_and_no_temporary_file(
+    member_client, library, media, monkeypatch, settings
+):
+    seen = {}
+
+    def failing_audit(**kwargs):
+        # The moment before the commit: the file is stored and the upload is on disk.
+        seen["stored"], seen["temporary"] = _files(media), _files(settings.FILE_UPLOAD_TEMP_DIR)
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(services, "audit_record", failing_audit)
+    member_client.raise_request_exception = False
+    data = make_pdf_bytes() + b"\n%" + b"x" * (20 * 1024 * 1024)  # over the in-memory limit: a temporary file
+    upload = SimpleUploadedFile("casebook.pdf", data, content_type="application/pdf")
+
+    response = member_client.post(
+        "/library/share/",
+        {"title": "Casebook", "summary": "Our casebook.", "resource_type": "template", "file": upload},
+    )
+
+    assert response.status_code == 500
+    assert len(seen["stored"]) == 1 and len(seen["temporary"]) == 1
+    assert "was not saved" in response.content.decode()
+    assert not SharedResource.objects.exists()
+    assert _files(media) == []
+    assert _files(settings.FILE_UPLOAD_TEMP_DIR) == []
+
+
+def test_tasks_housekeeping_removes_files_a_killed_upload_left_behind(library, media, settings):
+    from connect.tasks import tasks_housekeeping
+
+    orphan = media / "documents" / "stored-before-the-process-was-killed.pdf"
+    orphan.parent.mkdir(parents=True)
+    temp = Path(settings.FILE_UPLOAD_TEMP_DIR) / "tmpk1ll3d.upload.pdf"
+    for path in (orphan, temp):
+        path.write_bytes(b"%PDF-1.4")
+        _age(path, 2)
+
+    tasks_housekeeping.enqueue()
+
+    assert not orphan.exists()
+    assert not temp.exists()
