@@ -188,11 +188,39 @@ def search_index_update(app_label, model_name, pk):
     return "indexed"
 
 
+def _update_already_owed(task_obj, args):
+    """Whether a first attempt of the same task with the same arguments is
+    waiting, unclaimed. Such a task re-reads its row when it runs, so it will
+    carry this change too: a busy thread is indexed once for a burst of
+    replies instead of once per reply. The waiting row is locked (``SKIP
+    LOCKED``, as workers claim rows) until this transaction commits, so no
+    worker can claim it and read the row before this change is visible."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not transaction.get_connection().in_atomic_block:
+        return False
+    return (
+        DBTaskResult.objects.select_for_update(skip_locked=True)
+        .filter(
+            status=TaskResultStatus.READY,
+            task_path=task_obj.module_path,
+            args_kwargs={"args": list(args), "kwargs": {}},
+        )
+        .values_list("id", flat=True)
+        .first()
+        is not None
+    )
+
+
 def search_index_later(instance):
     """Owe ``instance``'s search entry: a task row in the current
-    transaction, for models indexed explicitly rather than on save."""
+    transaction, for models indexed explicitly rather than on save (none when
+    an update of the same object is already waiting to run)."""
     meta = instance._meta
-    return enqueue(search_index_update, meta.app_label, meta.model_name, str(instance.pk))
+    args = (meta.app_label, meta.model_name, str(instance.pk))
+    if _durable(search_index_update.get_backend()) and _update_already_owed(search_index_update, args):
+        return None
+    return enqueue(search_index_update, *args)
 
 
 def use_durable_search_updates():

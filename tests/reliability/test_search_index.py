@@ -108,3 +108,29 @@ def test_reply_saved_while_the_index_is_locked_is_findable_after_release_and_its
     run_worker()
     assert [p.pk for p in get_search_backend().search("Quetzalcoatl", Post)] == [reply.pk]
     assert Notification.objects.filter(recipient=mentioned).count() == 1
+
+
+def test_search_index_later_owes_one_update_for_a_burst_of_replies_to_one_thread(durable_tasks, task_force):
+    from django_tasks_db.models import DBTaskResult
+
+    from connect.tasks import search_index_update
+    from forum import services
+    from forum.models import Thread
+    from tests.factories import make_member
+    from tests.forum.factories import make_category, make_thread
+
+    author = make_member()
+    thread = make_thread(author=author, category=make_category(), title="Quillback referral thread")
+    for n in range(3):
+        services.post_create(author=author, thread=thread, body=f"Reply {n} about Quillback referrals.")
+
+    updates = DBTaskResult.objects.filter(task_path=search_index_update.module_path, status="READY")
+    thread_updates = [
+        row for row in updates if row.args_kwargs["args"] == ["forum", "thread", str(thread.pk)]
+    ]
+    assert len(thread_updates) == 1  # one for the thread, whatever the number of replies
+    assert updates.count() == 1 + 4  # and one for each post
+
+    run_worker()
+    found = get_search_backend().search("Quillback", Thread)
+    assert [t.pk for t in found] == [thread.pk]
