@@ -41,6 +41,9 @@ PER_PAGE = 20
 MAX_PAGE = 25
 FACET_VALUES = 10
 ENUMERATED_FACET_VALUES = 12
+# A related facet is mapped in one query when it has at most this many keys.
+MAX_MAPPED_FACET = 2000
+MAX_FETCHED_FACET = 500
 # A query finding fewer hits than this is worth a "Did you mean".
 FEW_HITS = 3
 KIND_ORDER = ("discussions", "spotlights", "resources", "events", "members", "task_forces")
@@ -262,6 +265,22 @@ def _search(qs, query, sort, date_lookup):
     return qs.search(query).annotate_score("_search_score")
 
 
+def _count_with_facet(source, results, facet_cache):
+    """The number of results, from the first facet the page needs anyway when
+    the source has one (its counts add up to the total), else a plain count:
+    one search of the index instead of two."""
+    for name in FACET_NAMES:
+        lookup = source.lookups.get(name)
+        if lookup and "__" not in lookup:
+            try:
+                counts = dict(results.facet(lookup))
+            except Exception:  # noqa: BLE001
+                break
+            facet_cache[(source, lookup)] = counts
+            return sum(counts.values())
+    return _count(results)
+
+
 def _count(results):
     try:
         return results.count()
@@ -330,7 +349,7 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
     search_query = parsed.to_query(expansions)
     terms = parsed.highlight_terms(expansions)
 
-    bases, searched = {}, []
+    bases, searched, facet_cache = {}, [], {}
     for source in sources():
         try:
             base = source.model.searchable_for(user)
@@ -348,7 +367,7 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
         except Exception:  # noqa: BLE001
             logger.exception("Search in %s failed", source.model._meta.label)
             continue
-        searched.append((source, results, _count(results)))
+        searched.append((source, results, _count_with_facet(source, results, facet_cache)))
 
     by_kind = {}
     for source, _results, count in searched:
@@ -384,7 +403,7 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
             hits.sort(key=lambda h: -h.score)
         hits = hits[start:stop]
     result.hits = _collapse(hits)
-    result.facets = _facets(user, filters, chosen, bases, search_query)
+    result.facets = _facets(user, filters, chosen, bases, search_query, facet_cache)
 
     if result.total < FEW_HITS:
         result.suggestion = _did_you_mean(parsed, user, chosen, search_query)
@@ -402,7 +421,7 @@ def _fetch(results, start, stop):
 # ------------------------------------------------------------------- facets
 
 
-def _facet_counts(source, results, lookup, name, user):
+def _facet_counts(source, results, lookup, name, user, count):
     """``{value: count}`` of one facet in one source's results."""
     if "__" not in lookup:
         try:
@@ -410,8 +429,35 @@ def _facet_counts(source, results, lookup, name, user):
         except Exception:  # noqa: BLE001
             logger.exception("Facet %s of %s failed", lookup, source.model._meta.label)
             return {}
-    # A related lookup (a post's category, a resource's topics) cannot be
-    # faceted by the backend: count the few values worth offering, one by one.
+    relation, rest = lookup.split("__", 1)
+    model_field = source.model._meta.get_field(relation)
+    if model_field.many_to_one:
+        # A post's category: the backend facets the post's own key (its
+        # thread) and one query maps those threads to their categories.
+        try:
+            per_parent = results.facet(model_field.attname)
+        except Exception:  # noqa: BLE001
+            per_parent = None
+        if per_parent is not None and len(per_parent) <= MAX_MAPPED_FACET:
+            parents = model_field.related_model._default_manager.filter(pk__in=list(per_parent))
+            counts = {}
+            for parent_pk, value in parents.values_list("pk", rest):
+                counts[value] = counts.get(value, 0) + per_parent[parent_pk]
+            return counts
+    elif model_field.many_to_many and count <= MAX_FETCHED_FACET:
+        # A resource's topics: a library is small, so the matching rows' keys
+        # (at most MAX_FETCHED_FACET) are counted by topic in one query.
+        pks = [obj.pk for obj in _fetch(results, 0, count)]
+        through = model_field.remote_field.through
+        source_column = model_field.m2m_field_name() + "_id"
+        target = model_field.m2m_reverse_field_name()
+        rows = (
+            through.objects.filter(**{f"{source_column}__in": pks})
+            .values(f"{target}__{rest}")
+            .annotate(n=models.Count(source_column))
+        )
+        return {row[f"{target}__{rest}"]: row["n"] for row in rows}
+    # Otherwise count the few values worth offering, one by one.
     labeller = getattr(source.model, "search_facet_labels", None)
     candidates = labeller(name, None, user) if labeller else {}
     counts = {}
@@ -426,7 +472,7 @@ def _narrow(results, lookup, value):
     return qs.search(compiler.query, order_by_relevance=False)
 
 
-def _facets(user, filters, chosen, bases, search_query):
+def _facets(user, filters, chosen, bases, search_query, facet_cache):
     facets = []
     active = filters.active()
     for name in FACET_NAMES:
@@ -442,9 +488,15 @@ def _facets(user, filters, chosen, bases, search_query):
                 if qs is None:
                     continue
                 results = qs.search(search_query, order_by_relevance=False)
+                if "__" in lookup:
+                    count = _count(results)
             elif not count:
                 continue
-            for value, n in _facet_counts(source, results, lookup, name, user).items():
+            cached = facet_cache.get((source, lookup)) if name not in active else None
+            if cached is None:
+                cached = _facet_counts(source, results, lookup, name, user, count)
+            found = cached
+            for value, n in found.items():
                 if value is not None and n:
                     counts[value] = counts.get(value, 0) + n
         if not counts:
