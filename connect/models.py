@@ -13,6 +13,8 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 
 class Discipline(models.TextChoices):
@@ -113,7 +115,11 @@ class User(AbstractUser):
         return self._role_names
 
 
-class TaskForce(models.Model):
+class SearchableQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    pass
+
+
+class TaskForce(index.Indexed, models.Model):
     """An ECM anti-human-trafficking task force on the roster."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -139,6 +145,24 @@ class TaskForce(models.Model):
     coordinator_phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = SearchableQuerySet.as_manager()
+
+    # Found by what its public roster page shows; never by its coordinator's
+    # contact details.
+    search_fields = [
+        index.SearchField("name", boost=2),
+        index.AutocompleteField("name"),
+        index.SearchField("jurisdiction"),
+        index.SearchField("lead_agencies"),
+        index.SearchField("description"),
+        index.FilterField("id"),
+        index.FilterField("is_active"),
+        index.FilterField("state"),
+        index.FilterField("region"),
+    ]
+    search_kind = ("task_forces", "Task forces")
+    search_filters = {"task_force": "id"}
+
     class Meta:
         ordering = ["name"]
 
@@ -147,6 +171,27 @@ class TaskForce(models.Model):
 
     def get_absolute_url(self):
         return reverse("connect:taskforce_detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def searchable_for(cls, user):
+        from . import permissions
+
+        return permissions.visible_task_forces(user, cls.objects.all())
+
+    @classmethod
+    def search_facet_labels(cls, name, values, user):
+        if name != "task_force" or values is None:
+            return {}
+        return dict(cls.searchable_for(user).filter(pk__in=values).values_list("pk", "name"))
+
+    def search_hit(self):
+        """How the search page shows this task force (see search.selectors)."""
+        return {
+            "title": self.name,
+            "where": f"{self.jurisdiction} · {self.get_state_display()}",
+            "date": None,
+            "text": " ".join(filter(None, [self.jurisdiction, self.description, self.lead_agencies])),
+        }
 
     @property
     def domain_list(self):
@@ -211,7 +256,7 @@ class ContactVisibility(models.TextChoices):
     NOBODY = "nobody", "Nobody"
 
 
-class MemberProfile(models.Model):
+class MemberProfile(index.Indexed, models.Model):
     """What a member tells other members about themselves."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
@@ -235,6 +280,8 @@ class MemberProfile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SearchableQuerySet.as_manager()
+
     panels = [
         FieldPanel("display_name"),
         FieldPanel("task_force"),
@@ -246,6 +293,27 @@ class MemberProfile(models.Model):
         FieldPanel("languages"),
     ]
 
+    # Only what every member may read on the profile is indexed: the work
+    # email and phone have their own visibility and are never searchable, so
+    # no search, count, snippet or suggestion can reveal them.
+    search_fields = [
+        index.SearchField("display_name", boost=2),
+        index.AutocompleteField("display_name"),
+        index.SearchField("title"),
+        index.SearchField("agency"),
+        index.SearchField("bio"),
+        index.SearchField("languages"),
+        index.RelatedFields("expertise", [index.SearchField("name")]),
+        index.RelatedFields("task_force", [index.SearchField("name")]),
+        index.RelatedFields("user", [index.FilterField("is_active")]),
+        index.FilterField("task_force_id"),
+        index.FilterField("discipline"),
+        index.FilterField("created_at"),
+    ]
+    search_kind = ("members", "Members")
+    search_filters = {"task_force": "task_force_id", "date": "created_at"}
+    search_select_related = ("task_force",)
+
     class Meta:
         ordering = ["display_name"]
         indexes = [models.Index(fields=["discipline"])]
@@ -255,6 +323,24 @@ class MemberProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("connect:member_detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def searchable_for(cls, user):
+        from . import permissions
+
+        return permissions.visible_profiles(user, cls.objects.all())
+
+    def search_hit(self):
+        """How the search page shows this member: the fields every member may see."""
+        role = " · ".join(filter(None, [self.title, self.agency]))
+        return {
+            "label": "Member",
+            "title": self.display_name,
+            "where": f"{role} — {self.task_force.name}" if role else self.task_force.name,
+            "where_url": self.task_force.get_absolute_url(),
+            "date": None,
+            "text": " ".join(filter(None, [self.bio, self.languages])),
+        }
 
     def clean(self):
         super().clean()

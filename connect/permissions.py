@@ -128,6 +128,13 @@ def visible_profiles(user, qs):
     return qs.filter(user__is_active=True)
 
 
+def visible_task_forces(user, qs):
+    """Task forces a member may see on the roster and in search: active ones."""
+    if not is_active_member(user):
+        return qs.none()
+    return qs.filter(is_active=True)
+
+
 def visible_pages(user, qs):
     """The pages of ``qs`` a member may see: live, not past their expiry date
     (Wagtail unpublishes expired pages only when its command runs), and

@@ -124,7 +124,12 @@ class Thread(index.Indexed, models.Model):
         index.FilterField("category_id"),
         index.FilterField("is_hidden"),
         index.FilterField("last_activity_at"),
+        index.FilterField("author_id"),
     ]
+    # What the search page needs to know about a hit (see search.selectors).
+    search_kind = ("discussions", "Discussions")
+    search_filters = {"category": "category_id", "author": "author_id", "date": "last_activity_at"}
+    search_select_related = ("category", "author__profile", "first_post")
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-id"]
@@ -144,6 +149,22 @@ class Thread(index.Indexed, models.Model):
         from . import permissions
 
         return permissions.visible_threads(user, cls.objects.all())
+
+    def search_hit(self):
+        """How the search page shows this thread: its title, board and opening post."""
+        return {
+            "title": self.title,
+            "byline": self.author.display_name,
+            "where": self.category.name,
+            "where_url": self.category.get_absolute_url(),
+            "date": self.last_activity_at,
+            "text": self.first_post.body if self.first_post_id else "",
+            "group": self.pk,
+        }
+
+    @classmethod
+    def search_facet_labels(cls, name, values, user):
+        return _facet_labels(name, values, user)
 
     @property
     def group_name(self):
@@ -227,7 +248,12 @@ class Post(index.Indexed, models.Model):
         index.FilterField("status"),
         index.FilterField("thread_id"),
         index.RelatedFields("thread", [index.FilterField("category_id"), index.FilterField("is_hidden")]),
+        index.FilterField("author_id"),
+        index.FilterField("created_at"),
     ]
+    search_kind = ("discussions", "Discussions")
+    search_filters = {"category": "thread__category_id", "author": "author_id", "date": "created_at"}
+    search_select_related = ("thread__category", "author__profile")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -252,6 +278,23 @@ class Post(index.Indexed, models.Model):
 
         return permissions.visible_posts(user, cls.objects.all())
 
+    def search_hit(self):
+        """A post is shown as what it is: its thread's title and its author, not "a reply"."""
+        return {
+            "title": self.thread.title,
+            "byline": self.author.display_name,
+            "where": self.thread.category.name,
+            "where_url": self.thread.category.get_absolute_url(),
+            "date": self.created_at,
+            "text": self.body,
+            "group": self.thread_id,
+            "is_reply": self.pk != self.thread.first_post_id,
+        }
+
+    @classmethod
+    def search_facet_labels(cls, name, values, user):
+        return _facet_labels(name, values, user)
+
     @property
     def title(self):
         return f"Reply in “{self.thread.title}”"
@@ -263,6 +306,24 @@ class Post(index.Indexed, models.Model):
     @property
     def is_visible(self):
         return self.status == self.Status.VISIBLE
+
+
+def _facet_labels(name, values, user):
+    """Names for the category and author facets of the search page, in one
+    query; with ``values=None``, the categories ``user`` may see."""
+    if name == "category":
+        from . import permissions
+
+        categories = permissions.visible_categories(user)
+        if values is not None:
+            categories = categories.filter(pk__in=values)
+        return dict(categories.values_list("pk", "name"))
+    if name == "author":
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(pk__in=values).select_related("profile")
+        return {user.pk: user.display_name for user in users}
+    return {}
 
 
 class PostRevision(models.Model):

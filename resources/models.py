@@ -182,9 +182,13 @@ class ResourcePage(MemberVisiblePage, Page):
         index.SearchField("summary"),
         index.FilterField("resource_type"),
         index.FilterField("expire_at"),  # visible_pages filters on it
-        index.RelatedFields("topics", [index.SearchField("name")]),
+        index.RelatedFields("topics", [index.SearchField("name"), index.FilterField("name")]),
         index.RelatedFields("source", [index.SearchField("name")]),
     ]
+    # What the search page needs to know about a hit (see search.selectors).
+    search_kind = ("resources", "Resources")
+    search_filters = {"resource_type": "resource_type", "topic": "topics__name", "date": "first_published_at"}
+    search_select_related = ("source",)
     parent_page_types = ["resources.ResourceLibraryPage"]
     subpage_types = []
 
@@ -212,6 +216,27 @@ class ResourcePage(MemberVisiblePage, Page):
         from .permissions import visible_resources
 
         return visible_resources(user)
+
+    def search_hit(self):
+        return {
+            "title": self.title,
+            "where": " · ".join(filter(None, ["Resource library", self.get_resource_type_display()])),
+            "byline": self.source.name if self.source_id else "",
+            "date": self.publication_date or self.first_published_at,
+            "text": self.summary,
+        }
+
+    @classmethod
+    def search_facet_labels(cls, name, values, user):
+        """Labels of the resource-type and topic facets (a topic is filtered by
+        its name); with ``values=None``, the topics worth counting, most used first."""
+        if name == "resource_type":
+            return dict(ResourceType.choices)
+        if name == "topic":
+            topics = Topic.objects.all() if values is None else Topic.objects.filter(name__in=values)
+            topics = topics.annotate(n=models.Count("resources")).order_by("-n", "name")[:12]
+            return {name: name for name in topics.values_list("name", flat=True)}
+        return {}
 
     @property
     def link_kind(self):
@@ -365,6 +390,8 @@ class EventPage(MemberVisiblePage, Page):
         index.FilterField("starts_at"),
         index.FilterField("expire_at"),  # visible_pages filters on it
     ]
+    search_kind = ("events", "Events")
+    search_filters = {"date": "starts_at"}
     parent_page_types = ["resources.EventIndexPage"]
     subpage_types = []
 
@@ -443,6 +470,15 @@ class EventPage(MemberVisiblePage, Page):
         from .permissions import visible_events
 
         return visible_events(user)
+
+    def search_hit(self):
+        return {
+            "title": self.title,
+            "where": " · ".join(filter(None, ["Event", self.get_event_format_display(), self.location])),
+            "byline": self.organizer,
+            "date": self.start_date,
+            "text": self.summary,
+        }
 
 
 def _new_token():

@@ -4,4 +4,7 @@ from . import views
 
 app_name = "site_search"
 
-urlpatterns = [path("", views.search, name="search")]
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("suggest/", views.suggest, name="suggest"),
+]

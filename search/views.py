@@ -1,44 +1,103 @@
-"""The search page: every indexed model that offers ``searchable_for(user)``
-is searched, so results never include what the member may not see."""
+"""The search page and the header box's suggestions. Thin: what is found,
+counted and suggested is decided in ``search.selectors``."""
 
-import logging
-
-from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
-from wagtail.search.index import get_indexed_models
 
-MAX_QUERY = 200
-PER_MODEL = 50
-logger = logging.getLogger(__name__)
+from . import selectors
+from .query import MAX_QUERY_CHARS
 
 
-def searchable_models():
-    return [model for model in get_indexed_models() if hasattr(model, "searchable_for")]
+def _url(params, **changes):
+    """The search page's URL with ``changes`` applied (None removes a key);
+    any change but a page number goes back to page one."""
+    merged = {**params, **changes}
+    if "page" not in changes:
+        merged.pop("page", None)
+    return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
 @require_GET
 def search(request):
-    raw = " ".join(request.GET.get("q", "").split())
-    query = raw[:MAX_QUERY]
-    results = []
-    if query:
-        for model in searchable_models():
-            queryset = model.searchable_for(request.user)
-            try:
-                results.extend(queryset.search(query)[:PER_MODEL])
-            except Exception:  # noqa: BLE001 - one broken index must not take the page down
-                logger.exception("Search in %s failed", model._meta.label)
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    filters = selectors.Filters.from_params(request.GET)
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in selectors.SORTS else "relevance"
+    result = selectors.search_results(
+        user=request.user,
+        query=request.GET.get("q", ""),
+        filters=filters,
+        sort=sort,
+        page=request.GET.get("page"),
+    )
+    params = {"q": result.query, **filters.params()}
+    if sort != "relevance":
+        params["sort"] = sort
+    kinds = [
+        {
+            "label": v.label,
+            "count": v.count,
+            "selected": v.selected,
+            "url": _url(params, kind=None if v.selected else v.value),
+        }
+        for v in result.kind_counts
+    ]
+    facets = [
+        {
+            "name": facet.name,
+            "label": facet.label,
+            "values": [
+                {
+                    "label": v.label,
+                    "count": v.count,
+                    "selected": v.selected,
+                    "url": _url(params, **{facet.name: None if v.selected else v.value}),
+                }
+                for v in facet.values
+            ],
+        }
+        for facet in result.facets
+    ]
+    no_date = {"date": None, "from": None, "to": None}
+    dates = [
+        {
+            "label": label,
+            "selected": filters.date_preset == key,
+            "url": _url(params, **{**no_date, "date": key}),
+        }
+        for key, label, _days in selectors.DATE_PRESETS
+    ]
     return render(
         request,
         "search/search.html",
         {
-            "query": query,
-            "truncated": len(raw) > MAX_QUERY,
-            "max_query": MAX_QUERY,
-            "page_obj": page,
-            "querystring": urlencode({"q": query}),
+            "result": result,
+            "query": result.query,
+            "search_query": result.query,  # keeps the header box filled
+            "max_query": MAX_QUERY_CHARS,
+            "filters": filters,
+            "sort": sort,
+            "kinds": kinds,
+            "facets": facets,
+            "dates": dates,
+            "any_date_url": _url(params, **no_date) if filters.has_date else "",
+            "all_kinds_url": _url(params, kind=None),
+            "sort_urls": {
+                key: _url(params, sort=None if key == "relevance" else key) for key in selectors.SORTS
+            },
+            "suggestion_url": _url(params, q=result.suggestion) if result.suggestion else "",
+            "hidden_params": {k: v for k, v in params.items() if k not in ("q", "from", "to", "date")},
+            "page_obj": result.page_obj,
+            "querystring": urlencode(params),
         },
     )
+
+
+@require_GET
+def suggest(request):
+    """Suggestions for the header box, as JSON: ``{"suggestions": [{label, kind, url}]}``."""
+    found = selectors.suggestions(user=request.user, query=request.GET.get("q", ""))
+    response = JsonResponse({"suggestions": found})
+    response["Cache-Control"] = "private, no-store"
+    return response

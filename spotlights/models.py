@@ -86,7 +86,12 @@ class SpotlightPage(Page):
         index.RelatedFields("task_force", [index.SearchField("name")]),
         index.FilterField("week"),
         index.FilterField("expire_at"),  # visible_pages filters on it
+        index.FilterField("task_force_id"),
     ]
+    # What the search page needs to know about a hit (see search.selectors).
+    search_kind = ("spotlights", "Spotlights")
+    search_filters = {"task_force": "task_force_id", "date": "week"}
+    search_select_related = ("task_force",)
     parent_page_types = ["spotlights.SpotlightIndexPage"]
     subpage_types = []
 
@@ -103,6 +108,15 @@ class SpotlightPage(Page):
 
     def get_absolute_url(self):
         return self.get_url()
+
+    def search_hit(self):
+        return {
+            "title": self.title,
+            "where": f"Spotlight on {self.task_force.name}",
+            "where_url": self.task_force.get_absolute_url(),
+            "date": self.week,
+            "text": self.summary,
+        }
 
     @classmethod
     def searchable_for(cls, user):

@@ -51,7 +51,7 @@ def test_search_page_lists_threads(client_for, officer, category, django_capture
         make_thread(author=officer, category=category, title="Interpreter roster sharing")
     response = client_for(officer).get(reverse("site_search:search"), {"q": "interpreter"})
     assert response.status_code == 200
-    assert "Interpreter roster sharing" in response.content.decode()
+    assert "<mark>Interpreter</mark> roster sharing" in response.content.decode()
 
 
 def test_default_categories_exist():

@@ -323,7 +323,8 @@ def test_search_page_finds_real_content_without_errors(member, caplog):
             # A NUL byte is refused before the search runs (connect.middleware).
             expected = 400 if "\x00" in query else 200
             assert client.get("/search/", {"q": query}).status_code == expected
-    assert "Findable trafficking indicators guide" in body
+    # The search page marks the matched words in the title.
+    assert "Findable <mark>trafficking</mark> <mark>indicators</mark> guide" in body
     assert not [record for record in caplog.records if "failed" in record.getMessage()]
 
 
