@@ -8,10 +8,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max
 
-from connect import ratelimit
+from connect import privacy, ratelimit
 from connect.text import unreadable_text_problem
 
-from .. import privacy
 from ..mentions import safe_mentions, users_for_handles
 from ..models import (
     MemberHandle,

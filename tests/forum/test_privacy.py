@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forum.privacy import LABELS, Finding, scan, summarize
+from connect.privacy import LABELS, Finding, scan, summarize
 
 # (text, kind, exact matched text)
 TRUE_POSITIVES = [

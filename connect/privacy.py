@@ -1,4 +1,4 @@
-"""Victim-privacy guard for forum posts.
+"""Victim-privacy guard for everything members write.
 
 Task-force members discuss real investigations, and a single careless post can
 expose a trafficking victim: a name next to the word "minor", a phone number,
