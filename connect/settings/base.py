@@ -160,6 +160,21 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "transaction_mode": "IMMEDIATE",
         }
     )
+# A bounded pool of PostgreSQL connections per process (psycopg_pool through
+# Django's OPTIONS["pool"]). Under daphne every request in flight runs in a
+# thread of its own and would otherwise open a connection of its own: at a few
+# seconds of latency that is a hundred connections, PostgreSQL's
+# max_connections is reached and replies answer 500. With a pool, a request
+# waits up to DATABASE_POOL_TIMEOUT seconds for one of DATABASE_POOL_MAX_SIZE
+# connections instead. 0 (the default) keeps one connection per request.
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
