@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-in/unlock/<str:token>/", views.login_unlock, name="login_unlock"),
     path("privacy/", views.privacy, name="privacy"),
     path("terms/", views.terms, name="terms"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.health, name="health"),
     path("members/", views.member_directory, name="member_directory"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),

@@ -108,6 +108,12 @@ def terms(request):
 
 
 @public
+@require_GET
+def accessibility(request):
+    return render(request, "connect/accessibility.html")
+
+
+@public
 @never_cache
 @require_GET
 def health(request):

@@ -307,6 +307,19 @@ else:
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Task Force Connect"
+# Where members write for help, shown in every page's footer.
+CONNECT_HELP_EMAIL = os.environ.get("CONNECT_HELP_EMAIL", "help@connect.localhost")
+# The statement materials funded under the program's cooperative agreement
+# carry. The site is run for the program by its training and technical
+# assistance provider, not by a federal agency, so it wears this rather than
+# the federal "official website" banner.
+CONNECT_FUNDING_STATEMENT = os.environ.get(
+    "CONNECT_FUNDING_STATEMENT",
+    "This site is supported by a cooperative agreement awarded by the Office of Justice Programs, "
+    "U.S. Department of Justice. Points of view or opinions expressed on this site are those of "
+    "its members and do not necessarily represent the official position or policies of the U.S. "
+    "Department of Justice.",
+)
 # The one base URL of absolute links in emails (connect.mail) and in the admin.
 CONNECT_BASE_URL = os.environ.get("CONNECT_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_BASE_URL = CONNECT_BASE_URL
