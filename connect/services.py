@@ -46,26 +46,31 @@ def _send(template, *, to, context, key=None):
 
 
 def membership_request_create(*, data, origin=None):
-    """Store a request to join. A second pending request for the same email
-    is refused: the first one is still being reviewed."""
+    """Store a request to join and acknowledge it to the applicant by email.
+
+    A second pending request for the same address is stored too, and the
+    visitor sees the same confirmation either way: telling a stranger that
+    an address already has a request waiting would reveal who applied. The
+    reviewer sees the duplicate on the request's page; the address's owner
+    is acknowledged once."""
     email = data["email"].strip().lower()
-    if MembershipRequest.objects.filter(
-        email__iexact=email, status=MembershipRequest.Status.PENDING
-    ).exists():
-        raise ValidationError(
-            "A request from this email address is already waiting for review. "
-            "You will hear from the moderators by email.",
-            code="duplicate",
-        )
     task_force = data["task_force"]
     if not task_force.is_active:
         raise ValidationError("Choose a task force from the list.", code="unknown_task_force")
-    req = MembershipRequest.objects.create(
-        **{**data, "email": email},
-        # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
-        ip_address=origin.ip_address if origin else None,
-    )
-    audit_record(action="membership.requested", origin=origin, target=req)
+    with transaction.atomic():
+        duplicate = MembershipRequest.objects.filter(
+            email__iexact=email, status=MembershipRequest.Status.PENDING
+        ).exists()
+        req = MembershipRequest.objects.create(
+            **{**data, "email": email},
+            # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
+            ip_address=origin.ip_address if origin else None,
+        )
+        audit_record(
+            action="membership.requested", origin=origin, target=req, detail={"duplicate": duplicate}
+        )
+        if not duplicate:
+            _send("request_received", to=email, context={"request": req}, key=str(req.pk))
     return req
 
 
