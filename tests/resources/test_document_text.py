@@ -389,3 +389,25 @@ def test_extract_document_text_command_backfills(library):
     assert "0 documents" in out.getvalue()
     call_command("extract_document_text", "--all", stdout=out)
     assert DocumentExtraction.objects.get(document=document).status == DocumentExtraction.Status.DONE
+
+
+def test_seed_demo_documents_are_found_by_their_own_text(member):
+    call_command("seed_demo", stdout=io.StringIO())
+    reindex()
+    result = _search(member, "camera corner")
+    assert result.hits[0].title.startswith("Guide to recording")
+    assert result.hits[0].passage_where == "page 3"
+    minutes = _search(member, "photographs minutes")
+    assert minutes.hits[0].passage_where == "section “Minutes”"
+
+
+def test_moderators_see_the_privacy_findings_when_reviewing(moderator_client, member, library):
+    document = make_document(
+        "Notes", data=docx_bytes([("Notes", "Victim Maria Lopez, 555-867-5309.")]), name="n.docx"
+    )
+    page = make_resource(library, title="Notes", document=document, external_url="", live=False)
+    SharedResource.objects.create(page=page, member=member)
+    document_text_extract(document_id=document.pk)
+    html = moderator_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert "The privacy guard found what may identify a victim in the shared file" in html
+    assert "555-867-5309" in html and "section “Notes”" in html
