@@ -306,9 +306,13 @@ def extract_here(path, extension, *, timeout=TIMEOUT_SECONDS, max_chars=MAX_CHAR
     return budget.result
 
 
-def _limit_child():
-    import resource
-
+def _limit_self():
+    """The child's first act: a CPU-time and an address-space limit, so a
+    parser that spins or a bomb that inflates is stopped by the kernel."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not a POSIX system: the timeout still holds
+        return
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
@@ -338,7 +342,6 @@ def extract_file(path, extension, *, timeout=TIMEOUT_SECONDS, max_chars=MAX_CHAR
             timeout=timeout,
             cwd=PROJECT_DIR,
             env=env,
-            preexec_fn=_limit_child if os.name == "posix" else None,  # noqa: PLW1509 - no threads touched
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
@@ -358,6 +361,7 @@ def extract_file(path, extension, *, timeout=TIMEOUT_SECONDS, max_chars=MAX_CHAR
 
 
 def _main(argv):
+    _limit_self()
     path, extension = argv[0], argv[1]
     max_chars, max_units, timeout = int(argv[2]), int(argv[3]), float(argv[4])
     try:

@@ -334,6 +334,16 @@ def document_text_extract(*, document_id, force=False):
     return status
 
 
+def _review_again(share):
+    """Put a held share back in the moderators' review queue."""
+    page = share.page
+    workflow = page.get_workflow()
+    if workflow is None or page.workflow_in_progress or share.member is None:
+        return
+    _quiet_admin_notices(share.member)
+    workflow.start(page, share.member)
+
+
 def _share_privacy_check(*, share, units):
     """Run the privacy guard over a shared file's text. What it finds is
     recorded for the moderators who review the share; a share already
@@ -360,6 +370,8 @@ def _share_privacy_check(*, share, units):
         share.decided_at = None
         update += ["status", "decided_at"]
     share.save(update_fields=update)
+    if held:
+        _review_again(share)
     if findings:
         audit_record(
             action="resource.privacy_findings",

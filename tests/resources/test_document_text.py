@@ -362,6 +362,7 @@ def test_privacy_findings_hold_a_share_published_before_its_file_was_read(member
     page.refresh_from_db()
     assert share.privacy_findings and share.status == SharedResource.Status.IN_REVIEW
     assert not page.live
+    assert page.workflow_in_progress  # back in the moderators' queue
 
 
 def test_clean_shared_file_has_no_findings(member, library):
