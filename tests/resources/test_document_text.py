@@ -412,3 +412,18 @@ def test_moderators_see_the_privacy_findings_when_reviewing(moderator_client, me
     html = moderator_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
     assert "The privacy guard found what may identify a victim in the shared file" in html
     assert "555-867-5309" in html and "section “Notes”" in html
+
+
+def test_an_upload_owes_a_durable_task_that_the_worker_runs(settings, member, library):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.reliability.conftest import run_worker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    document = make_document("Queued", data=pdf_bytes(["The kittiwake room."]), name="queued.pdf")
+    make_resource(library, title="Queued guide", document=document, external_url="")
+    owed = DBTaskResult.objects.filter(task_path="resources.tasks.document_text_update")
+    assert owed.count() == 1 and not DocumentText.objects.exists()
+    run_worker()
+    assert DocumentText.objects.filter(document=document).count() == 1
+    assert _search(member, "kittiwake").hits[0].passage_where == "page 1"
