@@ -164,18 +164,27 @@ def _pdf(path, budget):
         except Exception as exc:  # noqa: BLE001
             raise ExtractionError("the PDF is encrypted") from exc
     pages = reader.pages
-    for number in range(len(pages)):
-        if not budget.add(f"page {number + 1}", pages[number].extract_text() or ""):
-            if number + 1 < len(pages):
-                budget.result.truncated = True
+    # A page tree may claim more pages than it holds: never trust the count
+    # further than the budget allows, and stop at the first missing page.
+    count = len(pages)
+    limit = min(count, budget.units)
+    for number in range(limit):
+        try:
+            text = pages[number].extract_text() or ""
+        except IndexError:
             return
+        if not budget.add(f"page {number + 1}", text):
+            budget.result.truncated = budget.result.truncated or number + 1 < count
+            return
+    if limit < count:
+        budget.result.truncated = True
 
 
 def _docx(path, budget):
+    _check_zip(path)  # before the reader is even imported
     import docx
     from docx.table import Table
 
-    _check_zip(path)
     document = docx.Document(path)
     blocks = []
     for block in document.iter_inner_content():
@@ -221,9 +230,9 @@ def _docx(path, budget):
 
 
 def _xlsx(path, budget):
+    _check_zip(path)
     import openpyxl
 
-    _check_zip(path)
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     cells = MAX_CELLS
     try:
@@ -254,9 +263,9 @@ def _shape_text(shape):
 
 
 def _pptx(path, budget):
+    _check_zip(path)
     from pptx import Presentation
 
-    _check_zip(path)
     presentation = Presentation(path)
     for number, slide in enumerate(presentation.slides, 1):
         parts = [text for shape in slide.shapes for text in _shape_text(shape)]
