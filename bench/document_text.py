@@ -120,7 +120,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=100, help="pages, slides and parts per file")
     parser.add_argument("--repeat", type=int, default=3, help="reads of each file (the median is shown)")
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # run_all.py passes every script the same options
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         make_files(directory, args.pages, random.Random(11))
