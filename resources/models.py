@@ -233,7 +233,9 @@ class ResourcePage(MemberVisiblePage, Page):
         carries them: the index's vocabulary feeds prefix expansion and
         spelling suggestions for every member, so no word of a draft, a
         member's share in review or a restricted document may enter it."""
-        if not self.document_id or not self.live or self.get_view_restrictions().exists():
+        if not self.document_id or not self.live or (self.expire_at and self.expire_at <= timezone.now()):
+            return ""
+        if self.get_view_restrictions().exists():
             return ""
         return "\n".join(
             DocumentText.objects.filter(document_id=self.document_id).values_list("text", flat=True)

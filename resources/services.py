@@ -255,10 +255,12 @@ def _local_path(file, extension):
     """A path on this machine to the stored file: its own when the storage
     is a local disk, else a temporary copy."""
     try:
-        yield file.path
-        return
+        path = file.path
     except (NotImplementedError, AttributeError):
-        pass
+        path = None  # a remote storage: no local path
+    if path is not None:
+        yield path
+        return
     with tempfile.NamedTemporaryFile(suffix=extension) as copy:
         with file.open("rb") as source:
             shutil.copyfileobj(source, copy)
@@ -273,7 +275,7 @@ def _read(document, extension):
     try:
         with _local_path(document.file, extension) as path:
             return DocumentExtraction.Status.DONE, "", extract_file(path, extension)
-    except (ExtractionError, OSError) as exc:
+    except (ExtractionError, OSError, ValueError) as exc:  # ValueError: no file at all
         error = str(exc)[:500] or type(exc).__name__
         logger.warning(
             "Could not read the text of document %s (%s): %s", document.pk, document.file.name, error

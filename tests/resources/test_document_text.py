@@ -430,3 +430,19 @@ def test_an_upload_owes_a_durable_task_that_the_worker_runs(settings, member, li
     run_worker()
     assert DocumentText.objects.filter(document=document).count() == 1
     assert _search(member, "kittiwake").hits[0].passage_where == "page 1"
+
+
+def test_a_missing_file_is_recorded_as_unreadable(library, caplog):
+    document = make_document("Lost", data=pdf_bytes(["Kittiwake."]), name="lost.pdf")
+    document.file.storage.delete(document.file.name)
+    with caplog.at_level(logging.WARNING, logger="resources.services"):
+        assert document_text_extract(document_id=document.pk) == DocumentExtraction.Status.FAILED
+    assert "Could not read the text of document" in caplog.text
+
+
+def test_images_have_no_text_to_read(library):
+    from .conftest import png_bytes
+
+    document = make_document("Photo", data=png_bytes(), name="photo.png")
+    assert document_text_extract(document_id=document.pk) == DocumentExtraction.Status.UNSUPPORTED
+    assert not DocumentText.objects.exists()
