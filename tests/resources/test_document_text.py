@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from wagtail.models import PageViewRestriction
 
 from connect.models import Role
@@ -446,3 +447,15 @@ def test_images_have_no_text_to_read(library):
     document = make_document("Photo", data=png_bytes(), name="photo.png")
     assert document_text_extract(document_id=document.pk) == DocumentExtraction.Status.UNSUPPORTED
     assert not DocumentText.objects.exists()
+
+
+def test_the_member_is_told_their_file_is_checked(member_client, member, library):
+    document = make_document(
+        "Notes", data=docx_bytes([("Notes", "Victim Maria Lopez, 555-867-5309.")]), name="n.docx"
+    )
+    page = make_resource(library, title="Our notes", document=document, external_url="", live=False)
+    SharedResource.objects.create(page=page, member=member)
+    document_text_extract(document_id=document.pk)
+    html = member_client.get(reverse("resources:my_shares")).content.decode()
+    assert "Your file may contain details that identify a victim (" in html
+    assert "phone number" in html and "A moderator will check it before it is published." in html
