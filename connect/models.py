@@ -184,11 +184,20 @@ class TaskForce(index.Indexed, models.Model):
             return {}
         return dict(cls.searchable_for(user).filter(pk__in=values).values_list("pk", "name"))
 
+    @property
+    def place(self):
+        """Where the task force works: "Palm Beach County, Florida", but "Florida" where the jurisdiction is
+        the state itself (never "Florida, Florida")."""
+        state = self.get_state_display()
+        if not self.jurisdiction or state.lower() in self.jurisdiction.lower():
+            return self.jurisdiction or state
+        return f"{self.jurisdiction}, {state}"
+
     def search_hit(self):
         """How the search page shows this task force (see search.selectors)."""
         return {
             "title": self.name,
-            "where": f"{self.jurisdiction} · {self.get_state_display()}",
+            "where": self.place,
             "date": None,
             "text": " ".join(filter(None, [self.jurisdiction, self.description, self.lead_agencies])),
         }
