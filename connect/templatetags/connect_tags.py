@@ -42,7 +42,7 @@ def querystring_without(context, *keys):
 
 @register.filter
 def ago(value):
-    """ "just now" under a minute, else Django's "5 minutes ago" (its own
+    """Under a minute, "just now"; after it, Django's "5 minutes ago" (its own
     timesince says "0 minutes" for anything under a minute)."""
     if not value:
         return ""
