@@ -124,3 +124,20 @@ def seed_library(stdout):
     from .demo import seed_library_demo
 
     seed_library_demo(stdout)
+
+
+@hooks.register("register_waiting_count")
+def shares_waiting_for_review(request):
+    from connect.admin_panels import WaitingCount
+    from connect.permissions import is_moderator
+
+    from .models import SharedResource
+
+    if not is_moderator(request.user):
+        return None
+    return WaitingCount(
+        label="shared resources waiting for review",
+        count=SharedResource.objects.filter(status=SharedResource.Status.IN_REVIEW).count(),
+        url=reverse("wagtailadmin_reports:workflow_tasks"),
+        order=30,
+    )
