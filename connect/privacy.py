@@ -1000,7 +1000,7 @@ _AGE_GATE = "year yr yo y/o y.o age".split()
 
 # Past this many candidates of one kind the text is held for review anyway;
 # stopping there bounds the work a hostile text can cause.
-_MAX_PER_DETECTOR = 200
+_MAX_PER_DETECTOR = 1000
 
 
 def _capped(found):

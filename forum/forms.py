@@ -107,6 +107,10 @@ class FlagForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Send it to the moderators.",
+    )
 
 
 class ReasonForm(forms.Form):

@@ -390,6 +390,7 @@ def post_flag(request, pk):
     if not permissions.can_flag(request.user, post):
         raise Http404
     form = FlagForm(request.POST or None)
+    extra = {}
     if request.method == "POST" and form.is_valid():
         try:
             services.flag_create(
@@ -397,13 +398,15 @@ def post_flag(request, pk):
                 post=post,
                 reason=form.cleaned_data["reason"],
                 details=form.cleaned_data["details"],
+                confirm_privacy=form.cleaned_data["confirm_privacy"],
             )
         except services.ForumError as exc:
             _apply_error(form, exc)
+            extra = _privacy_context(exc)
         else:
             messages.success(request, "Thank you. Moderators will review the post.")
             return redirect(post_url(user=request.user, post=post))
-    return render(request, "forum/post_flag.html", {"post": post, "form": form})
+    return render(request, "forum/post_flag.html", {"post": post, "form": form, **extra})
 
 
 @require_POST

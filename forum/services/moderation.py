@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connect import privacy_guard
 from connect.audit import audit_record
 
 from .. import events, live, permissions
@@ -21,11 +22,16 @@ from ..models import (
     ThreadSubscription,
 )
 from ._validation import _clean_tags, _refuse_unreadable_characters, refresh_thread
-from .errors import ForumError, NotAllowed
+from .errors import ForumError, NotAllowed, PrivacyCheckRequired
 
 
-def flag_create(*, reporter, post, reason, details=""):
-    """Tell moderators about a post. Flagging the same post twice is a no-op."""
+def flag_create(*, reporter, post, reason, details="", confirm_privacy=False):
+    """Tell moderators about a post. Flagging the same post twice is a no-op.
+
+    The details are checked by the privacy guard like any member text: only
+    moderators read them, but they are kept, so the reporter removes what
+    was found or confirms it.
+    """
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     if not permissions.can_see_post(reporter, post):
         raise NotAllowed
@@ -34,6 +40,12 @@ def flag_create(*, reporter, post, reason, details=""):
     if reason not in Flag.Reason.values:
         raise ForumError("Choose a reason.", field="reason")
     _refuse_unreadable_characters(details or "", "details")
+    try:
+        privacy_guard.privacy_check(
+            details, author=reporter, confirm_privacy=confirm_privacy, field="details"
+        )
+    except privacy_guard.PrivacyCheckRequired as exc:
+        raise PrivacyCheckRequired(exc.findings, field="details") from None
     flag = Flag.objects.filter(post=post, reporter=reporter, resolution="").first()
     if flag is not None:
         return flag
