@@ -68,3 +68,28 @@ def test_ordinary_share_is_not_asked_anything(member_client, library):
     response = _post(member_client)
 
     assert response.status_code == 302
+
+
+def test_review_emails_to_moderators_carry_no_member_written_text(
+    member_client, moderator, library, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(
+            member_client,
+            title="Intake notes for Maria Gonzalez",
+            summary="Notes from the victim, Maria Gonzalez.",
+            confirm_privacy="on",
+        )
+
+    assert response.status_code == 302
+    to_moderator = [m for m in mail.outbox if moderator.email in m.to]
+    assert to_moderator, [m.subject for m in mail.outbox]
+    for message in to_moderator:
+        assert message.subject == "[Task Force Connect] A shared resource is waiting for review"
+        rendered = message.body + "".join(str(part[0]) for part in getattr(message, "alternatives", []))
+        assert "Maria" not in rendered and "Gonzalez" not in rendered and "Intake notes" not in rendered
+        page = ResourcePage.objects.get(title="Intake notes for Maria Gonzalez")
+        assert f"/admin/pages/{page.pk}/edit/" in rendered
