@@ -113,6 +113,27 @@ class FlagForm(forms.Form):
     )
 
 
+class RedactForm(forms.Form):
+    """A moderator redacts a passage of a post, or one of its stored revisions."""
+
+    passage = forms.CharField(
+        label="Passage to redact",
+        help_text="Paste it exactly as it appears. It is replaced in the post, its history, "
+        "notifications and search.",
+        required=False,
+        max_length=2001,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("passage") or "").strip() and not cleaned.get("revision"):
+            raise forms.ValidationError("Paste the passage to redact, or choose a revision.")
+        return cleaned
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason (the author will see it)", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
