@@ -277,6 +277,10 @@ class MemberProfile(index.Indexed, models.Model):
     phone_visibility = models.CharField(
         max_length=20, choices=ContactVisibility.choices, default=ContactVisibility.TASK_FORCE
     )
+    # What the privacy guard found in text the member confirmed. While it is
+    # not empty the profile is held: only the member and moderators see it,
+    # until a moderator releases it.
+    privacy_findings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -122,10 +122,25 @@ def can_see_contact(viewer, profile, visibility):
 
 
 def visible_profiles(user, qs):
-    """Profiles a member may see in the directory: active members only."""
+    """Profiles a member may see in the directory and search: active members
+    only, and not a profile held by the privacy guard (but their own, and all
+    of them for moderators)."""
     if not is_active_member(user):
         return qs.none()
-    return qs.filter(user__is_active=True)
+    qs = qs.filter(user__is_active=True)
+    if is_moderator(user):
+        return qs
+    return qs.filter(Q(privacy_findings=[]) | Q(user=user))
+
+
+def can_see_profile_text(user, profile):
+    """Whether ``user`` may read what ``profile``'s member wrote about themselves."""
+    return not profile.privacy_findings or profile.user_id == user.pk or is_moderator(user)
+
+
+def can_release_profile(user, profile):
+    """Moderators release a profile the privacy guard held."""
+    return bool(profile.privacy_findings) and is_moderator(user)
 
 
 def visible_task_forces(user, qs):
