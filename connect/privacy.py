@@ -470,10 +470,10 @@ def _find_lower_addresses(text: str, low: str):
     pattern finds, and past a budget every candidate is reported.
     """
     calls = 0
-    for m in _ADDRESS_LOWER.finditer(text):
-        if m.group("name")[:1].isupper():
+    for m in _ADDRESS_LOWER_LC.finditer(low):
+        if text[m.start("name")].isupper():
             continue  # the strict pattern has it
-        name_words = m.group("name").lower().split()
+        name_words = m.group("name").split()
         if any(w in _COMMON_NOT_STREET for w in name_words):
             continue
         if _is_org_address(text, m.start()):
@@ -752,14 +752,14 @@ _SOCIAL_URL = re.compile(
     r"(?i)(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|onlyfans|kik|"
     r"threads|telegram|t|wa|youtube|reddit|linktr|cash\.app|venmo)\.(?:com|me|ee|net)/[@\w.\-/]{2,60}"
 )
-_HANDLE = re.compile(
-    r"(?<![\w@.+-])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@-]|\.[A-Za-z])"
-)
+# Starts with its literal "@" so the engine can skip to it; what may come
+# before it (not an email's local part) is checked in _find_handles.
+_HANDLE = re.compile(r"@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@-]|\.[A-Za-z])")
 _SOCIAL_WORD = re.compile(
     r"(?i)\b(?:instagram|insta|ig|snap(?:chat)?|sc|tiktok|tik[ \t]tok|twitter|kik|facebook|fb"
     r"|whatsapp|telegram"
     r"|onlyfans|discord|handle|username|user[ \t]name|account|profile|gamertag|cashapp|cash[ \t]app|venmo)\b"
-    r"(?:[ \t]{1,3}(?:handle|name|account|username|is|was|as|under|@))*[ \t]{0,3}[:=-]?[ \t]{0,3}"
+    r"(?:[ \t]{1,3}(?:handle|name|account|username|is|was|as|under))*[ \t]{0,3}[:=-]?[ \t]{0,3}"
     r"(?P<handle>@?[A-Za-z0-9_$](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_])?)(?![\w@-])"
 )
 _HANDLE_STOP = frozenset(
@@ -895,22 +895,35 @@ def _find_nicknames(text: str):
         yield "nickname", m.start("nick"), m.end("nick")
 
 
-def _find_handles(text: str, low: str, allowed_handles: frozenset[str]):
+def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, mentions: bool = False):
+    """Social-media profile links, ``@handles`` and handles after a platform's name.
+
+    With ``mentions`` the text is a discussion post, where ``@word`` is how
+    members mention each other: a bare ``@handle`` is then reported only
+    after a platform's name ("IG @lily_xo09"), like a handle without an @.
+    """
     for m in _SOCIAL_URL_LC.finditer(low):
         yield "social_handle", m.start(), m.end()
-    for m in _HANDLE.finditer(text):
-        if m.group("handle").lower() in allowed_handles:
-            continue
-        yield "social_handle", m.start(), m.end()
-    for m in _SOCIAL_WORD.finditer(text):
-        handle = m.group("handle")
+    if not mentions:
+        for m in _HANDLE.finditer(text):
+            if m.start() > 0 and _HANDLE_BEFORE.match(text, m.start() - 1):
+                continue
+            if m.group("handle").lower() in allowed_handles:
+                continue
+            yield "social_handle", m.start(), m.end()
+    for m in _SOCIAL_WORD_LC.finditer(low):
+        start, end = m.span("handle")
+        handle = text[start:end]
         bare = handle.lstrip("@").lower()
-        if bare in allowed_handles or bare in _HANDLE_STOP or not re.search(r"[A-Za-z]", bare):
+        if bare in allowed_handles or bare in _HANDLE_STOP or not re.search(r"[a-z]", bare):
             continue
         # A handle is a made-up word: digits, underscores, dots or mixed case.
         if not handle.startswith("@") and not re.search(r"[\d_.$]|[a-z][A-Z]", handle):
             continue
-        yield "social_handle", m.start("handle"), m.end("handle")
+        yield "social_handle", start, end
+
+
+_HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 
 
 def _find_id_numbers(text: str, low: str):
@@ -1000,7 +1013,7 @@ _SHORT_SOCIAL = re.compile(r"\b(?:ig|fb|sc)\b")
 _NICK_GATE = (
     "ad advert listing post escort goes went known aka a.k.a nick street working called under name".split()
 )
-_LODGING_GATE = "motel inn hotel lodge suite".split()
+_LODGING_GATE = "motel inn hotel lodge suite room rm unit".split()
 _SCHOOL_GATE = (
     "high middle elementary junior intermediate charter prep academy grade freshman sophomore "
     "senior work job shift clean danc"
@@ -1039,6 +1052,8 @@ _WORKPLACE_LC = _lower_case(_WORKPLACE)
 _SOCIAL_URL_LC = _lower_case(_SOCIAL_URL)
 _ID_KEYWORD_LC = _lower_case(_ID_KEYWORD)
 _PHONE_WORD_DIGITS_LC = _lower_case(_PHONE_WORD_DIGITS)
+_SOCIAL_WORD_LC = _lower_case(_SOCIAL_WORD)
+_ADDRESS_LOWER_LC = _lower_case(_ADDRESS_LOWER)
 
 
 def _gate(low: str, words) -> bool:
@@ -1065,6 +1080,7 @@ def scan(
     allowed_emails: Callable[[str], bool] | None = None,
     allowed_names: Iterable[str] = (),
     allowed_handles: Iterable[str] = (),
+    mentions: bool = False,
 ) -> list[Finding]:
     """Return likely identifying details of a victim found in ``text``.
 
@@ -1073,7 +1089,9 @@ def scan(
     every email address is reported. ``allowed_names`` lists people who may
     be named (the writer); they are compared case-insensitively against
     detected names. ``allowed_handles`` lists @handles that are members'
-    forum handles rather than social-media accounts.
+    forum handles rather than social-media accounts. With ``mentions`` the
+    text is a discussion post, where ``@word`` mentions a member: a bare
+    ``@handle`` is then reported only after a platform's name.
 
     The text is scanned as it is read (see :func:`render_for_scan`), and
     findings carry offsets and text from ``text`` itself.
@@ -1098,7 +1116,7 @@ def scan(
     if "@" in text:
         candidates += _capped(_find_emails(text, allowed_emails))
     if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
-        candidates += _capped(_find_handles(text, low, handles))
+        candidates += _capped(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
         candidates += [
             *_capped(_find_ssns(text)),
@@ -1115,7 +1133,7 @@ def scan(
             candidates += _capped(_find_intl_phones(text))
     if _gate(low, _NICK_GATE):
         candidates += _capped(_find_nicknames(text))
-    if has_digit or _gate(low, _LODGING_GATE):
+    if _gate(low, _LODGING_GATE):
         candidates += _capped(_find_lodging(text, victim_starts))
     if _gate(low, _SCHOOL_GATE):
         candidates += _capped(_find_schools_and_work(text, low, victim_starts))

@@ -34,13 +34,16 @@ class PrivacyCheckRequired(ServiceError):
         self.field = field
 
 
-def privacy_findings(text: str, *, author, handles: Iterable[str] = ()) -> list[dict[str, str]]:
+def privacy_findings(
+    text: str, *, author, handles: Iterable[str] = (), mentions: bool = False
+) -> list[dict[str, str]]:
     """What the guard finds in ``text`` written by ``author``.
 
     ``handles`` are members' forum @handles mentioned in the text (links to
     profiles, not social-media accounts). Names are allowed by the legal name
     moderators verified when the author joined, never by a display name a
-    member can set to anything, including a victim's name.
+    member can set to anything, including a victim's name. ``mentions``
+    says ``@word`` is mention syntax in this text (discussions).
     """
     own_email = (getattr(author, "email", "") or "").casefold()
     names = [author.get_full_name()] if author is not None else []
@@ -50,6 +53,7 @@ def privacy_findings(text: str, *, author, handles: Iterable[str] = ()) -> list[
             allowed_emails=lambda address: bool(own_email) and address.casefold() == own_email,
             allowed_names=names,
             allowed_handles=handles,
+            mentions=mentions,
         )
     )
 

@@ -158,7 +158,7 @@ def privacy_findings(text, *, author):
         if mentioned
         else []
     )
-    return privacy_guard.privacy_findings(text, author=author, handles=handles)
+    return privacy_guard.privacy_findings(text, author=author, handles=handles, mentions=True)
 
 
 def _guard(text, *, author, confirm_privacy):

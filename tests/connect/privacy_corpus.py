@@ -361,3 +361,51 @@ ORDINARY = [
     "Parents asked for a workshop on online safety.",
     "Our partner agencies signed the updated protocol.",
 ]
+
+# Written after the rules were tuned on the lists above and never tuned
+# against: the corpus test prints the guard's figures on these too, as the
+# honest estimate on text it has not seen.
+HELD_OUT_IDENTIFYING = [
+    "The victim's grandmother, Esperanza, lives in Plant City.",
+    "Our client Nadia Haddad has a hearing next week.",
+    "the complainant is guadalupe reyes-ortiz",
+    "A 13 year old at Kennedy Middle School was groomed on Discord.",
+    "Her handle on Kik is princessnay_04.",
+    "Minor A.G. told the nurse about the man.",
+    "She's in room 121 at the Budget Inn on US-1.",
+    "Her sister's phone: 813-555-0190.",
+    "The survivor, Marisol, wants to go home to Oaxaca.",
+    "The boy's mother Teresa works at the poultry plant.",
+    "DOB 9/23/2010, Hillsborough County",
+    "Passport #N0348812 from Guatemala.",
+    "The youth's TikTok is @luvbug.2011.",
+    'He advertised her as "Mocha" on the escort site.',
+    "Victim: Tran Thi Mai, 19, nail salon worker.",
+    "The 15-year-old girl works weekends at the flea market in Webster.",
+    "A-number 212 345 678",
+    "Her Medicaid number is 551234987.",
+    "The witness, Carlos Mendoza, drove the van.",
+    "The teen — Brianna — ran away again on Friday.",
+]
+HELD_OUT_ORDINARY = [
+    "The task force will present at the state coalition conference in May.",
+    "Our victim specialists completed the forensic interview course.",
+    "United States v. Calimlim is a useful domestic servitude case.",
+    "The new MOU with the county sheriff is signed.",
+    "Referral numbers doubled after the hotline campaign.",
+    "The client was connected to legal services for her T visa.",
+    "We need volunteers for the outreach event at the truck stop.",
+    "The minor was placed with a licensed foster family.",
+    "Can someone share a labor trafficking screening tool?",
+    "The grant report is due on 10/30/2026.",
+    "Agent Lisa Park will lead the financial investigations training.",
+    "Our office is at 200 Federal Building, Suite 300.",
+    "The victim advocate accompanied her to court.",
+    "Survivors in our program receive six months of housing.",
+    "The motel operation recovered three adults.",
+    "The school district asked for a parent workshop.",
+    "Joe Hernandez from the DA's office sent the new form.",
+    "Traffickers often recruit through social media apps.",
+    "Please RSVP by Friday for the webinar.",
+    "The victims' families were notified by the detectives.",
+]

@@ -92,3 +92,10 @@ def test_guard_does_not_report_members_handles(advocate, officer):
     handle = services.handle_for(officer)
 
     assert services.privacy_findings(f"thanks @{handle} for the slides", author=advocate) == []
+
+
+def test_guard_reads_at_words_in_posts_as_mentions_unless_a_platform_is_named(advocate):
+    assert services.privacy_findings("ask @nobody.here about it", author=advocate) == []
+    findings = services.privacy_findings("her IG is @lily_xo09", author=advocate)
+
+    assert [(f["kind"], f["text"]) for f in findings] == [("social_handle", "@lily_xo09")]
