@@ -334,8 +334,24 @@ class MemberProfile(index.Indexed, models.Model):
 
         return permissions.visible_profiles(user, cls.objects.all())
 
+    @classmethod
+    def get_indexed_objects(cls):
+        # A held profile's new text is not indexed until a moderator releases
+        # it (releasing saves it, which indexes it).
+        return super().get_indexed_objects().filter(privacy_findings=[])
+
     def search_hit(self):
         """How the search page shows this member: the fields every member may see."""
+        if self.privacy_findings:
+            # Held by the privacy guard: nothing the member wrote, to anyone.
+            return {
+                "label": "Member",
+                "title": self.task_force.name,
+                "where": self.task_force.name,
+                "where_url": self.task_force.get_absolute_url(),
+                "date": None,
+                "text": "",
+            }
         role = " · ".join(filter(None, [self.title, self.agency]))
         return {
             "label": "Member",

@@ -122,15 +122,12 @@ def can_see_contact(viewer, profile, visibility):
 
 
 def visible_profiles(user, qs):
-    """Profiles a member may see in the directory and search: active members
-    only, and not a profile held by the privacy guard (but their own, and all
-    of them for moderators)."""
+    """Profiles a member may see in the directory: active members only.
+    (A profile held by the privacy guard is listed, but what its member wrote
+    is shown only to them and moderators: see :func:`can_see_profile_text`.)"""
     if not is_active_member(user):
         return qs.none()
-    qs = qs.filter(user__is_active=True)
-    if is_moderator(user):
-        return qs
-    return qs.filter(Q(privacy_findings=[]) | Q(user=user))
+    return qs.filter(user__is_active=True)
 
 
 def can_see_profile_text(user, profile):
