@@ -136,6 +136,11 @@ class ProfileForm(forms.ModelForm):
             "phone_visibility": "Who can see your work phone on your profile.",
         }
 
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Save it for moderator review.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _identify_input_purpose(self)

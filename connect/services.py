@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from . import mail, permissions
 from .audit import audit_record
 from .mail import absolute_url
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
+from .privacy_guard import privacy_check
 from .tasks import message_key
 
 
@@ -301,10 +302,41 @@ def member_set_role(*, user, role, by, origin=None):
     return user
 
 
-def profile_update(*, profile, form, origin=None):
-    """Save a member's own profile form."""
+# What a member writes about themselves that other members read; the work
+# phone is a contact detail with its own visibility.
+PROFILE_TEXT_FIELDS = ("display_name", "title", "agency", "bio", "expertise", "languages")
+
+
+def profile_update(*, profile, form, origin=None, confirm_privacy=False):
+    """Save a member's own profile form, after the privacy guard.
+
+    With findings the member must remove them or confirm
+    (:class:`connect.privacy_guard.PrivacyCheckRequired`); a confirmed
+    profile is saved *held* (``privacy_findings``): only the member and
+    moderators see it until a moderator releases it.
+    """
+    texts = []
+    for name in PROFILE_TEXT_FIELDS:
+        value = form.cleaned_data.get(name) or ""
+        texts.append(", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
+    findings = privacy_check(
+        *texts, author=profile.user, confirm_privacy=confirm_privacy, field="bio", handles=()
+    )
+    form.instance.privacy_findings = findings
     profile = form.save()
-    audit_record(action="profile.updated", origin=origin, target=profile.user)
+    audit_record(
+        action="profile.updated", origin=origin, target=profile.user, detail={"held": bool(findings)}
+    )
+    return profile
+
+
+def profile_release(*, moderator, profile, origin=None):
+    """A moderator has read a held profile and lets other members see it again."""
+    if not permissions.can_release_profile(moderator, profile):
+        raise PermissionDenied
+    profile.privacy_findings = []
+    profile.save(update_fields=["privacy_findings"])
+    audit_record(action="profile.released", origin=origin, actor=moderator, target=profile.user)
     return profile
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("members/", views.member_directory, name="member_directory"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
+    path("members/<int:pk>/release/", views.profile_release, name="profile_release"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("task-forces/", views.taskforce_list, name="taskforce_list"),
     path("task-forces/<slug:slug>/", views.taskforce_detail, name="taskforce_detail"),

@@ -129,6 +129,10 @@ class ResourceLibraryPage(Page):
 class ResourcePage(MemberVisiblePage, Page):
     """One vetted resource: a document, an external link or a video link."""
 
+    # What review emails call it: they name the kind of thing waiting, never
+    # its member-written title (templates/wagtailadmin/notifications/).
+    review_noun = "shared resource"
+
     summary = models.TextField(max_length=1000)
     resource_type = models.CharField(max_length=20, choices=ResourceType.choices, default=ResourceType.GUIDE)
     topics = ParentalManyToManyField(Topic, blank=True, related_name="resources")

@@ -17,6 +17,7 @@ from wagtail.models import Collection
 from connect import privacy
 from connect.audit import audit_record
 from connect.mail import absolute_url, mail_send
+from connect.privacy_guard import privacy_check
 from connect.tasks import search_index_later
 
 from .extraction import EXTENSIONS, ExtractionError, extract_file
@@ -61,10 +62,16 @@ def resource_share(
     upload=None,
     checked=None,
     submission_token=None,
+    confirm_privacy=False,
 ):
     """Create a draft ResourcePage from a member's share and submit it to the
     library's review workflow. Returns the SharedResource. The same
-    submission_token twice returns the first share and creates nothing."""
+    submission_token twice returns the first share and creates nothing.
+
+    The title, the summary and the file's name pass the privacy guard first:
+    with findings the member must remove them or confirm
+    (:class:`connect.privacy_guard.PrivacyCheckRequired`); a confirmed share
+    goes to review like every share, its findings noted for the moderator."""
     library = ResourceLibraryPage.objects.first()
     if library is None:
         raise RuntimeError("The resource library page does not exist yet.")
@@ -72,6 +79,14 @@ def resource_share(
     existing = shared_resource_for_submission(member=member, submission_token=submission_token)
     if existing is not None:
         return existing
+    findings = privacy_check(
+        title,
+        summary,
+        getattr(upload, "name", "") or "",
+        author=member,
+        confirm_privacy=confirm_privacy,
+        field="summary",
+    )
     stored = []
     try:
         share = _resource_share(
@@ -86,6 +101,7 @@ def resource_share(
             checked=checked,
             submission_token=submission_token,
             stored=stored,
+            findings=findings,
         )
     except IntegrityError:
         # The same form sent twice at once: the other request won. Its file is
@@ -116,6 +132,7 @@ def _resource_share(
     checked,
     submission_token,
     stored,
+    findings,
 ):
     with transaction.atomic():
         document = None
@@ -153,7 +170,12 @@ def _resource_share(
             action="resource.shared",
             actor=member,
             target=page,
-            detail={"revision": revision.pk, "has_file": document is not None},
+            # The kinds found, never the text: the audit log must not become a copy of it.
+            detail={
+                "revision": revision.pk,
+                "has_file": document is not None,
+                "privacy_findings": sorted({f["kind"] for f in findings}),
+            },
         )
     return share
 
