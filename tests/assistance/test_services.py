@@ -21,7 +21,7 @@ from assistance.models import (
 from connect.models import AuditEvent
 from spotlights.models import SpotlightPage
 
-from .conftest import grant, submit, to_status
+from .conftest import submit, to_status
 
 pytestmark = pytest.mark.django_db
 
@@ -459,4 +459,3 @@ def test_role_grant_refuses_coordinating_another_task_force(administrator_member
 def test_role_grant_by_non_administrator_is_refused(staff, member):
     with pytest.raises(services.NotAllowed):
         services.role_grant(actor=staff, user=member, kind=ProgramRole.Kind.COORDINATOR, task_force=None)
-    grant  # the fixture helper is used by other tests
