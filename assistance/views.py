@@ -55,7 +55,7 @@ def index(request):
             else [],
             "can_submit": permissions.can_submit_request(user),
             "is_staff": permissions.is_program_staff(user),
-            "waiting": selectors.waiting_for_coordinator(user),
+            "waiting_panel": {"context": {"coordinator": selectors.waiting_for_coordinator(user)}},
         },
     )
 
@@ -221,6 +221,7 @@ def request_action(request, pk, action):
     tta = selectors.request_for(user=request.user, pk=pk)
     context = _request_context(request, tta, forms={action: form})
     context["failed_action"] = action
+    context["failed_errors"] = form.non_field_errors()
     return render(request, "assistance/request_detail.html", context, status=400)
 
 
