@@ -129,6 +129,20 @@ class RoleCreateView(generic.CreateView):
         return self.save_action()
 
 
+class RoleEditView(generic.EditView):
+    def save_instance(self):
+        from connect.audit import audit_record
+
+        role = super().save_instance()
+        audit_record(
+            action="assistance.role_changed",
+            request=self.request,
+            target=role.user,
+            detail={"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id},
+        )
+        return role
+
+
 class RoleDeleteView(generic.DeleteView):
     def delete_action(self):
         services.role_revoke(actor=Actor.from_request(self.request), role=self.object)
@@ -146,24 +160,20 @@ class AdministratorsOnly:
 
 
 class ProgramRoleViewSet(ModelViewSet):
-    """Administrators grant and revoke coordinator and TTA-staff roles; every
-    grant and revocation is in the audit log."""
+    """Administrators grant, change and revoke coordinator and TTA-staff
+    roles; every one of these is in the audit log."""
 
     model = ProgramRole
     icon = "user"
     menu_label = "Program roles"
     add_view_class = type("AuditedRoleCreateView", (AdministratorsOnly, RoleCreateView), {})
+    edit_view_class = type("AuditedRoleEditView", (AdministratorsOnly, RoleEditView), {})
     delete_view_class = type("AuditedRoleDeleteView", (AdministratorsOnly, RoleDeleteView), {})
     index_view_class = type("RoleIndexView", (AdministratorsOnly, generic.IndexView), {})
     copy_view_enabled = False
     list_display = ["user", "kind", "task_force", "partner", "granted_by", "granted_at"]
     list_filter = ["kind", "task_force", "partner"]
     form_fields = ["user", "kind", "task_force", "partner"]
-
-    def get_urlpatterns(self):
-        # No edit view: a role changes by revoking it and granting another,
-        # so the audit log reads as a sequence of grants.
-        return [p for p in super().get_urlpatterns() if p.name not in {"edit"}]
 
 
 class PartnerViewSet(ModelViewSet):
@@ -262,6 +272,7 @@ def program_role_permissions():
             "assistance.change_partnerorganization",
             "assistance.view_programrole",
             "assistance.add_programrole",
+            "assistance.change_programrole",
             "assistance.delete_programrole",
         ],
     }
