@@ -107,6 +107,12 @@ def task_force_visits_section(request, task_force):
     )
 
 
+@hooks.register("register_header_link")
+def assistance_link(request):
+    # No query: the page behind it sorts out what the member may do there.
+    return {"label": "Assistance", "url": reverse("assistance:index")}
+
+
 # --- Admin -----------------------------------------------------------------------------
 
 
