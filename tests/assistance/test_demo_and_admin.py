@@ -60,3 +60,29 @@ def test_moderator_lists_requests_but_cannot_grant_roles(moderator, coordinator)
     assert client.get("/admin/tta_requests/").status_code == 200
     assert client.get("/admin/program_roles/").status_code in (403, 404, 302)
     assert client.get("/admin/program_roles/new/").status_code in (403, 404, 302)
+
+
+def test_every_demo_page_answers_every_demo_person_without_an_error():
+    from connect.models import User
+
+    call_command("seed_demo", stdout=StringIO())
+    paths = ["/assistance/", "/assistance/new/", "/assistance/queue/", "/assistance/report/", "/"]
+    # One request of each status and every visit, for a coordinator, a staff
+    # member, a member whose task force asked for help and one whose did not.
+    paths += [AssistanceRequest.objects.filter(status=s).first().get_absolute_url() for s in Status.values]
+    paths += [v.get_absolute_url() for v in ExchangeVisit.objects.all()]
+    paths += [f"/task-forces/{slug}/" for slug in ExchangeVisit.objects.values_list("host__slug", flat=True)]
+    seen = {}
+    people = ["admin@wdny.demo.example", "coordinator@wdny.demo.example", "analyst@cook.demo.example"]
+    for user in User.objects.filter(
+        email__in=[*people, "advocate@gno.demo.example", "officer@nd.demo.example"]
+    ):
+        client = login(user)
+        for path in paths:
+            status = client.get(path).status_code
+            assert status in (200, 404), (user.email, path, status)
+            seen[(user.email.split("@")[0], path)] = status
+    assert seen[("admin", "/assistance/queue/")] == 200
+    assert seen[("officer", "/assistance/queue/")] == 404
+    visible = [p for (who, p), s in seen.items() if who == "advocate" and s == 200 and "/requests/" in p]
+    assert visible == []  # the advocate's task force asked for nothing
