@@ -75,7 +75,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         staff_ids = ProgramRole.objects.filter(kind=ProgramRole.Kind.STAFF).values("user_id")
-        self.fields["assignee"].queryset = get_user_model().objects.filter(pk__in=staff_ids)
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(pk__in=staff_ids).select_related("profile")
+        )
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
 
 

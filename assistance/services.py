@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +24,8 @@ from connect import privacy
 from connect.actors import Actor, ServiceError
 from connect.audit import audit_record
 from connect.mail import absolute_url, mail_compose, mail_deliver
-from connect.models import Discipline, TaskForce
+from connect.models import Discipline
+from connect.permissions import is_administrator
 from notifications.services import notify_on_commit
 
 from . import conf, permissions
@@ -738,7 +740,7 @@ def visit_spotlight_draft(*, actor, visit):
             owner=user,
         )
         index.add_child(instance=page)
-        revision = page.save_revision(user=user, log_action=True)
+        page.save_revision(user=user, log_action=True)
         workflow = page.get_workflow()
         if workflow is not None:
             workflow.start(page, user)
@@ -747,7 +749,6 @@ def visit_spotlight_draft(*, actor, visit):
         RequestChange.objects.create(
             request=visit.request, actor=user, field="spotlight draft", new=f"page {page.pk}"
         )
-        del revision
         return page
 
 
@@ -756,8 +757,6 @@ def visit_spotlight_draft(*, actor, visit):
 
 def role_grant(*, actor, user, kind, task_force=None, partner=None):
     """An administrator gives ``user`` a program role; recorded in the audit log."""
-    from connect.permissions import is_administrator
-
     origin = _origin(actor)
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators grant program roles.")
@@ -768,8 +767,6 @@ def role_grant(*, actor, user, kind, task_force=None, partner=None):
         partner=partner if kind == ProgramRole.Kind.STAFF else None,
         granted_by=origin.user,
     )
-    from django.core.exceptions import ValidationError
-
     try:
         role.full_clean()
     except ValidationError as exc:
@@ -788,8 +785,7 @@ def role_grant(*, actor, user, kind, task_force=None, partner=None):
 
 
 def role_revoke(*, actor, role):
-    from connect.permissions import is_administrator
-
+    """An administrator takes a program role away; recorded in the audit log."""
     origin = _origin(actor)
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators revoke program roles.")
@@ -801,7 +797,3 @@ def role_revoke(*, actor, role):
             detail={"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id},
         )
         role.delete()
-
-
-def task_force_for(pk):
-    return TaskForce.objects.filter(pk=pk, is_active=True).first()
