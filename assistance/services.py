@@ -216,7 +216,11 @@ def request_submit(
 
 
 def _lock(request):
-    return AssistanceRequest.objects.select_for_update().select_related("requester").get(pk=request.pk)
+    return (
+        AssistanceRequest.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .get(pk=request.pk)
+    )
 
 
 def _require_status(request, allowed, doing):
@@ -498,7 +502,11 @@ def request_feedback_submit(*, actor, request, useful, what_next=""):
 
 
 def _lock_visit(visit):
-    return ExchangeVisit.objects.select_for_update().select_related("request", "host").get(pk=visit.pk)
+    return (
+        ExchangeVisit.objects.select_for_update(of=("self",))
+        .select_related("request", "host")
+        .get(pk=visit.pk)
+    )
 
 
 def _require_visit_status(visit, allowed, doing):
