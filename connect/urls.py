@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("discussions/", include("forum.urls")),
     path("library/", include("resources.urls")),
+    path("assistance/", include("assistance.urls")),
     path("search/", include("search.urls")),
     # Wagtail's admin login, logout, password reset and account pages, and its
     # front-end login and page-password views, answer first with a redirect to

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "forum",
     "spotlights",
     "resources",
+    "assistance",
     "search",
     "channels",
     "wagtail.contrib.forms",

@@ -218,6 +218,9 @@ def test_walker_finds_every_kind_of_url():
         "site_search:search",
         "membership_requests:index",
         "connect_admin:member_manage",
+        "assistance:request_detail",
+        "assistance:queue",
+        "assistance:report_export",
     ]:
         assert expected in names, expected
     assert len(paths) > 200

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AssistanceConfig(AppConfig):
+    """Training and technical assistance requests, peer exchange visits and program reporting."""
+
+    name = "assistance"
+    verbose_name = "Training & technical assistance"
