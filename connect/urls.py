@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("connect.urls_members")),
     path("", include("notifications.urls")),
     path("discussions/", include("forum.urls")),
+    path("messages/", include("conversations.urls")),
     path("library/", include("resources.urls")),
     path("search/", include("search.urls")),
     # Wagtail's admin login, logout, password reset and account pages, and its
