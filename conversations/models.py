@@ -151,7 +151,7 @@ class Message(index.Indexed, models.Model):
         """Only the messages of the member's own conversations that they may read."""
         from . import permissions
 
-        return permissions.visible_messages(user, cls.objects.all())
+        return permissions.searchable_messages(user, cls.objects.all())
 
     def search_hit(self):
         """A hit names the conversation's subject; only participants ever get one."""

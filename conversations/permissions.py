@@ -93,6 +93,28 @@ def visible_messages(user, qs=None):
     )
 
 
+def searchable_messages(user, qs=None):
+    """The same rule as :func:`visible_messages`, written with the indexed
+    fields only (conversation, sequence, status, sender), so the search
+    backend can apply it in the index: one query reads the member's places."""
+    qs = Message.objects.all() if qs is None else qs
+    if not is_active_member(user):
+        return qs.none()
+    places = Participant.objects.filter(user_id=user.pk, left_at__isnull=True).values_list(
+        "conversation_id", "joined_seq"
+    )
+    from_start = [c for c, joined in places if joined == 0]
+    rule = Q(conversation_id__in=from_start) if from_start else Q()
+    for conversation_id, joined in places:
+        if joined:
+            rule |= Q(conversation_id=conversation_id, seq__gt=joined)
+    if not rule:
+        return qs.none()
+    return qs.filter(rule).filter(
+        Q(status=Message.Status.VISIBLE) | Q(status=Message.Status.HELD, sender_id=user.pk)
+    )
+
+
 def can_see_message(user, message):
     return visible_messages(user, Message.objects.filter(pk=message.pk)).exists()
 

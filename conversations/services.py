@@ -621,8 +621,16 @@ def member_messages_erase(*, user):
         for attachment in Attachment.objects.filter(message__in=messages):
             transaction.on_commit(lambda name=attachment.file.name: _discard([name]))
         Attachment.objects.filter(message__in=messages).delete()
+        ids = list(messages.values_list("pk", flat=True))
         count = messages.update(body=DELETED_PLACEHOLDER, body_html="", privacy_findings=[], sender=None)
+        _reindex(ids)
     return count
+
+
+def _reindex(ids):
+    # The index must forget the erased words too, not only the database.
+    for pk in ids:
+        search_index_later(Message(pk=pk))
 
 
 def retention_apply(*, days, now=None):
@@ -646,7 +654,9 @@ def retention_apply(*, days, now=None):
         for name in Attachment.objects.filter(message__in=old).values_list("file", flat=True):
             transaction.on_commit(lambda name=name: _discard([name]))
         Attachment.objects.filter(message__in=old).delete()
+        ids = list(old.values_list("pk", flat=True))
         erased = old.update(body=RETAINED_PLACEHOLDER, body_html="", privacy_findings=[])
+        _reindex(ids)
     return erased, gone
 
 
