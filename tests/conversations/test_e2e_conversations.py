@@ -3,7 +3,7 @@ exchange messages live, and the reader's unread count updates without a reload."
 
 import pytest
 
-from tests.browser import sign_in
+from tests.browser import axe_violations, sign_in
 
 pytestmark = [pytest.mark.e2e]
 
@@ -59,6 +59,12 @@ def test_two_members_exchange_messages_live(browser, live_server_url):
         writer.locator("#conversation-typing", has_text="Sam Delacroix-Ito is writing").wait_for()
         reader.get_by_role("button", name="Send").click()
         writer.locator("#conversation-messages li", has_text="Sending it this afternoon.").wait_for()
+
+        # The pages pass axe (WCAG 2.1 A/AA, serious and critical), live content included.
+        assert axe_violations(writer) == []
+        for path in ("/messages/", "/messages/new/?q=Sam", "/messages/settings/"):
+            writer.goto(live_server_url + path)
+            assert axe_violations(writer) == [], path
     finally:
         reader_context.close()
         writer_context.close()
