@@ -141,9 +141,11 @@ def seen_by(*, conversation, places, user):
     return last, sum(1 for p in places if p.user_id != user.pk and p.last_read_seq >= last)
 
 
-def picker(*, user, query="", limit=20):
-    """Members ``user`` may write to whose name matches ``query``."""
-    qs = permissions.messageable_users(user, get_user_model().objects.select_related("profile"))
+def picker(*, user, query="", ids=None, limit=20):
+    """Members ``user`` may write to whose name matches ``query`` (or among ``ids``)."""
+    qs = permissions.messageable_users(user, get_user_model().objects.select_related("profile__task_force"))
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
     query = " ".join((query or "").split())[:100]
     if query:
         qs = qs.filter(profile__display_name__icontains=query)

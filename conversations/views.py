@@ -62,7 +62,7 @@ def inbox(request):
 
 def _members(ids, user):
     """The members among ``ids`` that ``user`` may write to, in the order given."""
-    allowed = {u.pk: u for u in selectors.picker(user=user, limit=None) if u.pk in ids} if ids else {}
+    allowed = {u.pk: u for u in selectors.picker(user=user, ids=ids)} if ids else {}
     return [allowed[i] for i in ids if i in allowed]
 
 
