@@ -64,3 +64,15 @@ def test_oversized_file_is_refused(settings, private, alice, client_for):
 
 def test_unknown_attachment_is_404(alice, client_for):
     assert client_for(alice).get("/messages/files/999999/").status_code == 404
+
+
+def test_member_added_later_cannot_open_earlier_files(private, alice, dave, client_for, commit):
+    from conversations import services
+
+    from .conftest import actor
+
+    _post(client_for(alice), private, SimpleUploadedFile("map.png", PNG, content_type="image/png"))
+    attachment = Attachment.objects.get()
+    commit(services.participant_add, actor=actor(alice), conversation=private, user=dave)
+    assert client_for(dave).get(attachment.get_absolute_url()).status_code == 404
+    assert client_for(alice).get(attachment.get_absolute_url()).status_code == 200

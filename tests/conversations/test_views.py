@@ -178,3 +178,20 @@ def test_leave_and_archive_and_mute_from_the_page(private, bob, client_for):
     client.post(reverse("conversations:participant_settings", args=[private.pk]), {"action": "mute"})
     client.post(reverse("conversations:leave", args=[private.pk]))
     assert client.get(private.get_absolute_url()).status_code == 404
+
+
+def test_moderator_opening_a_held_message_is_audited(private, bob, mod, client_for):
+    client_for(bob).post(
+        private.get_absolute_url(), {"body": "Her SSN is 123-45-6789.", "confirm_privacy": "on"}
+    )
+    held = private.messages.get(seq=2)
+    moderator = client_for(mod)
+    assert "Held by the privacy guard" in moderator.get(reverse("conversations_admin:queue")).content.decode()
+    assert (
+        "123-45-6789" in moderator.get(reverse("conversations_admin:held", args=[held.pk])).content.decode()
+    )
+    assert AuditEvent.objects.filter(action="conversations.held_viewed", actor=mod).count() == 1
+    moderator.post(reverse("conversations_admin:held_decide", args=[held.pk]), {"action": "approve"})
+    held.refresh_from_db()
+    assert held.status == Message.Status.VISIBLE
+    assert client_for(bob).get(reverse("conversations_admin:queue")).status_code in (302, 403, 404)
