@@ -49,3 +49,16 @@ def profile_sections(request, profile):
         if section is not None:
             sections.append(section)
     return sorted(sections, key=lambda section: section.order)
+
+
+def member_actions(request, profiles):
+    """``{profile pk: [action, …]}``: what other apps offer next to each member
+    listed in the directory (write to them), through the
+    `register_member_actions` hook. Each hook is given the whole page of
+    profiles at once, so it answers in a fixed number of queries, and returns
+    ``{profile pk: {"label", "url", "aria_label"}}``."""
+    actions = {}
+    for hook in hooks.get_hooks("register_member_actions"):
+        for pk, action in (hook(request, profiles) or {}).items():
+            actions.setdefault(pk, []).append(action)
+    return actions

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("connect.urls_members")),
     path("", include("notifications.urls")),
     path("discussions/", include("forum.urls")),
+    path("messages/", include("conversations.urls")),
     path("library/", include("resources.urls")),
     path("assistance/", include("assistance.urls")),
     path("search/", include("search.urls")),

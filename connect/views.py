@@ -17,7 +17,7 @@ from .actors import Actor
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
 from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm, TaskForceFilterForm
-from .home import profile_sections
+from .home import member_actions, profile_sections
 from .models import ContactVisibility
 from .privacy_guard import PrivacyCheckRequired
 
@@ -132,6 +132,9 @@ def member_directory(request):
     filters = form.cleaned_data if form.is_valid() else {}
     profiles = selectors.member_directory(user=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = member_actions(request, list(page.object_list))
+    for profile in page.object_list:
+        profile.member_actions = actions.get(profile.pk, [])
     query = request.GET.copy()
     query.pop("page", None)
     return render(

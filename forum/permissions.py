@@ -129,6 +129,15 @@ def active_suspension(user):
     )
 
 
+def suspended_user_ids():
+    """``values("user_id")`` of every member suspended now."""
+    return (
+        Suspension.objects.filter(lifted_at__isnull=True)
+        .exclude(ends_at__lte=timezone.now())
+        .values("user_id")
+    )
+
+
 def is_suspended(user):
     if not connect_permissions.is_active_member(user):
         return False

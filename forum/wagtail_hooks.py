@@ -57,6 +57,12 @@ def member_recent_posts(request, profile):
     )
 
 
+@hooks.register("register_writing_restriction")
+def suspended_members():
+    """Members suspended from discussions may not write elsewhere either (private messages)."""
+    return permissions.suspended_user_ids()
+
+
 @hooks.register("register_role_permissions")
 def forum_role_permissions():
     moderate = [

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "connect",
     "notifications",
     "forum",
+    "conversations",
     "spotlights",
     "resources",
     "assistance",
@@ -415,7 +416,7 @@ RESOURCES_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
 # already allows for form fields.
 CONNECT_MAX_REQUEST_BODY = 3 * 1024 * 1024
 CONNECT_MAX_UPLOAD_BODY = RESOURCES_MAX_UPLOAD_SIZE + 1024 * 1024
-CONNECT_UPLOAD_PATH_PREFIXES = ("/library/share/", "/admin/documents/", "/admin/images/")
+CONNECT_UPLOAD_PATH_PREFIXES = ("/library/share/", "/messages/", "/admin/documents/", "/admin/images/")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
@@ -505,4 +506,4 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
-CONNECT_WEBSOCKET_ROUTING = ["forum.routing"]
+CONNECT_WEBSOCKET_ROUTING = ["forum.routing", "conversations.routing"]

@@ -20,11 +20,12 @@ def test_preferences_get_writes_nothing(client_for, officer):
 
 def test_preferences_post_saves_each_topic(client_for, officer):
     response = client_for(officer).post(
-        reverse("notifications:preferences"), {"mention_email": "weekly", "reply_email": "never"}
+        reverse("notifications:preferences"),
+        {"mention_email": "weekly", "reply_email": "never", "private_message_email": "daily"},
     )
     assert response.status_code == 302
-    assert email_preferences(officer) == {"mention": "weekly", "reply": "never"}
-    assert NotificationPreference.objects.filter(user=officer).count() == 2
+    assert email_preferences(officer) == {"mention": "weekly", "reply": "never", "private_message": "daily"}
+    assert NotificationPreference.objects.filter(user=officer).count() == 3
 
 
 def test_preferences_post_with_an_unknown_choice_says_so(client_for, officer):
