@@ -324,6 +324,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # --- Discussions (forum) ---
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
+# Live thread pages catch up from stored events; older ones are pruned hourly.
+FORUM_LIVE_EVENT_KEEP_DAYS = 30
 
 # --- Notifications ---
 # `manage.py send_digests` runs hourly; a member's daily digest is due once a day

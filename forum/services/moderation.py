@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connect.audit import audit_record
+from connect.live import access_changed
 
 from .. import events, live, permissions
 from .. import notification_kinds as kinds
@@ -311,6 +312,8 @@ def member_suspend(*, moderator, user, reason, days=None, origin=None):
             actor_id=moderator.pk,
             message=f"suspended you from posting {until}: {reason}"[:500],
         )
+        # A suspended member no longer follows threads live: their sockets close now.
+        access_changed(user.pk)
     return suspension
 
 
