@@ -317,3 +317,88 @@ async def test_catch_up_past_pruned_events_tells_the_page_to_reload(officer, adv
     await communicator.send_json_to({"type": "catch_up", "since": 3})
     assert (await _next(communicator, "reload", "post.created"))["sequence"] == 4
     await communicator.disconnect()
+
+
+# --- Every change a thread page shows is an event, sent only after commit ---------------
+
+
+def _setup_for_events(officer, advocate, category, suggestions):
+    thread = make_thread(author=officer, category=category, is_question=True)
+    idea = make_thread(author=advocate, category=suggestions)
+    reply = make_post(author=advocate, thread=thread, body="A reply to act on.")
+    return {
+        "thread": thread,
+        "idea": idea,
+        "reply": reply,
+        "other": make_thread(author=officer, category=category),
+    }
+
+
+def _hide_then_restore(moderator, post):
+    services.post_hide(moderator=moderator, post=post, reason="Checking a name")
+    services.post_restore(moderator=moderator, post=post)
+
+
+ACTIONS = {
+    "post.restored": lambda o, a, m, c, s, x: _hide_then_restore(m, x["reply"]),
+    "post.created": lambda o, a, m, c, s, x: make_post(author=a, thread=x["thread"]),
+    "post.edited": lambda o, a, m, c, s, x: services.post_edit(editor=a, post=x["reply"], body="Edited."),
+    "post.hidden": lambda o, a, m, c, s, x: services.post_hide(
+        moderator=m, post=x["reply"], reason="Off topic"
+    ),
+    "post.deleted": lambda o, a, m, c, s, x: services.post_delete(user=a, post=x["reply"]),
+    "post.reactions": lambda o, a, m, c, s, x: services.reaction_toggle(
+        user=o, post=x["reply"], kind="helpful"
+    ),
+    "thread.answer": lambda o, a, m, c, s, x: services.answer_accept(
+        user=o, thread=x["thread"], post=x["reply"]
+    ),
+    "thread.locked": lambda o, a, m, c, s, x: services.thread_set_locked(
+        moderator=m, thread=x["thread"], locked=True, reason="Done"
+    ),
+    "thread.pinned": lambda o, a, m, c, s, x: services.thread_set_pinned(
+        moderator=m, thread=x["thread"], pinned=True
+    ),
+    "thread.moved": lambda o, a, m, c, s, x: services.thread_move(
+        moderator=m, thread=x["thread"], category=s
+    ),
+    "thread.merged": lambda o, a, m, c, s, x: services.thread_merge(
+        moderator=m, source=x["other"], target=x["thread"]
+    ),
+    "thread.votes": lambda o, a, m, c, s, x: services.vote_toggle(user=o, thread=x["idea"]),
+    "thread.status": lambda o, a, m, c, s, x: services.suggestion_status_set(
+        moderator=m, thread=x["idea"], status="planned"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ACTIONS))
+def test_services_record_each_event_kind_and_broadcast_only_after_commit(
+    officer, advocate, mod, category, suggestions, monkeypatch, kind
+):
+    from django.db import transaction
+
+    from forum import live
+
+    objects = _setup_for_events(officer, advocate, category, suggestions)
+    sent = []
+    monkeypatch.setattr(live, "broadcast", lambda event: sent.append(event.kind))
+    with transaction.atomic():
+        ACTIONS[kind](officer, advocate, mod, category, suggestions, objects)
+        assert sent == []  # nothing leaves before the change is saved
+    assert kind in sent
+    assert ThreadEvent.objects.filter(kind=kind).exists()
+
+
+def test_a_rolled_back_change_broadcasts_nothing(officer, advocate, category, monkeypatch):
+    from django.db import transaction
+
+    from forum import live
+
+    thread = make_thread(author=officer, category=category)
+    sent = []
+    monkeypatch.setattr(live, "broadcast", lambda event: sent.append(event.kind))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_post(author=advocate, thread=thread)
+        raise RuntimeError("the request failed after the write")
+    assert sent == [] and not ThreadEvent.objects.filter(thread=thread, kind="post.created").exists()
