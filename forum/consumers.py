@@ -529,8 +529,11 @@ class MemberConsumer(_Guarded):
     group (``connect.live.member_group_name``): each new notification they may
     see, rendered for them, with the count (``notifications.live``); the count
     again when notifications are read elsewhere; new threads in categories they
-    watch. Nothing is polled: a page that reconnects gets the count afresh, and
-    every push re-reads the database, so a lost one is made good by the next."""
+    watch. A page that reconnects gets the count afresh, and every push re-reads
+    the database, so a lost one is made good by the next; the re-check every
+    ``FORUM_LIVE_RECHECK_SECONDS`` (session limits) also sends what no push
+    brought, which is how notifications saved by the worker reach pages when
+    the channel layer is in memory (one process, no ``REDIS_URL``)."""
 
     async def connect(self):
         self._init_guard()
@@ -551,7 +554,10 @@ class MemberConsumer(_Guarded):
         if status != OK:
             await self.close(code=status)
             return False
-        self.newest = max(self.newest, newest)
+        if newest > self.newest:
+            # Saved by a process whose push could not reach this one (the
+            # in-memory layer is per process; the worker creates notifications).
+            await self.notification_created({})
         if count != self.count:
             self.count = count
             await self.send_json({"type": "notifications", "unread": count})

@@ -1,9 +1,12 @@
 """Live discussions in a real browser: a reply from one member appears on another
-member's open thread page without a reload, and is announced politely."""
+member's open thread page without a reload, and is announced politely; when the
+reply mentions the reader, the header's notification count goes up without a
+reload too."""
 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import sign_in
 
@@ -12,6 +15,13 @@ pytestmark = [pytest.mark.e2e]
 READER = "officer@nd.demo.example"
 WRITER = "prosecutor@pbc.demo.example"
 THREAD = "Screening questions for agricultural labor cases"
+READER_HANDLE = "dana.whitfield"  # the demo officer, Dana Whitfield
+BELL = 'header a[href$="/notifications/"]'
+
+
+def _unread(page):
+    tag = page.locator(f"{BELL} .usa-tag")
+    return int(tag.text_content()) if tag.count() else 0
 
 
 def _open_thread(page, base_url):
@@ -37,18 +47,27 @@ def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser
         reader.wait_for_timeout(1000)
 
         _open_thread(writer, live_server_url)
-        text = "Our wage-deduction worksheet is in the resource library now."
+        unread_before = _unread(reader)
+        text = f"@{READER_HANDLE} our wage-deduction worksheet is in the resource library now."
         writer.locator("#reply-heading ~ form textarea").fill(text)
         writer.get_by_role("button", name="Post reply").click()
         writer.wait_for_load_state("load")
 
-        reader.locator(".forum-posts li", has_text=text).wait_for()
+        reader.locator(".forum-posts li", has_text="our wage-deduction worksheet").wait_for()
         assert reader.evaluate("window.__notReloaded") is True
         reader.wait_for_function(
             "document.getElementById('live-region').textContent.includes('New reply posted')"
         )
         # The live region announced it without moving focus into the posts.
         assert reader.evaluate("document.activeElement === document.body")
+
+        # The mention becomes a notification (saved by the worker) and the bell follows.
+        expect(reader.locator(f"{BELL} .usa-tag")).to_have_text(str(unread_before + 1), timeout=15000)
+        label = f"Notifications {unread_before + 1} unread"
+        expect(reader.locator(BELL)).to_have_attribute("aria-label", label)
+        # Polling a string predicate would need eval, which the page's CSP refuses.
+        expect(reader.locator("#live-region")).to_contain_text("New notification")
+        assert reader.evaluate("window.__notReloaded") is True
     finally:
         reader_context.close()
         writer_context.close()
