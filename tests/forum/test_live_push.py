@@ -402,3 +402,22 @@ def test_a_rolled_back_change_broadcasts_nothing(officer, advocate, category, mo
         make_post(author=advocate, thread=thread)
         raise RuntimeError("the request failed after the write")
     assert sent == [] and not ThreadEvent.objects.filter(thread=thread, kind="post.created").exists()
+
+
+async def test_member_consumer_recheck_sends_what_no_push_brought(
+    officer, advocate, category, settings, monkeypatch
+):
+    """A notification saved by another process on the in-memory layer (the worker)
+    never reaches this one's groups; the re-check sends it."""
+    from notifications import live as notifications_live
+
+    monkeypatch.setattr(notifications_live, "notifications_created", lambda user_ids: None)
+    settings.FORUM_LIVE_RECHECK_SECONDS = 0.3
+    thread = await db(make_thread)(author=officer, category=category)
+    me, connected, _ = await _open(officer, "/ws/me/")
+    assert connected
+    await _next(me, "notifications")
+    await db(make_post)(author=advocate, thread=thread, body="A reply the push never announced.")
+    message = await _next(me, "notification", timeout=5)
+    assert message["unread"] == 1 and f"notification-{message['id']}" in message["html"]
+    await me.disconnect()
