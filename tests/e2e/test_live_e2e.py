@@ -4,6 +4,7 @@ reply mentions the reader, the header's notification count goes up without a
 reload too."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import expect
@@ -71,3 +72,31 @@ def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser
     finally:
         reader_context.close()
         writer_context.close()
+
+
+def test_signing_out_in_another_tab_stops_live_updates_and_sends_the_next_click_to_sign_in(
+    browser, live_server_url
+):
+    context = browser.new_context(viewport={"width": 1280, "height": 1200})
+    try:
+        reader = context.new_page()
+        reader.set_default_timeout(15000)
+        sign_in(reader, live_server_url, "coordinator@wdny.demo.example")
+        _open_thread(reader, live_server_url)
+        reader.wait_for_timeout(1000)  # both sockets open
+
+        other_tab = context.new_page()
+        other_tab.goto(f"{live_server_url}/")
+        other_tab.get_by_role("button", name="Sign out").first.click()
+        other_tab.wait_for_load_state("load")
+
+        # The open page hears of it at once (4401) and says so, without reloading.
+        notice = reader.locator("[data-live-status]")
+        expect(notice).to_contain_text("Your session has ended")
+        expect(reader.locator("#live-region")).to_contain_text("Your session has ended")
+        # The next link the reader follows goes to sign in, and back here afterwards.
+        reader.get_by_role("link", name="Discussions").first.click()
+        reader.wait_for_url("**/accounts/login/?next=*")
+        assert "/discussions/t/" in unquote(reader.url)
+    finally:
+        context.close()
