@@ -36,7 +36,9 @@ def member_group_name(user_id):
 
 
 def _timeout():
-    return getattr(settings, "FORUM_LIVE_BROADCAST_TIMEOUT", 1.0)
+    # As long as a thread's broadcast may take (forum.live): a push is never
+    # worth holding up the write, or the worker, that caused it.
+    return getattr(settings, "CONNECT_LIVE_SEND_TIMEOUT", 1.0)
 
 
 def member_send_now(user_ids, message):

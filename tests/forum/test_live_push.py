@@ -421,3 +421,21 @@ async def test_member_consumer_recheck_sends_what_no_push_brought(
     message = await _next(me, "notification", timeout=5)
     assert message["unread"] == 1 and f"notification-{message['id']}" in message["html"]
     await me.disconnect()
+
+
+def test_member_send_logs_and_swallows_a_failing_channel_layer(
+    officer, advocate, category, monkeypatch, caplog
+):
+    from channels.layers import get_channel_layer
+
+    async def broken(self, group, message):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(type(get_channel_layer()), "group_send", broken)
+    thread = make_thread(author=officer, category=category)
+    # The reply notifies the author: the push fails, the notification is saved all the same.
+    make_post(author=advocate, thread=thread)
+    from notifications.models import Notification
+
+    assert Notification.objects.filter(recipient=officer).count() == 1
+    assert "Could not send notification.created to 1 member(s)" in caplog.text
