@@ -201,6 +201,31 @@ async def test_narrowed_category_audience_closes_sockets_at_once(officer, advoca
     await stays.disconnect()
 
 
+async def test_audience_narrowed_in_the_admin_closes_sockets_outside_it_at_once(
+    officer, advocate, administrator, category
+):
+    from django.test import Client
+
+    thread = await db(make_thread)(author=officer, category=category)
+    outside = await _thread_socket(advocate, thread)
+    inside = await _thread_socket(officer, thread)
+
+    def narrow_in_admin():
+        client = Client()
+        client.force_login(administrator)
+        data = {"name": category.name, "slug": category.slug, "position": "50"}
+        response = client.post(
+            f"/admin/forum_categories/edit/{category.pk}/",
+            {**data, "allowed_disciplines": ["law_enforcement"]},
+        )
+        assert response.status_code == 302
+
+    await db(narrow_in_admin)()
+    assert (await _drain(outside, 1.0))[-1] == {"type": "closed", "code": 4403}
+    assert not [m for m in await _drain(inside, 0.3) if m["type"] == "closed"]
+    await inside.disconnect()
+
+
 async def test_moved_thread_follows_its_new_categorys_audience(officer, advocate, mod, category, suggestions):
     from forum import live
 
