@@ -29,7 +29,7 @@ const STOPPED_TEXT = {
   4401: "Your session has ended. Sign in again to see new activity.",
   4403: "Live updates have stopped for this page.",
 };
-let stoppedShown = false;
+let stoppedCode = null;
 
 // After the session ended, the next link or button the reader uses takes them to
 // sign in (and back here), instead of failing on a page that no longer lets them in.
@@ -54,8 +54,9 @@ function signInOnNextAction() {
 }
 
 function stopped(code) {
-  if (stoppedShown) return;
-  stoppedShown = true;
+  // One notice per page; only "sign in again" may replace an earlier one.
+  if (stoppedCode === 4401 || (stoppedCode !== null && code !== 4401)) return;
+  stoppedCode = code;
   const text = STOPPED_TEXT[code] || "Live updates have stopped. Reload the page to start them again.";
   const notice =
     document.querySelector("[data-live-status]") || document.querySelector("[data-live-notice]");
