@@ -12,7 +12,7 @@
 // Sockets reconnect with exponential backoff and jitter and ask for what they
 // missed; if WebSockets never open, nothing changes on the page. Close codes
 // 44xx (and 1009) are final: the page says discreetly why live updates stopped,
-// and after 4401 (the session ended) the reader's next click goes to sign in.
+// and after 4401 (the session ended) the reader's next link goes to sign in.
 
 const MAX_DELAY = 30000;
 const PING_EVERY = 30000;
@@ -31,23 +31,21 @@ const STOPPED_TEXT = {
 };
 let stoppedCode = null;
 
-// After the session ended, the next link or button the reader uses takes them to
-// sign in (and back here), instead of failing on a page that no longer lets them in.
+// After the session ended, the next link the reader follows takes them to sign in
+// (and back here), instead of to a page that no longer lets them in. Forms are
+// left alone: the server keeps what a signed-out member submitted (a reply they
+// were writing) and offers it back once they have signed in again.
 function signInOnNextAction() {
   const login = document.body.dataset.liveLogin;
   if (!login) return;
-  const go = (event) => {
-    if (event.target.closest("[data-live-notice], [data-live-status]")) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const next = location.pathname + location.search;
-    location.assign(`${login}?next=${encodeURIComponent(next)}`);
-  };
-  document.addEventListener("submit", go, { capture: true, once: true });
   document.addEventListener(
     "click",
     (event) => {
-      if (event.target.closest("a[href], button")) go(event);
+      const link = event.target.closest("a[href]");
+      if (!link || link.closest("[data-live-notice], [data-live-status]")) return;
+      event.preventDefault();
+      const next = location.pathname + location.search;
+      location.assign(`${login}?next=${encodeURIComponent(next)}`);
     },
     { capture: true },
   );

@@ -74,7 +74,7 @@ def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser
         writer_context.close()
 
 
-def test_signing_out_in_another_tab_stops_live_updates_and_sends_the_next_click_to_sign_in(
+def test_signing_out_in_another_tab_stops_live_updates_and_sends_the_next_link_to_sign_in(
     browser, live_server_url
 ):
     context = browser.new_context(viewport={"width": 1280, "height": 1200})
