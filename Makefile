@@ -15,7 +15,9 @@ PORT ?= 8000
 # index, clean-up) runs beside it and is stopped when the server exits.
 run: install assets migrate seed
 	@echo "Serving Task Force Connect on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	@$(MANAGE) db_worker --interval 1 --no-reload & worker=$$!; \
+	@# Links in emails point at the port being served unless CONNECT_BASE_URL says otherwise.
+	@export CONNECT_BASE_URL=$${CONNECT_BASE_URL:-http://$(HOST):$(PORT)}; \
+	  $(MANAGE) db_worker --interval 1 --no-reload & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(MANAGE) runserver $(HOST):$(PORT)
 

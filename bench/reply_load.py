@@ -81,6 +81,12 @@ def parse_args(argv=None):
         help="DATABASE_CONN_MAX_AGE for the servers and workers (under daphne each request runs in a "
         "thread of its own, so persistent connections pile up: see docs/deployment.md)",
     )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=20,
+        help="DATABASE_POOL_MAX_SIZE of each daphne process (0: a connection per request in flight)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an existing filled bench database")
     parser.add_argument(
         "--database-url",
@@ -102,6 +108,7 @@ def environment(args):
         "CONNECT_VAR_DIR": str(VAR),
         "DATABASE_URL": args.database_url,
         "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),
+        "DATABASE_POOL_MAX_SIZE": str(args.pool),
         "CONNECT_SEARCH_INDEX_DIR": str(VAR / "search-index"),
         "BENCH_POSTING_UNLIMITED": "1",
     }
@@ -364,6 +371,7 @@ def run(args):
     figures = {
         "posts_before": args.posts,
         "conn_max_age": args.conn_max_age,
+        "pool": args.pool,
         "database_created": created,
         "servers": args.servers,
         "workers": args.workers,

@@ -18,6 +18,8 @@ def site(request):
                 header_links.append(link)
     return {
         "site_name": settings.WAGTAIL_SITE_NAME,
+        "help_email": settings.CONNECT_HELP_EMAIL,
+        "funding_statement": settings.CONNECT_FUNDING_STATEMENT,
         "is_member": is_member,
         "is_moderator": is_member and permissions.is_moderator(user),
         "header_links": header_links,

@@ -1,7 +1,10 @@
 """Forms of the membership domain."""
 
 from allauth.account.forms import SignupForm
+from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context
+from allauth.mfa.totp.forms import ActivateTOTPForm
+from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -103,6 +106,13 @@ class InvitationSignupForm(SignupForm):
         except InvitationError as exc:
             raise ValidationError(exc.message) from exc
         request.session.pop(INVITATION_SESSION_KEY, None)
+        # Opening the invitation emailed to this address proves it: allauth's
+        # adapter treats the address as verified (no second "confirm your
+        # email" round trip), and the password chosen a moment ago counts as
+        # a recent authentication, so setting up the authenticator right
+        # after does not ask for it again.
+        request.session["account_verified_email"] = self.invitation.email
+        record_authentication(request, user, method="password", reauthenticated=True, signup=True)
 
 
 class ProfileForm(forms.ModelForm):
@@ -125,6 +135,11 @@ class ProfileForm(forms.ModelForm):
             "email_visibility": "Who can see your work email on your profile.",
             "phone_visibility": "Who can see your work phone on your profile.",
         }
+
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Save it for moderator review.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,3 +185,17 @@ class TaskForceFilterForm(forms.Form):
         states = sorted(set(TaskForce.objects.filter(is_active=True).values_list("state", flat=True)))
         names = dict(US_STATES)
         self.fields["state"].choices = [("", "Any state")] + [(s, names.get(s, s)) for s in states]
+
+
+class StableTOTPActivateForm(ActivateTOTPForm):
+    """allauth's authenticator setup, keeping the secret across reloads until
+    it is confirmed: a member who scanned the QR code and then reloaded the
+    page (or came back from the authenticator app) would otherwise be shown a
+    new secret that the code in their app no longer matches."""
+
+    def __init__(self, *args, **kwargs):
+        # allauth's own __init__ makes a new secret on every GET; this is it
+        # without that (the session's secret, or a new one when there is none).
+        self.user = kwargs.pop("user")
+        forms.Form.__init__(self, *args, **kwargs)
+        self.secret = totp_auth.get_totp_secret(regenerate=False)

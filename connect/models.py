@@ -184,11 +184,20 @@ class TaskForce(index.Indexed, models.Model):
             return {}
         return dict(cls.searchable_for(user).filter(pk__in=values).values_list("pk", "name"))
 
+    @property
+    def place(self):
+        """Where the task force works: "Palm Beach County, Florida", but "Florida" where the jurisdiction is
+        the state itself (never "Florida, Florida")."""
+        state = self.get_state_display()
+        if not self.jurisdiction or state.lower() in self.jurisdiction.lower():
+            return self.jurisdiction or state
+        return f"{self.jurisdiction}, {state}"
+
     def search_hit(self):
         """How the search page shows this task force (see search.selectors)."""
         return {
             "title": self.name,
-            "where": f"{self.jurisdiction} · {self.get_state_display()}",
+            "where": self.place,
             "date": None,
             "text": " ".join(filter(None, [self.jurisdiction, self.description, self.lead_agencies])),
         }
@@ -277,6 +286,10 @@ class MemberProfile(index.Indexed, models.Model):
     phone_visibility = models.CharField(
         max_length=20, choices=ContactVisibility.choices, default=ContactVisibility.TASK_FORCE
     )
+    # What the privacy guard found in text the member confirmed. While it is
+    # not empty the profile is held: only the member and moderators see it,
+    # until a moderator releases it.
+    privacy_findings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -330,8 +343,24 @@ class MemberProfile(index.Indexed, models.Model):
 
         return permissions.visible_profiles(user, cls.objects.all())
 
+    @classmethod
+    def get_indexed_objects(cls):
+        # A held profile's new text is not indexed until a moderator releases
+        # it (releasing saves it, which indexes it).
+        return super().get_indexed_objects().filter(privacy_findings=[])
+
     def search_hit(self):
         """How the search page shows this member: the fields every member may see."""
+        if self.privacy_findings:
+            # Held by the privacy guard: nothing the member wrote, to anyone.
+            return {
+                "label": "Member",
+                "title": self.task_force.name,
+                "where": self.task_force.name,
+                "where_url": self.task_force.get_absolute_url(),
+                "date": None,
+                "text": "",
+            }
         role = " · ".join(filter(None, [self.title, self.agency]))
         return {
             "label": "Member",

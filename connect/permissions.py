@@ -122,10 +122,22 @@ def can_see_contact(viewer, profile, visibility):
 
 
 def visible_profiles(user, qs):
-    """Profiles a member may see in the directory: active members only."""
+    """Profiles a member may see in the directory: active members only.
+    (A profile held by the privacy guard is listed, but what its member wrote
+    is shown only to them and moderators: see :func:`can_see_profile_text`.)"""
     if not is_active_member(user):
         return qs.none()
     return qs.filter(user__is_active=True)
+
+
+def can_see_profile_text(user, profile):
+    """Whether ``user`` may read what ``profile``'s member wrote about themselves."""
+    return not profile.privacy_findings or profile.user_id == user.pk or is_moderator(user)
+
+
+def can_release_profile(user, profile):
+    """Moderators release a profile the privacy guard held."""
+    return bool(profile.privacy_findings) and is_moderator(user)
 
 
 def visible_task_forces(user, qs):

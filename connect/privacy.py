@@ -27,9 +27,13 @@ Design notes:
 from __future__ import annotations
 
 import bisect
+import contextvars
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from .privacy_words import COMMON_WORDS, first_names
 
 __all__ = ["Finding", "LABELS", "scan", "summarize"]
 
@@ -42,6 +46,16 @@ LABELS: dict[str, str] = {
     "case_number": "Case or report number",
     "license_plate": "License plate",
     "named_person": "Name of a possible victim",
+    "age_detail": "Age with a school, place or workplace",
+    "school": "School or grade of a possible victim",
+    "workplace": "Workplace of a possible victim or relative",
+    "lodging": "Motel, hotel or room",
+    "nickname": "Nickname used in ads",
+    "social_handle": "Social-media handle",
+    "immigration_number": "Immigration A-number",
+    "passport_number": "Passport number",
+    "medical_number": "Medicaid or medical record number",
+    "ncmec_report": "NCMEC CyberTipline report number",
 }
 
 # When two findings overlap, the one whose kind comes first wins: a strict
@@ -52,13 +66,23 @@ _PRIORITY = {
     for rank, kind in enumerate(
         [
             "email",
+            "social_handle",
             "ssn",
+            "immigration_number",
+            "passport_number",
+            "medical_number",
+            "ncmec_report",
             "phone",
             "date_of_birth",
             "license_plate",
             "case_number",
             "street_address",
             "named_person",
+            "nickname",
+            "lodging",
+            "school",
+            "workplace",
+            "age_detail",
         ]
     )
 }
@@ -136,7 +160,8 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _DATE = re.compile(
     r"(?<![\w/.-])(?:0?[1-9]|1[0-2])(?P<sep>[/.-])" + _DAY + r"(?P=sep)(?:(?:19|20)\d\d|\d\d)"
     r"(?![\w/-]|[.,]\d)"
-    r"|(?<![\w/.-])(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w/-]|[.,]\d)"
+    r"|(?<![\w/.-])(?:19|20)\d\d(?P<sep2>[-/.])(?:0?[1-9]|1[0-2])(?P=sep2)(?:0?[1-9]|[12]\d"
+    r"|3[01])(?![\w/-]|[.,]\d)"
     r"|(?i:\b" + _MONTH + r"\.?[ \t]{1,5}" + _DAY + r"(?:st|nd|rd|th)?,?[ \t]{1,5}(?:19|20)\d\d\b)"
     r"|(?i:\b"
     + _DAY
@@ -198,9 +223,16 @@ _PLATE_WINDOW = 40
 
 # --- Names near victim words ------------------------------------------------
 
+# Words that put the people named around them in a victim's, witness's or
+# family's position. A name next to one of them is what identifies a victim.
 _VICTIM_WORD = re.compile(
-    r"(?i)\b(?:victim|minor|survivor|juvenile|child|girl|boy|complainant|teen(?:ager)?"
-    r"|youth|kid)(?:s'|s|'s|’s)?(?![\w-])"
+    r"(?i)(?<![\w-])(?:victim|minor|survivor|juvenile|child|girl|boy|complainant|teen(?:ager)?"
+    r"|youth|kid|client|witness|daughter|son|mother|mom|mum|father|dad|sister|brother|aunt|uncle"
+    r"|cousin|grand(?:mother|father|ma|pa|son|daughter)|niece|nephew|boyfriend|girlfriend|baby"
+    r"|infant|toddler|student|runaway|named|nicknamed|initials|stepdaughter|stepson|stepmother"
+    r"|\d{1,2}[- ]years?[- ]old|stepfather|parent|guardian|caregiver|sibling|twin|relative"
+    r"|fianc[ée]e?|wife|husband)"
+    r"(?:s'|s|'s|’s|es|ren)?(?![\w-])"
 )
 # A victim word followed by one of these is used as an adjective ("victim
 # services", "survivor advocate"), so names around it belong to staff or
@@ -212,31 +244,44 @@ _ROLE_WORDS = frozenset(
     navigators counselor counselors counsellor support outreach leader leaders
     council care welfare protective protection centered informed led
     identification interview interviews interviewer forensic resources
-    resource network networks coalition alliance office offices""".split()
+    resource network networks coalition alliance office offices protocol
+    protocols portal list lists file files intake management manager agency
+    agencies scout scouts exploitation abuse pornography labor labour
+    trafficking sex safety development advocacy-center statement statements
+    stand testimony tamper tampering panel day days""".split()
 )
+# Words a name may hide behind after (or before) a victim word: "the
+# victim's name is", "our client,", "the girl, age 15, named".
 _CONNECTORS = frozenset(
-    """is was named name names called identified as known aka the her his their
-    real full legal first last who goes by age aged years year old yo female
-    male minor juvenile victim victims young teen teenage girl boy child ms mrs
-    mr miss mx and""".split()
+    """is was named name names called identified as known aka a.k.a the her his
+    their real full legal first last who goes go by age aged years year old yo
+    female male minor juvenile victim victims young teen teenage girl boy
+    child ms mrs mr miss mx and a an our my one another alias nickname
+    nicknamed including include includes are were initials listed also
+    youngest oldest older younger little big baby adult""".split()
 )
-_HONORIFICS = frozenset({"ms", "mrs", "mr", "mx"})
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]{0,30}[a-zß-öø-ÿ]"
-_NAME = re.compile(
-    rf"(?P<name>{_NAME_WORD}(?:[ \t]{{1,3}}(?:[A-Z]\.[ \t]{{1,3}})?{_NAME_WORD}){{1,2}})(?![\w'’-])"
+# Going backwards ("Maria Lopez, the victim"), fewer words may come between
+# a name and the victim word: "Detective Ana Ruiz and the victim" must not
+# name the detective.
+_BACK_CONNECTORS = frozenset(
+    """is was the a an our their his her one another who aged age years year
+    old yo female male minor juvenile young teen teenage adult""".split()
 )
-_NAME_BEFORE = re.compile(
-    rf"(?<![\w'’-])(?P<name>{_NAME_WORD}(?:[ \t]{{1,3}}(?:[A-Z]\.[ \t]{{1,3}})?{_NAME_WORD}){{1,2}})"
-    r"[ \t]{0,5}(?:,[ \t]{0,5}(?:(?i:age)[ \t]{0,5})?\d{1,2}[ \t]{0,5})?[ \t]{0,5}[,(][ \t]{0,5}"
-    r"(?:(?i:the|a|an|our|one|another)[ \t]{1,5})?(?:\d{1,2}-year-old[ \t]{1,5})?"
-    r"(?:(?i:female|male|minor|juvenile|adult|teen|young)[ \t]{1,5})?$"
+_NAMING_WORDS = frozenset(
+    {"named", "called", "name", "names", "aka", "a.k.a", "alias", "nicknamed", "initials"}
 )
-_TOKEN = re.compile(r"[ \t]{0,20}(?:(?P<word>[^\W_][\w'’-]{0,40})|(?P<punct>[,:;(\[\"“”'‘’-]))")
-_BLANKS = re.compile(r"[ \t]{0,20}")
-_AGE = re.compile(r"\d{1,2}(?:-years?-old)?")
-_NAME_WINDOW_BEFORE = 90
-_MAX_NAME_STEPS = 8
-_MAX_NAMES_AFTER = 3
+_HONORIFICS = frozenset({"ms", "mrs", "mr", "mx", "miss"})
+_TOKEN = re.compile(
+    r"(?P<init>(?:[A-Za-z]\.){2,4}|[A-Z]\.(?=[ \t,;)]))"
+    r"|(?P<word>[^\W\d_](?:[\w'’-]{0,40}[^\W_])?)"
+    r"|(?P<num>\d{1,3}(?:-?years?-?old|yo|y/o)?(?![\w/]))"
+    r"|(?P<punct>[,:;()\[\]\"“”'‘’–—-])"
+    r"|(?P<other>\S)"
+)
+_MAX_STEPS = 8
+_MAX_NAMES = 6
+_CONTEXT_WINDOW = 110
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 # Capitalised words that start sentences or name organisations, places and
 # programmes; a "name" containing any of them is not a person's name.
@@ -277,9 +322,14 @@ def _overlaps_mask(mask: list[tuple[int, int]], starts: list[int], start: int, e
 
 
 def _public_regions(text: str) -> list[tuple[int, int]]:
-    spans = sorted(
-        (m.start(), m.end()) for pattern in (_URL, _CAPTION, _STATUTE) for m in pattern.finditer(text)
-    )
+    patterns = []
+    if "://" in text or "www." in text.lower():
+        patterns.append(_URL)
+    if "v." in text or "vs" in text:
+        patterns.append(_CAPTION)
+    if "§" in text or "U" in text:
+        patterns.append(_STATUTE)
+    spans = sorted((m.start(), m.end()) for pattern in patterns for m in pattern.finditer(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -316,18 +366,41 @@ def _find_ssns(text: str):
             yield "ssn", m.start(), m.end()
 
 
-def _find_birth_dates(text: str):
+def _find_birth_dates(text: str, low: str):
     # A date on its own is usually a meeting or a court date; only dates with
-    # a birth word close by are treated as dates of birth.
-    for m in _DATE.finditer(text):
-        if _BIRTH.search(text, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
-            _BIRTH.search(text, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
-        ):
-            yield "date_of_birth", m.start(), m.end()
+    # a birth word close by are treated as dates of birth. Birth words are
+    # rare, so dates are looked for only around them.
+    windows: list[tuple[int, int]] = []
+    for b in _BIRTH_LC.finditer(low):
+        lo = max(0, b.start() - _BIRTH_WINDOW_AFTER - 40)
+        hi = min(len(text), b.end() + _BIRTH_WINDOW_BEFORE + 40)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    for lo, hi in windows:
+        for m in _DATE.finditer(text, lo, hi):
+            if _BIRTH_LC.search(low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
+                _BIRTH_LC.search(low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
+            ):
+                yield "date_of_birth", m.start(), m.end()
+
+
+# An address right after one of these is an organisation's, published anyway.
+_ORG_ADDRESS = re.compile(
+    r"(?i)\b(?:office|offices|headquarters|hq|courthouse|meeting|meetings|training|trainings|conference"
+    r"|venue|building|mail|agency|department|center|centre|clinic)\b"
+)
+
+
+def _is_org_address(text: str, start: int) -> bool:
+    return bool(_ORG_ADDRESS.search(text, max(0, start - 30), start))
 
 
 def _find_addresses(text: str):
     for m in _ADDRESS.finditer(text):
+        if _is_org_address(text, m.start()):
+            continue
         number = m.group("number")
         name_words = m.group("name").split()
         if re.fullmatch(r"(?:19|20)\d\d", number) and _YEAR_PREPOSITION.search(
@@ -341,10 +414,10 @@ def _find_addresses(text: str):
         yield "street_address", m.start(), m.end()
 
 
-def _find_case_numbers(text: str):
+def _find_case_numbers(text: str, low: str):
     for m in _CASE_STANDALONE.finditer(text):
         yield "case_number", m.start(), m.end()
-    for kw in _CASE_KEYWORD.finditer(text):
+    for kw in _CASE_KEYWORD_LC.finditer(low):
         m = _CASE_ID.match(text, kw.end())
         if not m:
             continue
@@ -357,8 +430,8 @@ def _find_case_numbers(text: str):
         yield "case_number", m.start("id"), m.end("id")
 
 
-def _find_plates(text: str):
-    for kw in _PLATE_KEYWORD.finditer(text):
+def _find_plates(text: str, low: str):
+    for kw in _PLATE_KEYWORD_LC.finditer(low):
         window_end = min(len(text), kw.end() + _PLATE_WINDOW)
         newline = text.find("\n", kw.end(), window_end)
         if newline != -1:
@@ -376,64 +449,523 @@ def _find_plates(text: str):
             break
 
 
-def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Drop leading titles ("Detective", "The") from a capitalised run.
+_ADDRESS_LOWER = re.compile(
+    r"(?i)(?<![\w$#@/.,:-])(?P<number>\d{1,6})[ \t]{1,5}(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east"
+    r"|west)\.?[ \t]{1,5})?"
+    r"(?P<name>(?:(?:[a-z][a-z'’-]{0,24}|\d{1,3}(?:st|nd|rd|th))[ \t]{1,5}){1,3})"
+    r"(?P<suffix>" + _STREET_SUFFIX + r")\b\.?"
+)
+_LIVES_AT = re.compile(
+    r"(?i)\b(?:lives|lived|living|stays|stayed|staying|resides|resided|address(?:[ \t]{1,3}is)?|house|home)"
+    r"[ \t]{1,3}(?:at|on"
+    r"|is)[ \t]{1,3}(?P<addr>\d{1,6}[ \t]{1,3}[A-Za-z][\w'’-]{1,30}(?:[ \t]{1,3}[A-Za-z][\w'’-]{1,30})?)"
+)
 
-    Returns the span of what is left if it still looks like a full name of two
-    or three words, else None.
+
+def _find_lower_addresses(text: str, low: str):
+    """Addresses written in lower case ("123 main street"), confirmed by ``usaddress``.
+
+    ``usaddress`` (a trained parser of US addresses) tells an address from
+    "12 people in court"; it is only asked about the few candidates a cheap
+    pattern finds, and past a budget every candidate is reported.
     """
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[start:end])]
-    while words and text[start + words[0][0] : start + words[0][1]].lower().strip("'’.") in _NOT_NAME_WORDS:
-        words.pop(0)
-    real = [w for w in words if not re.fullmatch(r"[A-Z]\.", text[start + w[0] : start + w[1]])]
-    if len(real) < 2:
-        return None
-    if any(text[start + w[0] : start + w[1]].lower().strip("'’") in _NOT_NAME_WORDS for w in real):
-        return None
-    return start + words[0][0], start + words[-1][1]
+    calls = 0
+    for m in _ADDRESS_LOWER_LC.finditer(low):
+        if text[m.start("name")].isupper():
+            continue  # the strict pattern has it
+        name_words = m.group("name").split()
+        if any(w in _COMMON_NOT_STREET for w in name_words):
+            continue
+        if _is_org_address(text, m.start()):
+            continue
+        calls += 1
+        if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
+            yield "street_address", m.start(), m.end()
+    for m in _LIVES_AT_LC.finditer(low):
+        yield "street_address", m.start("addr"), m.end("addr")
 
 
-def _names_after(text: str, pos: int):
-    """Walk forward over connector words ("'s name is", ", age 16,") to names."""
-    found = 0
-    for _ in range(_MAX_NAME_STEPS):
-        pos = _BLANKS.match(text, pos).end()
-        name = _NAME.match(text, pos)
-        if name:
-            span = _trim_name(text, name.start("name"), name.end("name"))
-            if span:
-                yield ("named_person", *span)
-                found += 1
-                if found >= _MAX_NAMES_AFTER:
-                    return
-                pos = name.end()
+# "5 cases in court", "3 girls on the street": words that make a number and
+# a street suffix ordinary prose.
+_COMMON_NOT_STREET = frozenset(
+    """a an the in on at of to and or for from with by cases case people girls boys
+    victims kids children minors months years days weeks hours times more
+    less per each our their his her its new old federal state county""".split()
+)
+
+
+def _usaddress_says_street(candidate: str) -> bool:
+    import usaddress
+
+    try:
+        tagged, kind = usaddress.tag(candidate)
+    except usaddress.RepeatedLabelError:
+        return False
+    return kind == "Street Address" and "AddressNumber" in tagged and "StreetNamePostType" in tagged
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
+    """(kind, lower-case text, start, end) of the tokens between ``start`` and ``end``."""
+    out = []
+    for m in _TOKEN.finditer(text, start, end):
+        kind = m.lastgroup
+        out.append((kind, m.group().lower(), m.start(), m.end()))
+    return out
+
+
+def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """Merged spans around victim words, and the victim words' starts.
+
+    Only these spans are tokenised, and each is tokenised once however many
+    victim words it holds, so the name search stays linear in the text.
+    """
+    windows: list[tuple[int, int]] = []
+    starts: list[int] = []
+    for m in _VICTIM_WORD_LC.finditer(low):
+        following = _WORD_AFTER.match(text, m.end())
+        if following and following.group(1).lower() in _ROLE_WORDS:
+            continue
+        starts.append(m.start())
+        lo, hi = max(0, m.start() - _CONTEXT_WINDOW), min(len(text), m.end() + _CONTEXT_WINDOW)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows, starts
+
+
+_WORD_AFTER = re.compile(r"[ \t]{0,5}(?:[-–][ \t]{0,3})?([^\W\d_][\w-]{0,30})")
+
+
+def _bare(word: str) -> str:
+    return _POSSESSIVE.sub("", word)
+
+
+def _name_part(tokens, i, original: str, *, lower_ok: bool) -> str | None:
+    """What token ``i`` can be in a name: "first", "cap", "init", "ext" or None."""
+    kind, low, start, end = tokens[i]
+    if kind == "init":
+        return "init"
+    if kind != "word":
+        return None
+    low = _bare(low)
+    if low in _NOT_NAME_WORDS or low in _CONNECTORS or start in _victims.get():
+        return None
+    if low in first_names():
+        return "first"
+    if original[start].isupper():
+        # "Brown", "Rose", "Will": names only next to a real first name.
+        return "cap" if low not in COMMON_WORDS else "capc"
+    if lower_ok and len(low) > 1 and low not in COMMON_WORDS and low.isalpha():
+        return "ext"
+    return None
+
+
+def _accept_run(parts: list[str], naming: bool) -> bool:
+    if not parts:
+        return False
+    if "first" in parts[:2]:
+        return True
+    if parts.count("cap") >= 2 or (parts.count("cap") and parts.count("capc")):
+        return True
+    if "cap" in parts and "init" in parts:
+        return True
+    if parts == ["init"] or (naming and parts[0] in {"cap", "ext", "init"}):
+        return True
+    return False
+
+
+def _run_forward(tokens, i, text, naming):
+    parts = []
+    j = i
+    while j < len(tokens) and len(parts) < 4:
+        # Lower-case words continue a name only when the name is written in lower case.
+        part = _name_part(
+            tokens, j, text, lower_ok=bool(parts) and parts[0] == "first" and text[tokens[i][2]].islower()
+        )
+        if part is None:
+            break
+        # An initial alone is only a name part when it is one of several letters.
+        if part == "init" and tokens[j][1].count(".") == 1 and not parts and not naming:
+            nxt = _name_part(tokens, j + 1, text, lower_ok=False) if j + 1 < len(tokens) else None
+            if nxt not in {"cap", "first"}:
+                break
+        parts.append(part)
+        j += 1
+    if _accept_run(parts, naming):
+        return j
+    return None
+
+
+def _run_backward(tokens, i, text):
+    parts = []
+    j = i
+    while j >= 0 and len(parts) < 4:
+        part = _name_part(tokens, j, text, lower_ok=True)
+        if part is None:
+            break
+        parts.append(part)
+        j -= 1
+    parts.reverse()
+    # Lower-case words only continue a lower-case name that starts with a first name.
+    while parts and parts[0] == "ext":
+        parts.pop(0)
+        j += 1
+    if parts and "ext" in parts and (parts[0] != "first" or text[tokens[j + 1][2]].isupper()):
+        return None
+    if _accept_run(parts, False):
+        return j + 1
+    return None
+
+
+def _find_named_people(text: str, windows, victim_starts):
+    _victims.set(frozenset(victim_starts))
+    for lo, hi in windows:
+        tokens = _tokens(text, lo, hi)
+        starts = [t[2] for t in tokens]
+        for v in victim_starts[bisect.bisect_left(victim_starts, lo) : bisect.bisect_left(victim_starts, hi)]:
+            k = bisect.bisect_left(starts, v)
+            if k >= len(tokens) or tokens[k][2] != v:
                 continue
-        token = _TOKEN.match(text, pos)
-        if not token:
-            return
-        word = token.group("word")
-        pos = token.end()
-        if word is None:
-            continue
-        lowered = word.lower()
-        if lowered not in _CONNECTORS and not _AGE.fullmatch(lowered):
-            return
-        if lowered in _HONORIFICS and text.startswith(".", pos):
-            pos += 1
+            yield from _walk_forward(tokens, k, text)
+            yield from _walk_backward(tokens, k, text)
 
 
-def _find_named_people(text: str):
-    for kw in _VICTIM_WORD.finditer(text):
-        following = _TOKEN.match(text, kw.end())
-        if following and (following.group("word") or "").lower() in _ROLE_WORDS:
+# Where the victim words of the text being scanned start (a context variable,
+# so concurrent scans in threads or tasks do not see each other's).
+_victims: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("victims", default=frozenset())
+
+
+def _walk_forward(tokens, k, text):
+    naming = _bare(tokens[k][1]) in _NAMING_WORDS
+    found = 0
+    j = k + 1
+    for _ in range(_MAX_STEPS):
+        if j >= len(tokens) or found >= _MAX_NAMES:
+            return
+        kind, low, start, end = tokens[j]
+        end_of_name = _run_forward(tokens, j, text, naming)
+        if end_of_name is not None:
+            yield "named_person", tokens[j][2], tokens[end_of_name - 1][3]
+            found += 1
+            j = end_of_name
+            naming = False
             continue
-        yield from _names_after(text, kw.end())
-        window_start = max(0, kw.start() - _NAME_WINDOW_BEFORE)
-        before = _NAME_BEFORE.search(text, window_start, kw.start())
-        if before:
-            span = _trim_name(text, before.start("name"), before.end("name"))
-            if span:
-                yield ("named_person", *span)
+        if kind == "punct" or kind == "num":
+            j += 1
+            continue
+        if start in _victims.get():
+            return  # that victim word's own walk covers what follows it
+        if kind == "word" and (low in _CONNECTORS or low in _HONORIFICS):
+            naming = naming or low in _NAMING_WORDS
+            j += 1
+            continue
+        if kind == "other" and low == "." and j > 0 and tokens[j - 1][1] in _HONORIFICS:
+            j += 1
+            continue
+        return
+
+
+def _walk_backward(tokens, k, text):
+    j = k - 1
+    for _ in range(_MAX_STEPS):
+        if j < 0:
+            return
+        kind, low, start, end = tokens[j]
+        if kind == "punct" and low in ",(-–—:" or kind == "num":
+            j -= 1
+            continue
+        if kind == "word" and low in _BACK_CONNECTORS:
+            j -= 1
+            continue
+        first = _run_backward(tokens, j, text)
+        if first is not None and first <= j:
+            yield "named_person", tokens[first][2], tokens[j][3]
+        return
+
+
+# --- Details that pin a person down ------------------------------------------
+
+_AGE_WORDS = (
+    r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
+    r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+_AGE = re.compile(
+    r"(?i)(?<![\w-])(?:" + _AGE_WORDS + r"[ \t-]{0,2}(?:years?|yrs?)[ \t-]{0,2}old"
+    r"|" + _AGE_WORDS + r"[ \t-]?(?:yo|y/o|y\.o\.)"
+    r"|(?:age|aged)[ \t]{1,3}\d{1,2})(?![\w])"
+)
+_SCHOOL = re.compile(
+    r"(?<![\w-])(?:(?:[A-Z][\w.'’-]{1,30}[ \t]{1,3}){1,3}(?:High|Middle|Elementary|Junior"
+    r"|Intermediate|Charter|Prep|Academy)"
+    r"(?:[ \t]{1,3}(?i:school))?"
+    r"|(?i:\d{1,2}(?:st|nd|rd|th)[ \t]{1,3}grade(?:r)?|(?:freshman|sophomore|junior"
+    r"|senior)[ \t]{1,3}at[ \t]{1,3}[\w'’-]{2,30}"
+    r"|(?:high|middle|elementary)[ \t]{1,3}school(?:er)?|grade[ \t]{1,3}\d{1,2}))(?![\w])"
+)
+_WORKPLACE = re.compile(
+    r"(?i)(?<![\w-])(?:works|worked|working|employed|job|jobs|shifts?|clean(?:s|ed|ing)?|dances|danced)"
+    r"[ \t]{1,3}(?:at|for|in)[ \t]{1,3}(?:the[ \t]{1,3}"
+    r"|a[ \t]{1,3})?(?P<place>[\w'’&-]{2,30}(?:[ \t]{1,3}[\w'’&-]{2,30}){0,2})"
+)
+_GENERIC_PLACES = frozenset(
+    """home night nights day days restaurant restaurants farm farms bar bars
+    hotel hotels motel motels club clubs factory factories a an
+    the job it all least first last once home-based""".split()
+)
+_PLACE_FROM = re.compile(
+    r"(?<![\w-])(?:from|in|at|of)[ \t]{1,3}(?P<place>[A-Z][\w'’-]{1,30}(?:[ \t]{1,3}[A-Z][\w'’-]{1,30}){0,2})"
+)
+_LODGING = re.compile(
+    r"(?<![\w-])(?i:room|rm\.?|rooms|suite|unit)[ \t]{0,3}#?[ \t]{0,2}(?P<room>\d{1,4}[A-Za-z]?)(?![\w])"
+    r"|(?<![\w-])(?:[A-Z][\w'’&-]{1,20}[ \t]{1,3}){1,3}(?:Motel|Inn|Hotel|Lodge|Suites|Motor Lodge)(?![\w])"
+    r"|(?i:motel[ \t]{1,3}(?:6|8|\d{1,2}))(?![\w])"
+)
+_LODGING_WORD = re.compile(
+    r"(?i)\b(?:motel|hotel|inn|lodge|suites|extended[ \t]stay|stayed|staying|stays|kept|held|rented"
+    r"|booked|living|lives|lived|sleeping|slept|brought|taken|recovered|found)\b"
+)
+_MEETING_WORD = re.compile(
+    r"(?i)\b(?:training|trainings|meeting|meetings|meet|conference|session|sessions|webinar|workshop|summit"
+    r"|breakout|presentation|register|registration|class|course|lunch|agenda|panel|keynote|booth"
+    r"|board\s?room|court\s?room)\b"
+)
+_NICKNAME = re.compile(
+    r"(?i)(?<![\w-])(?:ads?|advert\w{0,10}|listings?|posted|posts|escort|goes[ \t]by|went[ \t]by"
+    r"|known[ \t]as|aka"
+    r"|a\.k\.a\.?|nickname[sd]?|street[ \t]name|working[ \t]name|ad[ \t]name|called[ \t]herself"
+    r"|calls[ \t]herself"
+    r"|called[ \t]himself|under[ \t]the[ \t]name|profile[ \t]name|screen[ \t]name|stage[ \t]name)"
+    r"(?:[ \t]{1,3}(?:as|is|was|under|name|for|of|her|him|his|call|calls|called|them|me))"
+    r"{0,3}[ \t]{0,3}[:,]?[ \t]{0,3}"
+    r"(?P<nick>[\"“'‘][^\"”'’\n]{1,30}[\"”'’]|(?-i:[A-Z][a-z]{1,20}(?:[ \t][A-Z][a-z]{1,20})?))"
+)
+_NICK_STOP = frozenset(
+    """the a an this that our their her his in on at for of to and or but if it
+    backpage craigslist skipthegames megapersonals listcrawler tryst eros
+    monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december
+    task force police fbi hsi""".split()
+)
+
+_SOCIAL_URL = re.compile(
+    r"(?i)(?:https?://)?(?:www\.|m\.)?(?:facebook|fb|instagram|tiktok|snapchat|twitter|x|onlyfans|kik|"
+    r"threads|telegram|t|wa|youtube|reddit|linktr|cash\.app|venmo)\.(?:com|me|ee|net)/[@\w.\-/]{2,60}"
+)
+# Starts with its literal "@" so the engine can skip to it; what may come
+# before it (not an email's local part) is checked in _find_handles.
+_HANDLE = re.compile(r"@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@-]|\.[A-Za-z])")
+_SOCIAL_WORD = re.compile(
+    r"(?i)\b(?:instagram|insta|ig|snap(?:chat)?|sc|tiktok|tik[ \t]tok|twitter|kik|facebook|fb"
+    r"|whatsapp|telegram"
+    r"|onlyfans|discord|handle|username|user[ \t]name|account|profile|gamertag|cashapp|cash[ \t]app|venmo)\b"
+    r"(?:[ \t]{1,3}(?:handle|name|account|username|is|was|as|under))*[ \t]{0,3}[:=-]?[ \t]{0,3}"
+    r"(?P<handle>@?[A-Za-z0-9_$](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_])?)(?![\w@-])"
+)
+_HANDLE_STOP = frozenset(
+    """the a an and or for of to in on at is was her his their our my your this
+    that account accounts profile profiles page pages handle name username
+    with from by it as are were be been has have had who which what when
+    where how all any some every deleted private public live story stories
+    messages message dms dm chat group groups post posts ads ad video videos
+    photos photo""".split()
+)
+
+_ID_KEYWORDS = (
+    (
+        "immigration_number",
+        r"(?:a[- ]?number|a[- ]?no\.?|a[- ]?#|alien[ \t]{1,3}(?:registration[ \t]{1,3})?(?:number"
+        r"|no\.?|#)|uscis[ \t]{1,3}(?:number|no\.?|#)|a-file)",
+    ),
+    ("passport_number", r"(?:passport|pasaporte)(?:[ \t]{1,3}(?:number|no\.?|num|#|id))?"),
+    (
+        "medical_number",
+        r"(?:medicaid|medicare|medi-cal|chip|mrn|medical[ \t]{1,3}record(?:[ \t]{1,3}number)?|chart"
+        r"|patient[ \t]{1,3}(?:id|number|no\.?)"
+        r"|health[ \t]{1,3}(?:plan|insurance)[ \t]{1,3}(?:id|number)|member[ \t]{1,3}id"
+        r"|insurance[ \t]{1,3}(?:id|number))"
+        r"(?:[ \t]{1,3}(?:number|no\.?|num|#|id))?",
+    ),
+    (
+        "ncmec_report",
+        r"(?:ncmec|cyber[ \t]?tip(?:line)?|ct)(?:[ \t]{1,3}(?:report|tip))?(?:[ \t]{1,3}(?:number"
+        r"|no\.?|num|#|id))?",
+    ),
+)
+_ID_KEYWORD = re.compile(
+    "(?i)(?<![\\w-])(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _ID_KEYWORDS) + ")(?![\\w])"
+)
+_ID_VALUE = re.compile(
+    r"[ \t]{0,3}(?:is|was"
+    r"|of)?[ \t]{0,3}[:#]?[ \t]{0,3}(?P<id>[A-Za-z]{0,3}[- ]?\d[\d -]{2,16}[0-9A-Za-z])(?![\w-])"
+)
+_A_NUMBER = re.compile(r"(?<![\w-])A[- ]?(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})(?![\w-])")
+
+_INTL_PHONE = re.compile(
+    r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{2,5}){1,4}(?![\w-])"
+)
+_PHONE_WORD_DIGITS = re.compile(
+    r"(?i)\b(?:phone|cell|celular|tel[eé]fono|tel|mobile|whats[ \t]?app|wa|signal|text(?:ed)?"
+    r"|call(?:ed)?|number)"
+    r"[ \t]{0,3}(?:is|was|number|no\.?"
+    r"|#)?[ \t]{0,3}[:#]?[ \t]{0,3}(?P<num>\d{2,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/-])"
+)
+_MAX_LIBRARY_CALLS = 200
+
+
+def _find_ages(text: str, low: str):
+    """An age next to a school, a grade, a workplace, lodging or a named place."""
+    for m in _AGE_LC.finditer(low):
+        lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
+        if (
+            _SCHOOL.search(text, lo, hi)
+            or _WORKPLACE_LC.search(low, lo, hi)
+            or _LODGING_NEAR.search(text, lo, hi)
+        ):
+            yield "age_detail", m.start(), m.end()
+            continue
+        place = _PLACE_FROM.search(text, m.end(), hi)
+        if place and not _place_is_public(place.group("place")):
+            yield "age_detail", m.start(), m.end()
+
+
+_LODGING_NEAR = re.compile(r"(?i)\b(?:motel|hotel|inn|room[ \t]{1,3}#?\d|shelter|apartment|trailer)\b")
+_PUBLIC_PLACE_WORDS = frozenset(
+    """task force police department county office court fbi hsi ice dhs doj
+    ovc ojp usao cbp the state federal national united""".split()
+)
+
+
+def _place_is_public(place: str) -> bool:
+    return any(w.lower() in _PUBLIC_PLACE_WORDS or w.lower() in _NOT_NAME_WORDS for w in place.split()[:1])
+
+
+def _near_victim(victim_starts: list[int], start: int, end: int, before: int = 120, after: int = 80) -> bool:
+    i = bisect.bisect_left(victim_starts, start - before)
+    return i < len(victim_starts) and victim_starts[i] <= end + after
+
+
+_CLASS_AT = re.compile(
+    r"(?i)(?<![\w-])(?:freshman|sophomore|junior|senior|\d{1,2}(?:st|nd|rd"
+    r"|th)[ \t]{1,3}grader?)[ \t]{1,3}(?:at|in)"
+    r"[ \t]{1,3}(?-i:[A-Z][\w'’-]{1,30}(?:[ \t]{1,3}[A-Z][\w'’-]{1,30}){0,2})"
+)
+
+
+def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
+    # "a sophomore at Riverside" pins a child down whoever the sentence is about.
+    for m in _CLASS_AT.finditer(text):
+        yield "school", m.start(), m.end()
+    for m in _SCHOOL.finditer(text):
+        if _near_victim(victim_starts, m.start(), m.end()):
+            yield "school", m.start(), m.end()
+    for m in _WORKPLACE_LC.finditer(low):
+        words = m.group("place").lower().split()
+        if words[0] in _GENERIC_PLACES:
+            continue
+        if _near_victim(victim_starts, m.start(), m.end()):
+            yield "workplace", m.start(), m.end()
+
+
+def _find_lodging(text: str, victim_starts: list[int]):
+    for m in _LODGING.finditer(text):
+        lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
+        if _MEETING_WORD.search(text, lo, hi):
+            continue
+        if (
+            m.group("room") is not None
+            and not _LODGING_WORD.search(text, lo, hi)
+            and not _near_victim(victim_starts, m.start(), m.end())
+        ):
+            continue
+        if (
+            m.group("room") is None
+            and not _near_victim(victim_starts, m.start(), m.end())
+            and not (_LODGING_WORD.search(text, lo, m.start()))
+        ):
+            continue
+        yield "lodging", m.start(), m.end()
+
+
+def _find_nicknames(text: str):
+    for m in _NICKNAME.finditer(text):
+        nick = m.group("nick").strip("\"“”'‘’ ")
+        if not nick or nick.split()[0].lower() in _NICK_STOP:
+            continue
+        yield "nickname", m.start("nick"), m.end("nick")
+
+
+def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, mentions: bool = False):
+    """Social-media profile links, ``@handles`` and handles after a platform's name.
+
+    With ``mentions`` the text is a discussion post, where ``@word`` is how
+    members mention each other: a bare ``@handle`` is then reported only
+    after a platform's name ("IG @lily_xo09"), like a handle without an @.
+    """
+    for m in _SOCIAL_URL_LC.finditer(low):
+        yield "social_handle", m.start(), m.end()
+    if not mentions:
+        for m in _HANDLE.finditer(text):
+            if m.start() > 0 and _HANDLE_BEFORE.match(text, m.start() - 1):
+                continue
+            if m.group("handle").lower() in allowed_handles:
+                continue
+            yield "social_handle", m.start(), m.end()
+    for m in _SOCIAL_WORD_LC.finditer(low):
+        start, end = m.span("handle")
+        handle = text[start:end]
+        bare = handle.lstrip("@").lower()
+        if bare in allowed_handles or bare in _HANDLE_STOP or not re.search(r"[a-z]", bare):
+            continue
+        # A handle is a made-up word: digits, underscores, dots or mixed case.
+        if not handle.startswith("@") and not re.search(r"[\d_.$]|[a-z][A-Z]", handle):
+            continue
+        yield "social_handle", start, end
+
+
+_HANDLE_BEFORE = re.compile(r"[\w@.+-]")
+
+
+def _find_id_numbers(text: str, low: str):
+    for m in _A_NUMBER.finditer(text):
+        yield "immigration_number", m.start(), m.end()
+    for kw in _ID_KEYWORD_LC.finditer(low):
+        value = _ID_VALUE.match(text, kw.end())
+        if not value:
+            continue
+        ident = value.group("id").strip()
+        digits = sum(c.isdigit() for c in ident)
+        if digits < 5 or _YEARISH.fullmatch(ident):
+            continue
+        yield kw.lastgroup, value.start("id"), value.end("id")
+
+
+def _find_intl_phones(text: str):
+    import phonenumbers
+
+    calls = 0
+    for m in _INTL_PHONE.finditer(text):
+        calls += 1
+        if calls > _MAX_LIBRARY_CALLS:
+            # Past the budget, a number written like a phone number is reported as one.
+            yield "phone", m.start(), m.end()
+            continue
+        try:
+            number = phonenumbers.parse(m.group(), None)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            yield "phone", m.start(), m.end()
+
+
+def _find_worded_phones(text: str, low: str):
+    """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
+    for m in _PHONE_WORD_DIGITS_LC.finditer(low):
+        digits = sum(c.isdigit() for c in m.group("num"))
+        if _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
+            continue
+        if 8 <= digits <= 15 and not _YEARISH.fullmatch(m.group("num")):
+            yield "phone", m.start("num"), m.end("num")
 
 
 def _normalise_name(name: str) -> str:
@@ -443,19 +975,126 @@ def _normalise_name(name: str) -> str:
     return " ".join(w for w in words if not re.fullmatch(r"\w\.?", w))
 
 
+# --- Text as it is read ------------------------------------------------------
+
+# Markdown structure a reader never sees. Each is replaced by as many spaces
+# (or a comma, where it separates items) so offsets in the rendered text are
+# offsets in what the member wrote.
+_MARKUP = str.maketrans(
+    {"*": " ", "`": " ", "~": " ", "\\": " ", "[": " ", "]": " ", "|": ",", "\n": " ", "\r": " "}
+)
+_LINE_START = re.compile(
+    r"(?m)^[ \t]{0,12}(?:>[ \t]{0,3}){0,5}(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)"
+)
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,40}>")
+
+
+def _blank(m: re.Match) -> str:
+    return " " * len(m.group())
+
+
+def _item(m: re.Match) -> str:
+    return "," + " " * (len(m.group()) - 1)
+
+
+_DIGIT = re.compile(r"\d")
+_VICTIM_GATE = (
+    "victim minor surviv juvenil child girl boy complain teen youth kid client witness daughter "
+    "son mother mom mum father dad sister brother aunt uncle cousin grand niece nephew friend baby "
+    "infant toddler student runaway named initials step parent guardian caregiver sibling twin "
+    "relative fianc wife husband year"
+).split()
+_SOCIAL_GATE = (
+    "insta snap tiktok tik twitter kik facebook whatsapp telegram onlyfans discord handle "
+    "user account profile gamertag cash venmo .com/ .me/ .ee/"
+).split()
+_SHORT_SOCIAL = re.compile(r"\b(?:ig|fb|sc)\b")
+_NICK_GATE = (
+    "ad advert listing post escort goes went known aka a.k.a nick street working called under name".split()
+)
+_LODGING_GATE = "motel inn hotel lodge suite room rm unit".split()
+_SCHOOL_GATE = (
+    "high middle elementary junior intermediate charter prep academy grade freshman sophomore "
+    "senior work job shift clean danc"
+).split()
+_AGE_GATE = "year yr yo y/o y.o age".split()
+
+
+# Past this many candidates of one kind the text is held for review anyway;
+# stopping there bounds the work a hostile text can cause.
+_MAX_PER_DETECTOR = 1000
+
+
+def _capped(found):
+    return itertools.islice(found, _MAX_PER_DETECTOR)
+
+
+# Keyword patterns run over an ASCII-lowered copy of the text (same length, so
+# the same offsets): Python's engine matches a case-sensitive alternation
+# several times faster than a case-insensitive one.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower_case(pattern: re.Pattern) -> re.Pattern:
+    source = pattern.pattern
+    assert source.startswith("(?i)")
+    return re.compile(source[len("(?i)") :])
+
+
+_CASE_KEYWORD_LC = _lower_case(_CASE_KEYWORD)
+_BIRTH_LC = _lower_case(_BIRTH)
+_PLATE_KEYWORD_LC = _lower_case(_PLATE_KEYWORD)
+_LIVES_AT_LC = _lower_case(_LIVES_AT)
+_VICTIM_WORD_LC = _lower_case(_VICTIM_WORD)
+_AGE_LC = _lower_case(_AGE)
+_WORKPLACE_LC = _lower_case(_WORKPLACE)
+_SOCIAL_URL_LC = _lower_case(_SOCIAL_URL)
+_ID_KEYWORD_LC = _lower_case(_ID_KEYWORD)
+_PHONE_WORD_DIGITS_LC = _lower_case(_PHONE_WORD_DIGITS)
+_SOCIAL_WORD_LC = _lower_case(_SOCIAL_WORD)
+_ADDRESS_LOWER_LC = _lower_case(_ADDRESS_LOWER)
+
+
+def _gate(low: str, words) -> bool:
+    return any(word in low for word in words)
+
+
+def render_for_scan(text: str) -> str:
+    """``text`` as a reader sees it: Markdown emphasis, list bullets, table bars,
+    quote marks, headings and line breaks become spaces or commas.
+
+    The result has the same length as ``text``, so a finding's offsets point
+    into what the member wrote. Bold names, names in a list or a table, and a
+    name broken over two lines are then scanned like a name in a sentence.
+    """
+    text = _LINE_START.sub(_item, text)
+    text = _HTML_TAG.sub(_blank, text)
+    text = _UNDERSCORE.sub(_blank, text)
+    return text.translate(_MARKUP)
+
+
 def scan(
     text: str,
     *,
     allowed_emails: Callable[[str], bool] | None = None,
     allowed_names: Iterable[str] = (),
+    allowed_handles: Iterable[str] = (),
+    mentions: bool = False,
 ) -> list[Finding]:
     """Return likely identifying details of a victim found in ``text``.
 
     ``allowed_emails`` is called with each email address found; return True
-    for addresses that may be posted (typically members' own addresses).
-    Without it every email address is reported. ``allowed_names`` lists
-    people who may be named (members of the forum); they are compared
-    case-insensitively against detected names.
+    for addresses that may be posted (the writer's own address). Without it
+    every email address is reported. ``allowed_names`` lists people who may
+    be named (the writer); they are compared case-insensitively against
+    detected names. ``allowed_handles`` lists @handles that are members'
+    forum handles rather than social-media accounts. With ``mentions`` the
+    text is a discussion post, where ``@word`` mentions a member: a bare
+    ``@handle`` is then reported only after a platform's name.
+
+    The text is scanned as it is read (see :func:`render_for_scan`), and
+    findings carry offsets and text from ``text`` itself.
 
     Findings are sorted by ``start``; overlapping candidates are reduced to
     the most specific one (for example an email address wins over the phone
@@ -463,17 +1102,43 @@ def scan(
     """
     if not text:
         return []
+    original = text
+    text = render_for_scan(text)
     allowed = {_normalise_name(n) for n in allowed_names if n and n.strip()}
-    candidates = [
-        *_find_emails(text, allowed_emails),
-        *_find_ssns(text),
-        *_find_phones(text),
-        *_find_birth_dates(text),
-        *_find_plates(text),
-        *_find_case_numbers(text),
-        *_find_addresses(text),
-        *_find_named_people(text),
-    ]
+    handles = frozenset(h.lower().lstrip("@") for h in allowed_handles if h)
+    # Each family of detectors runs only when the text holds what it needs
+    # (a digit, an @, a keyword): a cheap test in C that spares most posts
+    # most of the regular expressions.
+    low = text.translate(_ASCII_LOWER)
+    has_digit = _DIGIT.search(text) is not None
+    windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
+    candidates = [*_capped(_find_named_people(text, windows, victim_starts))]
+    if "@" in text:
+        candidates += _capped(_find_emails(text, allowed_emails))
+    if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
+        candidates += _capped(_find_handles(text, low, handles, mentions=mentions))
+    if has_digit:
+        candidates += [
+            *_capped(_find_ssns(text)),
+            *_capped(_find_id_numbers(text, low)),
+            *_capped(_find_phones(text)),
+            *_capped(_find_worded_phones(text, low)),
+            *_capped(_find_birth_dates(text, low)),
+            *_capped(_find_plates(text, low)),
+            *_capped(_find_case_numbers(text, low)),
+            *_capped(_find_addresses(text)),
+            *_capped(_find_lower_addresses(text, low)),
+        ]
+        if "+" in text:
+            candidates += _capped(_find_intl_phones(text))
+    if _gate(low, _NICK_GATE):
+        candidates += _capped(_find_nicknames(text))
+    if _gate(low, _LODGING_GATE):
+        candidates += _capped(_find_lodging(text, victim_starts))
+    if _gate(low, _SCHOOL_GATE):
+        candidates += _capped(_find_schools_and_work(text, low, victim_starts))
+    if _gate(low, _AGE_GATE):
+        candidates += _capped(_find_ages(text, low))
     if not candidates:
         return []
 
@@ -484,7 +1149,8 @@ def scan(
     kept: list[tuple[int, int, str]] = []
     kept_starts: list[int] = []
     for kind, start, end in candidates:
-        if _overlaps_mask(mask, mask_starts, start, end):
+        # A link to a social-media profile is a handle, not a public page.
+        if kind != "social_handle" and _overlaps_mask(mask, mask_starts, start, end):
             continue
         if kind == "named_person" and _normalise_name(text[start:end]) in allowed:
             continue
@@ -497,7 +1163,7 @@ def scan(
         kept_starts.insert(i, start)
 
     return [
-        Finding(kind=kind, label=LABELS[kind], text=text[start:end], start=start, end=end)
+        Finding(kind=kind, label=LABELS[kind], text=original[start:end], start=start, end=end)
         for start, end, kind in kept
     ]
 

@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from .audit import audit_record
 from .live import access_changed
 from .mail import absolute_url
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
+from .privacy_guard import privacy_check
 from .tasks import message_key
 
 
@@ -47,26 +48,31 @@ def _send(template, *, to, context, key=None):
 
 
 def membership_request_create(*, data, origin=None):
-    """Store a request to join. A second pending request for the same email
-    is refused: the first one is still being reviewed."""
+    """Store a request to join and acknowledge it to the applicant by email.
+
+    A second pending request for the same address is stored too, and the
+    visitor sees the same confirmation either way: telling a stranger that
+    an address already has a request waiting would reveal who applied. The
+    reviewer sees the duplicate on the request's page; the address's owner
+    is acknowledged once."""
     email = data["email"].strip().lower()
-    if MembershipRequest.objects.filter(
-        email__iexact=email, status=MembershipRequest.Status.PENDING
-    ).exists():
-        raise ValidationError(
-            "A request from this email address is already waiting for review. "
-            "You will hear from the moderators by email.",
-            code="duplicate",
-        )
     task_force = data["task_force"]
     if not task_force.is_active:
         raise ValidationError("Choose a task force from the list.", code="unknown_task_force")
-    req = MembershipRequest.objects.create(
-        **{**data, "email": email},
-        # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
-        ip_address=origin.ip_address if origin else None,
-    )
-    audit_record(action="membership.requested", origin=origin, target=req)
+    with transaction.atomic():
+        duplicate = MembershipRequest.objects.filter(
+            email__iexact=email, status=MembershipRequest.Status.PENDING
+        ).exists()
+        req = MembershipRequest.objects.create(
+            **{**data, "email": email},
+            # The one trusted-proxy rule: behind nginx REMOTE_ADDR is the proxy's address.
+            ip_address=origin.ip_address if origin else None,
+        )
+        audit_record(
+            action="membership.requested", origin=origin, target=req, detail={"duplicate": duplicate}
+        )
+        if not duplicate:
+            _send("request_received", to=email, context={"request": req}, key=str(req.pk))
     return req
 
 
@@ -299,10 +305,41 @@ def member_set_role(*, user, role, by, origin=None):
     return user
 
 
-def profile_update(*, profile, form, origin=None):
-    """Save a member's own profile form."""
+# What a member writes about themselves that other members read; the work
+# phone is a contact detail with its own visibility.
+PROFILE_TEXT_FIELDS = ("display_name", "title", "agency", "bio", "expertise", "languages")
+
+
+def profile_update(*, profile, form, origin=None, confirm_privacy=False):
+    """Save a member's own profile form, after the privacy guard.
+
+    With findings the member must remove them or confirm
+    (:class:`connect.privacy_guard.PrivacyCheckRequired`); a confirmed
+    profile is saved *held* (``privacy_findings``): only the member and
+    moderators see it until a moderator releases it.
+    """
+    texts = []
+    for name in PROFILE_TEXT_FIELDS:
+        value = form.cleaned_data.get(name) or ""
+        texts.append(", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value))
+    findings = privacy_check(
+        *texts, author=profile.user, confirm_privacy=confirm_privacy, field="bio", handles=()
+    )
+    form.instance.privacy_findings = findings
     profile = form.save()
-    audit_record(action="profile.updated", origin=origin, target=profile.user)
+    audit_record(
+        action="profile.updated", origin=origin, target=profile.user, detail={"held": bool(findings)}
+    )
+    return profile
+
+
+def profile_release(*, moderator, profile, origin=None):
+    """A moderator has read a held profile and lets other members see it again."""
+    if not permissions.can_release_profile(moderator, profile):
+        raise PermissionDenied
+    profile.privacy_findings = []
+    profile.save(update_fields=["privacy_findings"])
+    audit_record(action="profile.released", origin=origin, actor=moderator, target=profile.user)
     return profile
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import permissions, ratelimit, selectors, services
 from .actors import Actor
@@ -19,6 +19,7 @@ from .decorators import public
 from .forms import DirectoryFilterForm, MembershipRequestForm, ProfileForm, TaskForceFilterForm
 from .home import profile_sections
 from .models import ContactVisibility
+from .privacy_guard import PrivacyCheckRequired
 
 DIRECTORY_PAGE_SIZE = 24
 REQUESTS_PER_HOUR = 5
@@ -108,6 +109,12 @@ def terms(request):
 
 
 @public
+@require_GET
+def accessibility(request):
+    return render(request, "connect/accessibility.html")
+
+
+@public
 @never_cache
 @require_GET
 def health(request):
@@ -148,6 +155,8 @@ def member_detail(request, pk):
             "show_phone": profile.phone
             and permissions.can_see_contact(request.user, profile, profile.phone_visibility),
             "can_edit": permissions.can_edit_profile(request.user, profile),
+            "text_visible": permissions.can_see_profile_text(request.user, profile),
+            "can_release": permissions.can_release_profile(request.user, profile),
             "sections": profile_sections(request, profile),
         },
     )
@@ -159,17 +168,42 @@ def profile_edit(request):
     if profile is None:
         raise Http404
     form = ProfileForm(request.POST or None, instance=profile)
+    extra = {}
     if request.method == "POST":
         if form.is_valid():
-            services.profile_update(profile=profile, form=form, origin=Actor.from_request(request))
-            messages.success(request, "Your profile was saved.")
-            return redirect(profile.get_absolute_url())
-        messages.error(request, "Your profile was not saved. Correct the fields marked below.")
+            try:
+                saved = services.profile_update(
+                    profile=profile,
+                    form=form,
+                    origin=Actor.from_request(request),
+                    confirm_privacy=form.cleaned_data["confirm_privacy"],
+                )
+            except PrivacyCheckRequired as exc:
+                extra = {"privacy_findings": exc.findings}
+            else:
+                if saved.privacy_findings:
+                    messages.info(request, "Your profile is saved and waiting for a moderator to review it.")
+                else:
+                    messages.success(request, "Your profile was saved.")
+                return redirect(profile.get_absolute_url())
+        else:
+            messages.error(request, "Your profile was not saved. Correct the fields marked below.")
     return render(
         request,
         "connect/profile_edit.html",
-        {"form": form, "profile": profile, "visibility_choices": ContactVisibility.choices},
+        {"form": form, "profile": profile, "visibility_choices": ContactVisibility.choices, **extra},
+        status=400 if extra else 200,
     )
+
+
+@require_POST
+def profile_release(request, pk):
+    profile = selectors.member_profile(user=request.user, pk=pk)
+    if profile is None or not permissions.can_release_profile(request.user, profile):
+        raise Http404
+    services.profile_release(moderator=request.user, profile=profile, origin=Actor.from_request(request))
+    messages.success(request, "The profile is visible to members again.")
+    return redirect(profile.get_absolute_url())
 
 
 @require_GET

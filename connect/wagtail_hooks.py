@@ -8,6 +8,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import admin_views
+from .admin_panels import CountedMenuItem
 from .audit import audit_record
 from .models import AuditEvent, MembershipRequest, TaskForce
 from .selectors import membership_request_warnings, membership_request_warnings_for
@@ -75,6 +76,8 @@ class MembershipRequestViewSet(ModelViewSet):
     search_fields = ["first_name", "last_name", "email", "agency"]
     form_fields = []
     ordering = ["-created_at"]
+
+    menu_item_class = CountedMenuItem
 
     def get_queryset(self, request):
         return MembershipRequest.objects.select_related("task_force")
@@ -256,4 +259,32 @@ def register_task_admin_urls():
 def register_tasks_menu_item():
     return AdministratorMenuItem(
         "Background tasks", reverse("connect_tasks:failed"), icon_name="cogs", order=920
+    )
+
+
+# --- What waits for moderators ---------------------------------------------------
+
+
+@hooks.register("construct_homepage_panels")
+def add_waiting_panel(request, panels):
+    from .admin_panels import WaitingPanel
+    from .permissions import is_moderator
+
+    if is_moderator(request.user):
+        panels.insert(0, WaitingPanel(request))
+
+
+@hooks.register("register_waiting_count")
+def membership_requests_waiting(request):
+    from .admin_panels import WaitingCount
+    from .permissions import is_moderator
+
+    if not is_moderator(request.user):
+        return None
+    count = MembershipRequest.objects.filter(status=MembershipRequest.Status.PENDING).count()
+    return WaitingCount(
+        label="membership requests waiting",
+        count=count,
+        url=reverse(membership_request_viewset.get_url_name("index")),
+        order=10,
     )

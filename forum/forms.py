@@ -107,6 +107,31 @@ class FlagForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Send it to the moderators.",
+    )
+
+
+class RedactForm(forms.Form):
+    """A moderator redacts a passage of a post, or one of its stored revisions."""
+
+    passage = forms.CharField(
+        label="Passage to redact",
+        help_text="Paste it exactly as it appears. It is replaced in the post, its history, "
+        "notifications and search.",
+        required=False,
+        max_length=2001,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    revision = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("passage") or "").strip() and not cleaned.get("revision"):
+            raise forms.ValidationError("Paste the passage to redact, or choose a revision.")
+        return cleaned
 
 
 class ReasonForm(forms.Form):

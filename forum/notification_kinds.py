@@ -50,12 +50,20 @@ def _about(post_ids, thread_ids):
     )
 
 
+def _targets(qs, model):
+    """The ids ``qs`` points at of ``model``: the visibility subqueries below
+    are narrowed to them, so checking one notification (a reply's fan-out
+    asks for every recipient) reads one post instead of every post the member
+    may see (0.3 s a recipient on a board of 200,000 posts)."""
+    return qs.filter(target_type=ContentType.objects.get_for_model(model)).values("target_id")
+
+
 def visible(user, qs):
     """Notifications about a post or thread the member may read now."""
     return qs.filter(
         _about(
-            permissions.visible_posts(user).values("pk"),
-            permissions.visible_threads(user).values("pk"),
+            permissions.visible_posts(user).filter(pk__in=_targets(qs, Post)).values("pk"),
+            permissions.visible_threads(user).filter(pk__in=_targets(qs, Thread)).values("pk"),
         )
     )
 
@@ -67,8 +75,8 @@ def visible_moderation(user, qs):
     return qs.filter(
         Q(target_type__isnull=True)
         | _about(
-            Post.objects.filter(thread__category_id__in=categories).values("pk"),
-            Thread.objects.filter(category_id__in=categories).values("pk"),
+            Post.objects.filter(thread__category_id__in=categories, pk__in=_targets(qs, Post)).values("pk"),
+            Thread.objects.filter(category_id__in=categories, pk__in=_targets(qs, Thread)).values("pk"),
         )
     )
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("p/<int:pk>/flag/", views.post_flag, name="post_flag"),
     path("p/<int:pk>/accept/", views.post_accept, name="post_accept"),
     path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    path("p/<int:pk>/redact/", views.post_redact, name="post_redact"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("members.json", views.mention_suggestions, name="mention_suggestions"),
 ]

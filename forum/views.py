@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connect.actors import Actor
 
 from . import permissions, selectors, services
-from .forms import EditForm, FlagForm, PostForm, ThreadForm
+from .forms import EditForm, FlagForm, PostForm, RedactForm, ThreadForm
 from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
 
 
@@ -163,7 +163,47 @@ def post_history(request, pk):
     if not permissions.can_view_revisions(request.user, post):
         raise Http404
     revisions = PostRevision.objects.filter(post=post).select_related("edited_by__profile")
-    return render(request, "forum/post_history.html", {"post": post, "revisions": revisions})
+    return render(
+        request,
+        "forum/post_history.html",
+        {
+            "post": post,
+            "revisions": revisions,
+            "can_redact": permissions.can_moderate(request.user, post.thread.category),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def post_redact(request, pk):
+    """Moderators of the post's category redact a passage or a revision; anyone else gets a 404."""
+    post = selectors.post_for(user=request.user, pk=pk)
+    if not permissions.can_moderate(request.user, post.thread.category):
+        raise Http404
+    form = RedactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        passage = form.cleaned_data["passage"]
+        revision = form.cleaned_data["revision"]
+        try:
+            services.post_redact(
+                actor=request.user,
+                post=post,
+                passage=passage if passage.strip() and not revision else None,
+                revision=revision or None,
+                origin=Actor.from_request(request),
+            )
+        except services.NotAllowed:
+            raise Http404
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Redacted everywhere it was kept.")
+            return redirect("forum:post_history", pk=post.pk)
+    revisions = PostRevision.objects.filter(post=post).select_related("edited_by__profile")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "forum/post_redact.html", {"post": post, "form": form, "revisions": revisions}, status=status
+    )
 
 
 @require_GET
@@ -390,6 +430,7 @@ def post_flag(request, pk):
     if not permissions.can_flag(request.user, post):
         raise Http404
     form = FlagForm(request.POST or None)
+    extra = {}
     if request.method == "POST" and form.is_valid():
         try:
             services.flag_create(
@@ -397,13 +438,15 @@ def post_flag(request, pk):
                 post=post,
                 reason=form.cleaned_data["reason"],
                 details=form.cleaned_data["details"],
+                confirm_privacy=form.cleaned_data["confirm_privacy"],
             )
         except services.ForumError as exc:
             _apply_error(form, exc)
+            extra = _privacy_context(exc)
         else:
             messages.success(request, "Thank you. Moderators will review the post.")
             return redirect(post_url(user=request.user, post=post))
-    return render(request, "forum/post_flag.html", {"post": post, "form": form})
+    return render(request, "forum/post_flag.html", {"post": post, "form": form, **extra})
 
 
 @require_POST

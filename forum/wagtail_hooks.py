@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from connect.admin_panels import CountedMenuItem, WaitingCount
 from connect.home import HomePanel
 
 from . import admin_views, permissions, selectors
@@ -124,9 +125,29 @@ class ModeratorMenuItem(MenuItem):
         return permissions.is_moderator(request.user)
 
 
+class CountedModeratorMenuItem(CountedMenuItem, ModeratorMenuItem):
+    pass
+
+
 @hooks.register("register_admin_menu_item")
 def register_queue_menu_item():
-    return ModeratorMenuItem("Moderation queue", reverse("forum_admin:queue"), icon_name="warning", order=300)
+    return CountedModeratorMenuItem(
+        "Moderation queue", reverse("forum_admin:queue"), icon_name="warning", order=300
+    )
+
+
+@hooks.register("register_waiting_count")
+def posts_waiting_for_review(request):
+    if not permissions.is_moderator(request.user):
+        return None
+    from .selectors import moderation_queue
+
+    return WaitingCount(
+        label="flagged or held posts in the moderation queue",
+        count=moderation_queue().count(),
+        url=reverse("forum_admin:queue"),
+        order=20,
+    )
 
 
 @hooks.register("register_admin_menu_item")

@@ -112,15 +112,89 @@ def _pdf(title, summary):
     return bytes(pdf.output())
 
 
+# Pages after the first of some demo documents, so that search can be seen
+# finding a resource by a word only its document holds ("Matched on page 3").
+DOCUMENT_PAGES = {
+    "recording-victim-interviews": [
+        "Consent. Explain before the interview what is recorded, who may see the recording and for how "
+        "long it is kept. A survivor may ask to stop the recording at any time.",
+        "The room. Choose a soft interview room away from holding cells: a sofa, daylight, no uniforms in "
+        "view. Place the camera high in a corner so that it is not the first thing a survivor sees.",
+        "Equipment. Test the microphone before each session; a second recorder spares a repeat interview "
+        "if the first fails. Store recordings on the evidence system, never on a personal phone.",
+    ],
+    "protocol-checklists": [
+        "Referrals: who calls the victim advocate, within what time, and what is written down.",
+        "Deconfliction: check every new target with the regional deconfliction center before an operation.",
+    ],
+}
+# Documents written as Word files rather than PDFs: (heading, paragraph).
+DOCX_SECTIONS = {
+    "case-review-template": [
+        ("Agenda", "Open cases, new referrals, services offered, barriers, next steps."),
+        (
+            "Minutes",
+            "Write initials or case numbers only. Keep names, addresses and photographs out of the minutes.",
+        ),
+        (
+            "Action items",
+            "Each action has one owner and a date; the coordinator circulates them within two days.",
+        ),
+    ],
+}
+
+
+def _docx(title, sections):
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=0)
+    for heading, body in sections:
+        document.add_heading(heading, level=1)
+        document.add_paragraph(body)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _pdf_pages(title, summary, pages):
+    if not pages:
+        return _pdf(title, summary)
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 9, title.replace("’", "'"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, summary.replace("’", "'"))
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
 def _document(slug, title, summary):
+    from .services import document_text_extract
+
     Document = get_document_model()
     existing = Document.objects.filter(title=title).first()
     if existing:
         return existing
     document = Document(title=title, collection=Collection.get_first_root_node())
-    document.file.save(f"demo-{slug}.pdf", ContentFile(_pdf(title, summary)), save=False)
+    if slug in DOCX_SECTIONS:
+        name, data = f"demo-{slug}.docx", _docx(title, DOCX_SECTIONS[slug])
+    else:
+        name, data = f"demo-{slug}.pdf", _pdf_pages(title, summary, DOCUMENT_PAGES.get(slug))
+    document.file.save(name, ContentFile(data), save=False)
     document._set_document_file_metadata()
     document.save()
+    # Read now, so the page is indexed with its document's words when it is
+    # published a moment later (the task the upload owes finds it done).
+    document_text_extract(document_id=document.pk)
     return document
 
 

@@ -36,6 +36,11 @@ class ShareResourceForm(forms.Form):
         help_text=f"{ALLOWED_LABEL}; at most {max_upload_size() // (1024 * 1024)} MB.",
     )
 
+    confirm_privacy = forms.BooleanField(
+        required=False,
+        label="I have checked: nothing here identifies a victim. Send it for review.",
+    )
+
     submission = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, upload_too_large=False, **kwargs):

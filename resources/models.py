@@ -129,6 +129,10 @@ class ResourceLibraryPage(Page):
 class ResourcePage(MemberVisiblePage, Page):
     """One vetted resource: a document, an external link or a video link."""
 
+    # What review emails call it: they name the kind of thing waiting, never
+    # its member-written title (templates/wagtailadmin/notifications/).
+    review_noun = "shared resource"
+
     summary = models.TextField(max_length=1000)
     resource_type = models.CharField(max_length=20, choices=ResourceType.choices, default=ResourceType.GUIDE)
     topics = ParentalManyToManyField(Topic, blank=True, related_name="resources")
@@ -184,6 +188,7 @@ class ResourcePage(MemberVisiblePage, Page):
         index.FilterField("expire_at"),  # visible_pages filters on it
         index.RelatedFields("topics", [index.SearchField("name"), index.FilterField("name")]),
         index.RelatedFields("source", [index.SearchField("name")]),
+        index.SearchField("document_text"),
     ]
     # What the search page needs to know about a hit (see search.selectors).
     search_kind = ("resources", "Resources")
@@ -226,6 +231,29 @@ class ResourcePage(MemberVisiblePage, Page):
             "text": self.summary,
         }
 
+    def document_text(self):
+        """The words of the page's document, for the index (see
+        resources.extraction). Only a live page without view restrictions
+        carries them: the index's vocabulary feeds prefix expansion and
+        spelling suggestions for every member, so no word of a draft, a
+        member's share in review or a restricted document may enter it."""
+        if not self.document_id or not self.live or (self.expire_at and self.expire_at <= timezone.now()):
+            return ""
+        if self.get_view_restrictions().exists():
+            return ""
+        return "\n".join(
+            DocumentText.objects.filter(document_id=self.document_id).values_list("text", flat=True)
+        )
+
+    @classmethod
+    def search_passages(cls, objs, terms):
+        """``{pk: (where, text)}``: for the hits on a search page, the page,
+        slide or sheet of their document that best matches ``terms`` (stemmed
+        words). One query, narrowed in the database to units holding a term."""
+        from .selectors import best_passages
+
+        return best_passages(objs, terms)
+
     @classmethod
     def search_facet_labels(cls, name, values, user):
         """Labels of the resource-type and topic facets (a topic is filtered by
@@ -257,6 +285,52 @@ class DocumentDownload(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.count})"
+
+
+class DocumentExtraction(models.Model):
+    """What became of reading a document's text: when, from which file, how
+    much, and why it failed if it did. A document that cannot be read is
+    still listed and found by its page's title and summary."""
+
+    class Status(models.TextChoices):
+        DONE = "done", "Read"
+        FAILED = "failed", "Could not be read"
+        UNSUPPORTED = "unsupported", "No text to read"
+
+    document = models.OneToOneField(
+        "wagtaildocs.Document", on_delete=models.CASCADE, related_name="text_extraction"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    # The file that was read: a replaced file is read again, a re-saved title is not.
+    file_name = models.CharField(max_length=255)
+    file_hash = models.CharField(max_length=40, blank=True)
+    units = models.PositiveIntegerField(default=0)
+    characters = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(default=False)
+    error = models.CharField(max_length=500, blank=True)
+    extracted_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.document} ({self.get_status_display()})"
+
+
+class DocumentText(models.Model):
+    """The text of one page, slide, sheet or passage of a document, kept apart
+    so a search hit can say where in the document the words are."""
+
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="text_units")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=120, help_text="Where in the document, e.g. “page 3”.")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "position"], name="documenttext_unique_position")
+        ]
+
+    def __str__(self):
+        return f"{self.document}, {self.label}"
 
 
 class DownloadDocument(Document):
@@ -292,6 +366,9 @@ class SharedResource(models.Model):
     # From the share form, so a form sent twice (a double click, a resent
     # request) creates one draft, not two.
     submission_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # What the privacy guard found in the shared file's text, for moderators:
+    # [{"kind", "label", "text", "where"}].
+    privacy_findings = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -232,3 +232,59 @@ def related_resources(user, event):
 def related_events(user, resource):
     """Events that list this resource, among those the member may see."""
     return visible_events(user).filter(related_resources=resource).order_by("starts_at")
+
+
+# ------------------------------------------------------------ document text
+
+# Units of one document looked at for a hit's passage, and terms tried.
+PASSAGE_UNITS = 12
+PASSAGE_TERMS = 16
+
+
+def _unit_score(text, patterns):
+    lowered = text.lower()
+    found = [len(pattern.findall(lowered)) for pattern in patterns]
+    return (sum(1 for n in found if n), sum(found))
+
+
+def best_passages(objs, terms):
+    """``{page pk: (where, text)}``: for each resource among ``objs`` whose
+    document holds one of ``terms`` (the searched words, stemmed), the page,
+    slide, sheet or passage that holds the most of them. One query; the
+    database keeps only units containing a term, at most PASSAGE_UNITS per
+    document, so a long document costs little."""
+    import re
+
+    from django.db.models import Q, Window
+    from django.db.models.functions import RowNumber
+
+    from .models import DocumentText
+
+    by_document = {}
+    for obj in objs:
+        if getattr(obj, "document_id", None):
+            by_document.setdefault(obj.document_id, []).append(obj.pk)
+    words = sorted({t for t in terms if len(t) >= 2})[:PASSAGE_TERMS]
+    if not by_document or not words:
+        return {}
+    contains = Q()
+    for word in words:
+        contains |= Q(text__icontains=word)
+    rows = (
+        DocumentText.objects.filter(contains, document_id__in=list(by_document))
+        .annotate(rank=Window(RowNumber(), partition_by=F("document_id"), order_by=F("position").asc()))
+        .filter(rank__lte=PASSAGE_UNITS)
+        .values_list("document_id", "position", "label", "text")
+    )
+    # A stem matches where a word starts ("interview" in "interviews").
+    patterns = [re.compile(r"(?<!\w)" + re.escape(word)) for word in words]
+    best = {}
+    for document_id, position, label, text in rows:
+        score = (*_unit_score(text, patterns), -position)
+        if score[0] and (document_id not in best or score > best[document_id][0]):
+            best[document_id] = (score, label, text)
+    return {
+        pk: (label, text)
+        for document_id, (_s, label, text) in best.items()
+        for pk in by_document[document_id]
+    }

@@ -1,6 +1,10 @@
 """Writes in the library: member shares and the notices about them."""
 
 import logging
+import posixpath
+import shutil
+import tempfile
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -10,10 +14,22 @@ from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
+from connect import privacy
 from connect.audit import audit_record
 from connect.mail import absolute_url, mail_send
+from connect.privacy_guard import privacy_check
+from connect.tasks import search_index_later
 
-from .models import CalendarFeed, ResourceLibraryPage, ResourcePage, SharedResource, _new_token
+from .extraction import EXTENSIONS, ExtractionError, extract_file
+from .models import (
+    CalendarFeed,
+    DocumentExtraction,
+    DocumentText,
+    ResourceLibraryPage,
+    ResourcePage,
+    SharedResource,
+    _new_token,
+)
 from .uploads import discard_stored_files
 
 logger = logging.getLogger(__name__)
@@ -46,10 +62,16 @@ def resource_share(
     upload=None,
     checked=None,
     submission_token=None,
+    confirm_privacy=False,
 ):
     """Create a draft ResourcePage from a member's share and submit it to the
     library's review workflow. Returns the SharedResource. The same
-    submission_token twice returns the first share and creates nothing."""
+    submission_token twice returns the first share and creates nothing.
+
+    The title, the summary and the file's name pass the privacy guard first:
+    with findings the member must remove them or confirm
+    (:class:`connect.privacy_guard.PrivacyCheckRequired`); a confirmed share
+    goes to review like every share, its findings noted for the moderator."""
     library = ResourceLibraryPage.objects.first()
     if library is None:
         raise RuntimeError("The resource library page does not exist yet.")
@@ -57,6 +79,14 @@ def resource_share(
     existing = shared_resource_for_submission(member=member, submission_token=submission_token)
     if existing is not None:
         return existing
+    findings = privacy_check(
+        title,
+        summary,
+        getattr(upload, "name", "") or "",
+        author=member,
+        confirm_privacy=confirm_privacy,
+        field="summary",
+    )
     stored = []
     try:
         share = _resource_share(
@@ -71,6 +101,7 @@ def resource_share(
             checked=checked,
             submission_token=submission_token,
             stored=stored,
+            findings=findings,
         )
     except IntegrityError:
         # The same form sent twice at once: the other request won. Its file is
@@ -101,6 +132,7 @@ def _resource_share(
     checked,
     submission_token,
     stored,
+    findings,
 ):
     with transaction.atomic():
         document = None
@@ -138,7 +170,12 @@ def _resource_share(
             action="resource.shared",
             actor=member,
             target=page,
-            detail={"revision": revision.pk, "has_file": document is not None},
+            # The kinds found, never the text: the audit log must not become a copy of it.
+            detail={
+                "revision": revision.pk,
+                "has_file": document is not None,
+                "privacy_findings": sorted({f["kind"] for f in findings}),
+            },
         )
     return share
 
@@ -228,3 +265,141 @@ def calendar_feed_reset(*, user, origin=None):
             target=feed,
         )
     return feed, created
+
+
+# --- Documents' own text ------------------------------------------------------
+
+MAX_PRIVACY_FINDINGS = 50
+
+
+@contextmanager
+def _local_path(file, extension):
+    """A path on this machine to the stored file: its own when the storage
+    is a local disk, else a temporary copy."""
+    try:
+        path = file.path
+    except (NotImplementedError, AttributeError):
+        path = None  # a remote storage: no local path
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix=extension) as copy:
+        with file.open("rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield copy.name
+
+
+def _read(document, extension):
+    """``(status, error, extracted)`` for the document's file."""
+    if extension not in EXTENSIONS:
+        return DocumentExtraction.Status.UNSUPPORTED, "", None
+    try:
+        with _local_path(document.file, extension) as path:
+            return DocumentExtraction.Status.DONE, "", extract_file(path, extension)
+    except (ExtractionError, OSError, ValueError) as exc:  # ValueError: no file at all
+        error = str(exc)[:500] or type(exc).__name__
+        logger.warning(
+            "Could not read the text of document %s (%s): %s", document.pk, document.file.name, error
+        )
+        return DocumentExtraction.Status.FAILED, error, None
+
+
+def document_text_extract(*, document_id, force=False):
+    """Read the text of document ``document_id`` into DocumentText rows (one
+    per page, slide, sheet or passage), record how it went, owe a search
+    update of every resource page showing it, and run the privacy guard over
+    a member's shared file. A file already read is skipped unless ``force``.
+    A file that cannot be read is recorded as failed (and logged); its pages
+    are still found by their title and summary. Returns what was done."""
+    from wagtail.documents import get_document_model
+
+    Document = get_document_model()
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        return "gone"
+    name, file_hash = document.file.name, document.file_hash or ""
+    done = DocumentExtraction.objects.filter(document_id=document_id).first()
+    if done and not force and (done.file_name, done.file_hash) == (name, file_hash):
+        return "unchanged"
+    # Read outside any transaction: it may take seconds, and holds no row.
+    status, error, extracted = _read(document, posixpath.splitext(name)[1].lower())
+    units = extracted.units if extracted else []
+    with transaction.atomic():
+        current = Document.objects.select_for_update().filter(pk=document_id).first()
+        if current is None:
+            return "gone"
+        if current.file.name != name:
+            return "replaced"  # the new file's own task reads it
+        DocumentText.objects.filter(document_id=document_id).delete()
+        DocumentText.objects.bulk_create(
+            DocumentText(document_id=document_id, position=i, label=unit.label[:120], text=unit.text)
+            for i, unit in enumerate(units, 1)
+        )
+        DocumentExtraction.objects.update_or_create(
+            document_id=document_id,
+            defaults={
+                "status": status,
+                "file_name": name,
+                "file_hash": file_hash,
+                "units": len(units),
+                "characters": extracted.characters if extracted else 0,
+                "truncated": bool(extracted and extracted.truncated),
+                "error": error,
+                "extracted_at": timezone.now(),
+            },
+        )
+        pages = list(ResourcePage.objects.filter(document_id=document_id))
+        for page in pages:
+            search_index_later(page)
+        shares = SharedResource.objects.filter(page__document_id=document_id).select_related("page", "member")
+        for share in shares:
+            _share_privacy_check(share=share, units=units)
+    return status
+
+
+def _review_again(share):
+    """Put a held share back in the moderators' review queue."""
+    page = share.page
+    workflow = page.get_workflow()
+    if workflow is None or page.workflow_in_progress or share.member is None:
+        return
+    _quiet_admin_notices(share.member)
+    workflow.start(page, share.member)
+
+
+def _share_privacy_check(*, share, units):
+    """Run the privacy guard over a shared file's text. What it finds is
+    recorded for the moderators who review the share; a share already
+    published before the file was read is unpublished and back in review."""
+    member = share.member
+    own_email = (member.email or "").casefold() if member else ""
+    findings = []
+    for unit in units:
+        found = privacy.scan(unit.text, allowed_emails=lambda email: email.casefold() == own_email)
+        for item in privacy.summarize(found):
+            findings.append({**item, "where": unit.label})
+            if len(findings) >= MAX_PRIVACY_FINDINGS:
+                break
+        if len(findings) >= MAX_PRIVACY_FINDINGS:
+            break
+    if findings == share.privacy_findings:
+        return
+    share.privacy_findings = findings
+    update = ["privacy_findings"]
+    held = bool(findings) and share.page.live
+    if held:
+        share.page.unpublish(log_action=True)
+        share.status = SharedResource.Status.IN_REVIEW
+        share.decided_at = None
+        update += ["status", "decided_at"]
+    share.save(update_fields=update)
+    if held:
+        _review_again(share)
+    if findings:
+        audit_record(
+            action="resource.privacy_findings",
+            actor=None,
+            target=share.page,
+            detail={"findings": len(findings), "held": held, "kinds": sorted({f["kind"] for f in findings})},
+        )

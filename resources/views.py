@@ -17,6 +17,7 @@ from connect import ratelimit
 from connect.actors import Actor
 from connect.decorators import public
 from connect.permissions import is_active_member
+from connect.privacy_guard import PrivacyCheckRequired
 
 from .forms import ShareResourceForm
 from .ics import calendar_for
@@ -68,17 +69,26 @@ def _share(request):
             return render(request, "resources/share_form.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
-            resource_share(
-                member=request.user,
-                title=data["title"],
-                summary=data["summary"],
-                resource_type=data["resource_type"],
-                topics=data["topics"],
-                external_url=data["external_url"],
-                upload=data["file"] or None,
-                checked=form.checked_upload,
-                submission_token=data["submission"] or None,
-            )
+            try:
+                resource_share(
+                    member=request.user,
+                    title=data["title"],
+                    summary=data["summary"],
+                    resource_type=data["resource_type"],
+                    topics=data["topics"],
+                    external_url=data["external_url"],
+                    upload=data["file"] or None,
+                    checked=form.checked_upload,
+                    submission_token=data["submission"] or None,
+                    confirm_privacy=data["confirm_privacy"],
+                )
+            except PrivacyCheckRequired as exc:
+                return render(
+                    request,
+                    "resources/share_form.html",
+                    {"form": form, "privacy_findings": exc.findings},
+                    status=400,
+                )
             messages.success(
                 request,
                 "Thank you. Moderators will review your resource; we will email you when they decide.",

@@ -1,6 +1,8 @@
 """How the library plugs into the rest of the site."""
 
+from django.contrib import messages
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -49,6 +51,33 @@ def guard_document(document, request):
     return serve_document(document, request)
 
 
+@hooks.register("before_edit_page")
+def warn_of_privacy_findings(request, page):
+    """Moderators reviewing a member's share see what the privacy guard found
+    in its file's text, and where, before they publish it."""
+    if request.method != "GET":
+        return None
+    from .models import SharedResource
+
+    share = SharedResource.objects.filter(page_id=page.pk).only("privacy_findings").first()
+    if share is None or not share.privacy_findings:
+        return None
+    found = format_html_join(
+        "; ",
+        "{} “{}” ({})",
+        ((f.get("label", ""), f.get("text", ""), f.get("where", "")) for f in share.privacy_findings[:10]),
+    )
+    messages.warning(
+        request,
+        format_html(
+            "The privacy guard found what may identify a victim in the shared file: {}. "
+            "Check the file before publishing it.",
+            found,
+        ),
+    )
+    return None
+
+
 @hooks.register("register_home_panel")
 def new_resources_panel(request):
     if not is_active_member(request.user):
@@ -95,3 +124,20 @@ def seed_library(stdout):
     from .demo import seed_library_demo
 
     seed_library_demo(stdout)
+
+
+@hooks.register("register_waiting_count")
+def shares_waiting_for_review(request):
+    from connect.admin_panels import WaitingCount
+    from connect.permissions import is_moderator
+
+    from .models import SharedResource
+
+    if not is_moderator(request.user):
+        return None
+    return WaitingCount(
+        label="shared resources waiting for review",
+        count=SharedResource.objects.filter(status=SharedResource.Status.IN_REVIEW).count(),
+        url=reverse("wagtailadmin_reports:workflow_tasks"),
+        order=30,
+    )

@@ -14,6 +14,9 @@ optional class attributes:
 ``search_hit()``          ``{"title", "byline", "where", "where_url", "date",
                           "text", "group", "is_reply"}`` for one hit
 ``search_facet_labels(name, values, user)``  names of facet values
+``search_passages(objs, terms)``  ``{pk: (where, text)}``: the part of a
+                          hit's attachment that matched ("page 3"), found
+                          for a page of hits at once
 
 Work is bounded: each source is searched once for its count and once for the
 hits the page needs (never more than ``MAX_PAGE`` pages deep); facets use the
@@ -221,6 +224,11 @@ class Hit:
     group: object = None
     score: float = 0.0
     children: list = field(default_factory=list)
+    # Where inside the hit's document the words are ("page 3"), and that text.
+    passage_where: str = ""
+    passage: str = ""
+    source: object = field(default=None, repr=False)
+    obj: object = field(default=None, repr=False)
 
 
 @dataclass
@@ -289,6 +297,27 @@ def _count(results):
         return 0
 
 
+def _add_passages(hits, terms):
+    """Say where inside their documents the page's hits matched: each source
+    is asked once, for its hits on this page only."""
+    by_source = {}
+    for hit in hits:
+        if hit.obj is not None and hasattr(hit.source.model, "search_passages"):
+            by_source.setdefault(hit.source, []).append(hit)
+    for source, source_hits in by_source.items():
+        try:
+            passages = source.model.search_passages([h.obj for h in source_hits], terms)
+        except Exception:  # noqa: BLE001 - a passage is never worth an error page
+            logger.exception("Passages of %s failed", source.model._meta.label)
+            continue
+        for hit in source_hits:
+            if hit.obj.pk in passages:
+                where, text = passages[hit.obj.pk]
+                marked = highlight.snippet(text, terms)
+                if "<mark>" in marked:
+                    hit.passage_where, hit.passage = where, marked
+
+
 def _hit(source, obj, terms):
     parts = obj.search_hit() if hasattr(obj, "search_hit") else {}
     title = parts.get("title") or getattr(obj, "title", None) or str(obj)
@@ -310,6 +339,8 @@ def _hit(source, obj, terms):
         is_reply=is_reply,
         group=(source.kind, parts["group"]) if parts.get("group") is not None else None,
         score=float(getattr(obj, "_search_score", 0.0) or 0.0),
+        source=source,
+        obj=obj,
     )
 
 
@@ -402,6 +433,8 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
         else:
             hits.sort(key=lambda h: -h.score)
         hits = hits[start:stop]
+    if terms:
+        _add_passages(hits, terms)
     result.hits = _collapse(hits)
     result.facets = _facets(user, filters, chosen, bases, search_query, facet_cache)
 

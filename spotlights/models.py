@@ -5,9 +5,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -45,6 +47,25 @@ class SpotlightPageTag(TaggedItemBase):
 
 def monday_of(day):
     return day - datetime.timedelta(days=day.weekday())
+
+
+class SpotlightPageForm(WagtailAdminPageForm):
+    """A new spotlight's address carries its week (``2026-12-07-title``) and
+    is made unique among its siblings, drafts included: a draft someone
+    started and abandoned no longer refuses the next spotlight with "the
+    slug is already in use"."""
+
+    def clean(self):
+        week, title = self.cleaned_data.get("week"), self.cleaned_data.get("title")
+        if self.instance.pk is None and self.parent_page is not None and week and title:
+            base = f"{monday_of(week):%Y-%m-%d}-{slugify(title)}"[:240].strip("-")
+            taken = set(self.parent_page.get_children().values_list("slug", flat=True))
+            slug, n = base, 2
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            self.cleaned_data["slug"] = slug
+            self.errors.pop("slug", None)
+        return super().clean()
 
 
 class SpotlightPage(Page):
@@ -92,6 +113,14 @@ class SpotlightPage(Page):
     search_kind = ("spotlights", "Spotlights")
     search_filters = {"task_force": "task_force_id", "date": "week"}
     search_select_related = ("task_force",)
+    # The week is the schedule: "Publish" makes the spotlight live, and it is
+    # shown from its week's Monday (spotlights.permissions). Wagtail's own
+    # go-live and expiry pickers would be a second, overlapping schedule, so
+    # the settings tab keeps only comments.
+    settings_panels = [
+        panel for panel in Page.settings_panels if not getattr(panel, "path", "").endswith(".PublishingPanel")
+    ]
+    base_form_class = SpotlightPageForm
     parent_page_types = ["spotlights.SpotlightIndexPage"]
     subpage_types = []
 

@@ -42,3 +42,25 @@ def seed_spotlights(stdout):
     from .demo import seed_spotlights_demo
 
     seed_spotlights_demo(stdout)
+
+
+@hooks.register("register_waiting_count")
+def spotlights_this_week(request):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from connect.admin_panels import WaitingCount
+    from connect.permissions import is_moderator
+
+    from .models import SpotlightIndexPage, SpotlightPage, monday_of
+
+    index = SpotlightIndexPage.objects.first()
+    if not is_moderator(request.user) or index is None:
+        return None
+    monday = monday_of(timezone.localdate())
+    return WaitingCount(
+        label=f"spotlights for the week of {monday:%-d %B}",
+        count=SpotlightPage.objects.filter(week=monday).count(),
+        url=reverse("wagtailadmin_explore", args=[index.pk]),
+        order=40,
+    )

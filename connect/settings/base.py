@@ -160,6 +160,21 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "transaction_mode": "IMMEDIATE",
         }
     )
+# A bounded pool of PostgreSQL connections per process (psycopg_pool through
+# Django's OPTIONS["pool"]). Under daphne every request in flight runs in a
+# thread of its own and would otherwise open a connection of its own: at a few
+# seconds of latency that is a hundred connections, PostgreSQL's
+# max_connections is reached and replies answer 500. With a pool, a request
+# waits up to DATABASE_POOL_TIMEOUT seconds for one of DATABASE_POOL_MAX_SIZE
+# connections instead. 0 (the default) keeps one connection per request.
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -255,6 +270,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Task Force Connect"
+MFA_FORMS = {"activate_totp": "connect.forms.StableTOTPActivateForm"}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 USERSESSIONS_TRACK_ACTIVITY = True
 
@@ -292,6 +308,19 @@ else:
 
 # --- Wagtail ----------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Task Force Connect"
+# Where members write for help, shown in every page's footer.
+CONNECT_HELP_EMAIL = os.environ.get("CONNECT_HELP_EMAIL", "help@connect.localhost")
+# The statement materials funded under the program's cooperative agreement
+# carry. The site is run for the program by its training and technical
+# assistance provider, not by a federal agency, so it wears this rather than
+# the federal "official website" banner.
+CONNECT_FUNDING_STATEMENT = os.environ.get(
+    "CONNECT_FUNDING_STATEMENT",
+    "This site is supported by a cooperative agreement awarded by the Office of Justice Programs, "
+    "U.S. Department of Justice. Points of view or opinions expressed on this site are those of "
+    "its members and do not necessarily represent the official position or policies of the U.S. "
+    "Department of Justice.",
+)
 # The one base URL of absolute links in emails (connect.mail) and in the admin.
 CONNECT_BASE_URL = os.environ.get("CONNECT_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_BASE_URL = CONNECT_BASE_URL

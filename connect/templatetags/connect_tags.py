@@ -1,4 +1,8 @@
+import datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -34,3 +38,14 @@ def querystring_without(context, *keys):
     for key in keys:
         query.pop(key, None)
     return query.urlencode()
+
+
+@register.filter
+def ago(value):
+    """Under a minute, "just now"; after it, Django's "5 minutes ago" (its own
+    timesince says "0 minutes" for anything under a minute)."""
+    if not value:
+        return ""
+    if timezone.now() - value < datetime.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"

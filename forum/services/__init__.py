@@ -40,6 +40,7 @@ from .handles import (  # noqa: F401
     handle_for,
 )
 from .moderation import (  # noqa: F401
+    REDACTED,
     _check_audience,
     _moderation_notice,
     _require_moderator,
@@ -49,6 +50,7 @@ from .moderation import (  # noqa: F401
     member_suspend,
     post_approve,
     post_hide,
+    post_redact,
     suggestion_status_set,
     suspension_lift,
     thread_merge,

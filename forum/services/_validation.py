@@ -8,10 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Max
 
-from connect import privacy, ratelimit
+from connect import privacy_guard, ratelimit
 from connect.text import unreadable_text_problem
 
-from ..mentions import safe_mentions, users_for_handles
+from ..mentions import safe_mentions
 from ..models import (
     MemberHandle,
     Post,
@@ -143,29 +143,22 @@ def _clean_tags(tags):
 
 
 def privacy_findings(text, *, author):
-    """What the privacy guard finds in ``text``; members' own addresses and names are fine.
+    """What the privacy guard finds in ``text`` (see :mod:`connect.privacy_guard`).
 
-    Names are allowed by the legal names moderators verified when the author
-    and the members mentioned joined, never by display names: a member can
-    set their display name to anything, including a victim's name.
+    Members' @handles are profile links, not social-media accounts. Only the
+    author's own legal name and email are allowed: another member's address
+    or name gets the same finding as a stranger's, so the guard never tells
+    the writer who is a member.
     """
-    User = get_user_model()
-    mentioned = users_for_handles(safe_mentions(text))
-    names = [u.get_full_name() for u in [author, *mentioned]]
-
-    # One query per distinct address, for the first few dozen; past that a
-    # post is a list of addresses and every further one is reported.
-    known = {}
-
-    def allowed_email(address):
-        key = address.casefold()
-        if key not in known:
-            known[key] = len(known) < MAX_MENTIONS and (
-                User.objects.filter(email__iexact=address, is_active=True).exists()
-            )
-        return known[key]
-
-    return privacy.summarize(privacy.scan(text, allowed_emails=allowed_email, allowed_names=names))
+    mentioned = list(dict.fromkeys(h.lower() for h in safe_mentions(text)))[:MAX_MENTIONS]
+    handles = (
+        MemberHandle.objects.filter(handle_lower__in=mentioned, user__is_active=True).values_list(
+            "handle", flat=True
+        )
+        if mentioned
+        else []
+    )
+    return privacy_guard.privacy_findings(text, author=author, handles=handles, mentions=True)
 
 
 def _guard(text, *, author, confirm_privacy):

@@ -32,6 +32,6 @@ class PrivacyCheckRequired(ForumError):
 
     default_code = "privacy_check_required"
 
-    def __init__(self, findings):
-        super().__init__("This post may identify a victim.", field="body")
+    def __init__(self, findings, field="body"):
+        super().__init__("This post may identify a victim.", field=field)
         self.findings = findings

@@ -6,27 +6,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from connect import privacy_guard
 from connect.audit import audit_record
 from connect.live import access_changed
+from notifications.models import Notification
 
 from .. import events, live, permissions
 from .. import notification_kinds as kinds
 from ..models import (
     Flag,
     Post,
+    PostRevision,
     SuggestionStatus,
     Suspension,
     ThreadSubscription,
 )
-from ._validation import _clean_tags, _refuse_unreadable_characters, refresh_thread
-from .errors import ForumError, NotAllowed
+from ._validation import _clean_tags, _refuse_unreadable_characters, refresh_thread, render_body
+from .errors import ForumError, NotAllowed, PrivacyCheckRequired
 
 
-def flag_create(*, reporter, post, reason, details=""):
-    """Tell moderators about a post. Flagging the same post twice is a no-op."""
+def flag_create(*, reporter, post, reason, details="", confirm_privacy=False):
+    """Tell moderators about a post. Flagging the same post twice is a no-op.
+
+    The details are checked by the privacy guard like any member text: only
+    moderators read them, but they are kept, so the reporter removes what
+    was found or confirms it.
+    """
     post = Post.objects.select_related("thread__category").get(pk=post.pk)
     if not permissions.can_see_post(reporter, post):
         raise NotAllowed
@@ -35,6 +45,12 @@ def flag_create(*, reporter, post, reason, details=""):
     if reason not in Flag.Reason.values:
         raise ForumError("Choose a reason.", field="reason")
     _refuse_unreadable_characters(details or "", "details")
+    try:
+        privacy_guard.privacy_check(
+            details, author=reporter, confirm_privacy=confirm_privacy, field="details"
+        )
+    except privacy_guard.PrivacyCheckRequired as exc:
+        raise PrivacyCheckRequired(exc.findings, field="details") from None
     flag = Flag.objects.filter(post=post, reporter=reporter, resolution="").first()
     if flag is not None:
         return flag
@@ -330,3 +346,109 @@ def suspension_lift(*, moderator, suspension, origin=None):
             message="lifted your suspension from posting",
         )
     return suspension
+
+
+# --- Redaction ---------------------------------------------------------------------
+
+REDACTED = "[redacted by a moderator]"
+MAX_PASSAGE_CHARS = 2000
+
+
+def _scrub(text, passage):
+    return text.replace(passage, REDACTED) if text and passage in text else text
+
+
+def _scrub_findings(findings, gone):
+    """Stored guard findings name what was found; a finding inside a redacted text goes too."""
+    changed = False
+    for finding in findings:
+        text = finding.get("text", "")
+        if text and text != REDACTED and gone(text):
+            finding["text"] = REDACTED
+            changed = True
+    return changed
+
+
+def post_redact(*, actor, post, passage=None, revision=None, origin=None):
+    """Redact a passage of a post, or one stored revision, wherever it is kept.
+
+    A passage is replaced by :data:`REDACTED` in the post, every stored
+    revision, the thread title (for a first post), the hidden reason, flags'
+    details, stored guard findings and notifications about the post; a
+    revision's text is replaced whole. The post and thread are re-indexed for
+    search and live pages told to redraw the post. The audit log records who
+    redacted what kind of thing and how much, never the text itself.
+    """
+    post = Post.objects.select_related("thread__category").get(pk=post.pk)
+    if not permissions.can_moderate(actor, post.thread.category):
+        raise NotAllowed
+    if (passage is None) == (revision is None):
+        raise ForumError("Choose a passage of the post or one of its revisions to redact.", field="passage")
+    thread = post.thread
+    with transaction.atomic():
+        revisions = list(PostRevision.objects.select_for_update().filter(post=post))
+        if revision is not None:
+            target = next((r for r in revisions if r.pk == getattr(revision, "pk", revision)), None)
+            if target is None:
+                raise ForumError("That revision is not part of this post's history.", field="revision")
+            old = target.body
+            target.body = REDACTED
+            target.title = REDACTED if target.title else ""
+            target.save(update_fields=["body", "title"])
+            changed_post = _scrub_findings(post.privacy_findings, lambda t: t in old and t not in post.body)
+            detail = {"scope": "revision", "revision": target.pk, "characters": len(old)}
+            title_changed = False
+        else:
+            passage = (passage or "").strip()
+            if not passage:
+                raise ForumError("Paste the passage to redact, exactly as it appears.", field="passage")
+            if len(passage) > MAX_PASSAGE_CHARS:
+                raise ForumError(
+                    f"The passage is {len(passage):,} characters long; redact at most "
+                    f"{MAX_PASSAGE_CHARS:,} at a time.",
+                    field="passage",
+                )
+            is_first = thread.first_post_id == post.pk
+            kept = [post.body, *(r.body for r in revisions), *(r.title for r in revisions)]
+            if is_first:
+                kept.append(thread.title)
+            if not any(passage in text for text in kept):
+                raise ForumError(
+                    "That passage is not in the post or its history. Paste it exactly as it appears.",
+                    field="passage",
+                )
+            for r in revisions:
+                if passage in r.body or passage in r.title:
+                    r.body, r.title = _scrub(r.body, passage), _scrub(r.title, passage)
+                    r.save(update_fields=["body", "title"])
+            changed_post = passage in post.body or passage in post.hidden_reason
+            post.body = _scrub(post.body, passage)
+            post.hidden_reason = _scrub(post.hidden_reason, passage)
+            changed_post |= _scrub_findings(post.privacy_findings, lambda t: passage in t or t in passage)
+            title_changed = is_first and passage in thread.title
+            if title_changed:
+                thread.title = _scrub(thread.title, passage)[:200]
+                thread.save(update_fields=["title"])
+            for flag in Flag.objects.filter(post=post, details__contains=passage):
+                flag.details = _scrub(flag.details, passage)[:500]
+                flag.save(update_fields=["details"])
+            _scrub_notifications(post, thread, passage)
+            detail = {"scope": "passage", "characters": len(passage)}
+        if changed_post:
+            post.body_html = render_body(post.body)
+            post.save(update_fields=["body", "body_html", "hidden_reason", "privacy_findings"])
+        live.record(thread, live.Kind.POST_EDITED, post_id=post.pk)
+        events.post_changed(post)
+        if title_changed:
+            events.thread_changed(thread)
+        audit_record(action="forum.post_redact", actor=actor, target=post, origin=origin, detail=detail)
+    return post
+
+
+def _scrub_notifications(post, thread, passage):
+    about = Q(target_type=ContentType.objects.get_for_model(Post), target_id=post.pk) | Q(
+        target_type=ContentType.objects.get_for_model(type(thread)), target_id=thread.pk
+    )
+    for notification in Notification.objects.filter(about, message__contains=passage):
+        notification.message = _scrub(notification.message, passage)[:500]
+        notification.save(update_fields=["message"])

@@ -31,6 +31,7 @@ PUBLIC_VIEWS = {
     "connect:login_unlock",
     "connect:privacy",
     "connect:terms",
+    "connect:accessibility",
     "connect:health",
     "account_login",
     "account_logout",
@@ -502,3 +503,17 @@ def test_health_reports_database_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "down"
+
+
+def test_every_page_wears_the_program_identifier_not_the_federal_banner(client):
+    """The site is run for the program by its TTA provider under a cooperative
+    agreement, not by an agency: no "official website of the United States
+    government" banner, and the funding statement, accessibility, privacy,
+    terms and a help contact on every page."""
+    body = client.get("/terms/").content.decode()
+    assert "Official website of the United States government" not in body
+    assert "usa-identifier" in body
+    assert "do not necessarily represent the official position" in body
+    for link in ('href="/accessibility/"', 'href="/privacy/"', 'href="/terms/"', 'href="mailto:'):
+        assert link in body
+    assert "Section 508" in client.get("/accessibility/").content.decode()

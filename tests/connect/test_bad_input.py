@@ -124,13 +124,26 @@ def test_request_for_unknown_task_force(client, task_force):
     assert not MembershipRequest.objects.exists()
 
 
-def test_request_duplicate_is_refused(client, task_force):
+def test_membership_request_create_duplicate_looks_the_same_to_the_visitor(
+    client, task_force, django_capture_on_commit_callbacks
+):
+    """A stranger learns nothing about whether an address already applied; the
+    reviewer sees both requests, and the address's owner is acknowledged once."""
+    from django.core import mail
+
     data = {**REQUEST_DATA, "task_force": task_force.pk}
-    assert client.post("/join/request/", data).status_code == 302
-    response = client.post("/join/request/", {**data, "email": REQUEST_DATA["email"].upper()})
-    assert response.status_code == 200
-    assert "already waiting for review" in response.content.decode()
-    assert MembershipRequest.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/join/request/", data)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post("/join/request/", {**data, "email": REQUEST_DATA["email"].upper()})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert "already" not in client.get(second["Location"]).content.decode()
+    assert MembershipRequest.objects.count() == 2
+    acknowledgements = [m for m in mail.outbox if m.to == [REQUEST_DATA["email"]]]
+    assert len(acknowledgements) == 1
+    assert acknowledgements[0].subject.endswith("We received your request to join Task Force Connect")
+    assert "Thank you for asking to join" in acknowledgements[0].body
 
 
 def test_request_with_missing_fields_says_which(client, task_force):

@@ -3,6 +3,7 @@ warnings → approve in the Wagtail admin → invitation email → signup with t
 link → email verification → MFA setup → first page. And a denial."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.core import mail
@@ -93,36 +94,30 @@ def test_membership_journey_from_request_to_first_page(
     req.refresh_from_db()
     assert req.status == MembershipRequest.Status.JOINED
 
-    # Not a member yet: the email address is not verified.
-    assert visitor.get("/members/")["Location"].startswith("/accounts/login/")
+    # 5. The invitation proved the address: no "confirm your email" round trip.
+    assert not [m for m in mail.outbox if "confirm-email" in m.body]
+    assert EmailAddress.objects.get(user=user, email=REQUEST_DATA["email"]).verified
 
-    # 5. Email verification.
-    confirm = path_of(last_link(r"https?://\S+/accounts/confirm-email/\S+"))
-    response = visitor.get(confirm)
-    assert response.status_code == 200
-    response = visitor.post(confirm)
-    assert response.status_code == 302
-
-    # 6. Every page now sends the new member to set up MFA.
+    # 6. Every page now sends the new member to set up MFA, and the password
+    # chosen a moment ago counts as a recent authentication: no second prompt.
     for path in ["/", "/members/", "/task-forces/"]:
         response = visitor.get(path)
         assert response["Location"] == "/accounts/2fa/totp/activate/", path
-    # Adding an authenticator is a sensitive change: confirm the password first.
-    response = visitor.get("/accounts/2fa/totp/activate/")
-    assert response["Location"].startswith("/accounts/reauthenticate/")
-    response = visitor.post(response["Location"], {"password": "a-long-and-unusual-passphrase-7"})
-    assert response["Location"] == "/accounts/2fa/totp/activate/"
     response = visitor.get("/accounts/2fa/totp/activate/")
     assert response.status_code == 200
     secret = visitor.session[SECRET_SESSION_KEY]
     with django_capture_on_commit_callbacks(execute=True):
         response = visitor.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
     assert response.status_code == 302
+    # 7. The recovery codes, the last of three steps, lead on to the site.
+    codes = visitor.get(response["Location"]).content.decode()
+    assert 'Step</span> <span class="usa-step-indicator__current-step">3' in codes
+    assert "I have saved my codes — continue" in codes
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists()
     assert AuditEvent.objects.filter(action="mfa.added", actor=user).exists()
 
-    # 7. First page: the members' home greets them.
+    # 8. First page: the members' home greets them.
     response = visitor.get("/")
     assert response.status_code == 200
     assert "Welcome, Robin Applicant" in response.content.decode()

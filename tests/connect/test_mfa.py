@@ -108,3 +108,20 @@ def test_switching_the_mfa_requirement_off_lets_members_in_without_one(settings,
         assert client.get(path).status_code == 200, path
     settings.CONNECT_REQUIRE_MFA = True
     assert client.get("/members/")["Location"] == MFA_SETUP_PATH
+
+
+def test_totp_activate_keeps_the_secret_across_reloads_until_confirmed():
+    """A member who scanned the code and reloaded the page keeps the secret
+    their authenticator app already has."""
+    from django.test import Client
+
+    from tests.factories import make_member
+
+    member = make_member(mfa=False)
+    client = Client()
+    client.force_login(member)
+    reauthenticate(client)
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+    first = client.session[SECRET_SESSION_KEY]
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+    assert client.session[SECRET_SESSION_KEY] == first

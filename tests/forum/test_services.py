@@ -191,8 +191,14 @@ def test_privacy_guard_allows_ordinary_discussion(officer, thread):
     assert post.status == Post.Status.VISIBLE
 
 
-def test_privacy_guard_allows_member_email(officer, advocate, thread):
-    post = services.post_create(author=officer, thread=thread, body=f"Write to {advocate.email} for the MOU.")
+def test_privacy_guard_reports_a_members_email_like_any_other(officer, advocate, thread):
+    # Allowing it would tell the writer the address belongs to an active member.
+    with pytest.raises(services.PrivacyCheckRequired):
+        services.post_create(author=officer, thread=thread, body=f"Write to {advocate.email} for the MOU.")
+
+
+def test_privacy_guard_allows_the_authors_own_email(officer, thread):
+    post = services.post_create(author=officer, thread=thread, body=f"Write to me at {officer.email}.")
     assert post.status == Post.Status.VISIBLE
 
 

@@ -51,7 +51,7 @@ CSRF = "k" * 32  # a CSRF secret of our own: the cookie and the form field carry
 class Server:
     """daphne on a free loopback port, its connections named ``application_name``."""
 
-    def __init__(self, application_name, log_path):
+    def __init__(self, application_name, log_path, **settings_env):
         db = connection.settings_dict
         self.application_name = application_name
         self.port = free_port()
@@ -65,6 +65,7 @@ class Server:
             "DATABASE_URL": url,
             # Persistent connections, so a dropped one would be reused if it were not checked.
             "DATABASE_CONN_MAX_AGE": "60",
+            **settings_env,
         }
         env.pop("REDIS_URL", None)
         # A file, not a pipe: a pipe nobody reads fills up with the logged
@@ -157,6 +158,26 @@ def site(django_db_setup, tmp_path_factory):
     yield server, killer
     server.stop()
     killer.kill()  # anything left of the server's connections, before the database is flushed
+    killer.close()
+
+
+POOL_MAX_SIZE = 3
+
+
+@pytest.fixture(scope="module")
+def pooled_site(django_db_setup, tmp_path_factory):
+    """A server whose connections come from a bounded pool (DATABASE_POOL_MAX_SIZE)."""
+    application_name = f"connect-dbpool-{uuid.uuid4().hex[:12]}"
+    server = Server(
+        application_name,
+        tmp_path_factory.mktemp("dbpool") / "daphne.log",
+        DATABASE_CONN_MAX_AGE="0",
+        DATABASE_POOL_MAX_SIZE=str(POOL_MAX_SIZE),
+    )
+    killer = Killer(application_name)
+    yield server, killer
+    server.stop()
+    killer.kill()
     killer.close()
 
 
@@ -265,3 +286,63 @@ def test_post_create_with_connections_killed_mid_request_reports_truthfully_and_
     assert len(outcomes) == len(posters) * REPLIES_EACH
     for token, _status, _page in outcomes:
         assert _posts(token) == 1, token
+
+
+def test_post_create_through_a_bounded_pool_never_opens_more_connections_than_the_pool(pooled_site):
+    """Many replies at once wait for one of the pool's connections instead of
+    each opening its own until PostgreSQL refuses more (the 500s of the reply
+    load benchmark)."""
+    server, killer = pooled_site
+    posters = [make_member() for _ in range(4)]
+    thread = make_thread(author=posters[0], category=make_category())
+    cookies = [_member_cookies(m) for m in posters]
+    outcomes, peak = [], [0]
+    done = threading.Event()
+
+    def watch_connections():
+        import psycopg
+
+        with psycopg.connect(killer.conn.info.dsn, autocommit=True) as conn:
+            while not done.is_set():
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                    [killer.application_name],
+                ).fetchone()
+                peak[0] = max(peak[0], count)
+                done.wait(0.02)
+
+    def post(index):
+        for n in range(4):
+            token = f"pool-{index}-{n}"
+            outcomes.append((token, _reply(server, cookies[index % len(cookies)], thread, token)[0]))
+
+    watcher = threading.Thread(target=watch_connections)
+    watcher.start()
+    posting = [threading.Thread(target=post, args=(i,)) for i in range(12)]
+    for t in posting:
+        t.start()
+    for t in posting:
+        t.join(timeout=300)
+    done.set()
+    watcher.join(timeout=10)
+
+    assert len(outcomes) == 48
+    assert all(status == 302 for _token, status in outcomes), outcomes
+    assert all(_posts(token) == 1 for token, _status in outcomes)
+    assert 1 <= peak[0] <= POOL_MAX_SIZE
+
+
+def test_post_create_with_pooled_connections_killed_is_never_a_failure(pooled_site):
+    server, killer = pooled_site
+    member = make_member()
+    thread = make_thread(author=member, category=make_category())
+    cookies = _member_cookies(member)
+    assert server.request("GET", reverse("forum:thread", args=[thread.pk]), cookies=cookies)[0] == 200
+    for round_number in range(6):
+        # The idle connections waiting in the pool are dropped by the database;
+        # the pool checks a connection before lending it, so the reply gets a live one.
+        assert killer.kill() >= 1, "the pool kept no connection to drop"
+        token = f"pooled-{round_number}"
+        status, page = _reply(server, cookies, thread, token)
+        assert status == 302, page[:2000]
+        assert _posts(token) == 1

@@ -376,5 +376,5 @@ def test_moderators_review_emails_carry_no_member_written_title(
             message.subject + message.body + "".join(str(c) for c, _ in getattr(message, "alternatives", []))
         )
         assert "Maria" not in text and "Lopez" not in text and "maria" not in text.lower()
-        assert message.subject.startswith("[Task Force Connect] A resource")
+        assert message.subject.startswith("[Task Force Connect] A shared resource")
         assert reverse("wagtailadmin_pages:edit", args=[page.pk]) in message.body

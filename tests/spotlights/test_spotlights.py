@@ -138,8 +138,10 @@ def test_moderator_creates_spotlight_in_admin_and_member_reads_it(
     )
     response = moderator_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:4000]
-    page = SpotlightPage.objects.get(slug="reading-the-local-economy")
+    page = SpotlightPage.objects.get(title="Reading the local economy")
     assert page.live
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    assert page.slug == f"{monday:%Y-%m-%d}-reading-the-local-economy"
     response = member_client.get(page.url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -297,29 +299,62 @@ def test_spotlight_pages_headings_never_skip_a_level(member_client, spotlight_in
     assert 'aria-label="Filter spotlights"' in html and 'aria-current="true"' in html
 
 
-def test_moderator_schedules_spotlight_in_admin(moderator_client, member_client, spotlight_index, task_force):
+def test_moderator_publishes_spotlight_for_a_later_week_in_one_action(
+    moderator_client, member_client, spotlight_index, task_force
+):
+    """The week is the schedule: "Publish" on a spotlight for next week makes it
+    live, members see it from that Monday, and the editor offers no second,
+    overlapping go-live picker."""
     url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
-    go_live = timezone.localtime() + datetime.timedelta(days=3)
+    editor = moderator_client.get(url).content.decode()
+    assert 'name="go_live_at"' not in editor and 'name="expire_at"' not in editor
+    next_week = timezone.localdate() + datetime.timedelta(days=7)
     data = nested_form_data(
         {
-            "title": "Next Monday's spotlight",
-            "slug": "next-mondays-spotlight",
-            "week": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            "title": "Next week's spotlight",
+            "slug": "",
+            "week": next_week.isoformat(),
             "task_force": task_force.pk,
             "summary": "Scheduled ahead.",
             "image_alt": "",
             "tags": "",
             "body": streamfield([]),
-            "go_live_at": go_live.strftime("%Y-%m-%d %H:%M"),
             "action-publish": "publish",
         }
     )
     response = moderator_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    page = SpotlightPage.objects.get(slug="next-mondays-spotlight")
-    assert not page.live
-    assert page.get_latest_revision().approved_go_live_at is not None
-    assert member_client.get("/spotlights/next-mondays-spotlight/").status_code == 404
+    page = SpotlightPage.objects.get(title="Next week's spotlight")
+    assert page.live
+    assert page.week.weekday() == 0 and page.slug.startswith(f"{page.week:%Y-%m-%d}-")
+    assert member_client.get(page.url).status_code == 404  # not before its Monday
+
+
+def test_abandoned_spotlight_draft_never_blocks_the_next_with_a_slug_in_use(
+    moderator_client, spotlight_index, task_force
+):
+    url = reverse("wagtailadmin_pages:add", args=("spotlights", "spotlightpage", spotlight_index.pk))
+    week = timezone.localdate()
+
+    def add(action):
+        data = {
+            "title": "Regional navigators",
+            "slug": "regional-navigators",
+            "week": week.isoformat(),
+            "task_force": task_force.pk,
+            "summary": "Navigators in every county.",
+            "image_alt": "",
+            "tags": "",
+            "body": streamfield([]),
+            action: action,
+        }
+        return moderator_client.post(url, nested_form_data(data))
+
+    assert add("action-save").status_code == 302  # a draft, then abandoned
+    response = add("action-publish")
+    assert response.status_code == 302, response.content.decode()[:3000]
+    slugs = sorted(SpotlightPage.objects.filter(title="Regional navigators").values_list("slug", flat=True))
+    assert len(slugs) == 2 and slugs[0] != slugs[1]
 
 
 def test_spotlight_submitted_for_review_is_approved_by_another_moderator(
@@ -345,10 +380,10 @@ def test_spotlight_submitted_for_review_is_approved_by_another_moderator(
         }
     )
     assert moderator_client.post(url, data).status_code == 302
-    page = SpotlightPage.objects.get(slug="submitted-spotlight")
+    page = SpotlightPage.objects.get(title="Submitted spotlight")
     assert not page.live
     state = WorkflowState.objects.get(object_id=str(page.pk), status=WorkflowState.STATUS_IN_PROGRESS)
-    assert member_client.get("/spotlights/submitted-spotlight/").status_code == 404
+    assert member_client.get(f"/spotlights/{page.slug}/").status_code == 404
 
     reviewer = Client()
     reviewer.force_login(make_member(role=Role.MODERATOR))
