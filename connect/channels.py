@@ -59,25 +59,40 @@ def session_expired(session):
     return last_seen is not None and now - last_seen > settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds()
 
 
+CLOSE_SESSION = 4401
+CLOSE_FORBIDDEN = 4403
+
+
 @database_sync_to_async
-def _may_connect(scope):
-    if session_expired(scope.get("session")):
-        return False
-    return permissions.is_active_member(scope.get("user"))
+def _refusal(scope):
+    """None when the socket may go on; else the close code the browser sees:
+    4401 (not signed in, or the session passed its idle or total limit: sign
+    in again) or 4403 (signed in, but not an active member)."""
+    user = scope.get("user")
+    if session_expired(scope.get("session")) or not getattr(user, "is_authenticated", False):
+        return CLOSE_SESSION
+    return None if permissions.is_active_member(user) else CLOSE_FORBIDDEN
 
 
 class MembersOnlyWebsocketMiddleware:
-    """Close the handshake (code 4403) unless the user is an active member
-    whose session has not timed out."""
+    """Close the socket (4401 or 4403) unless the user is an active member
+    whose session has not timed out.
+
+    The handshake is accepted and then closed, so the browser receives the
+    code: a handshake refused outright reaches a page as 1006 with no code,
+    which looks like a network drop worth retrying for ever."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and not await _may_connect(scope):
-            # Deny before the consumer exists: read the connect event, then close.
-            message = await receive()
-            if message["type"] == "websocket.connect":
-                await send({"type": "websocket.close", "code": 4403})
-            return None
+        if scope["type"] == "websocket":
+            code = await _refusal(scope)
+            if code is not None:
+                # Deny before the consumer exists: read the connect event, then close.
+                message = await receive()
+                if message["type"] == "websocket.connect":
+                    await send({"type": "websocket.accept"})
+                    await send({"type": "websocket.close", "code": code})
+                return None
         return await self.app(scope, receive, send)

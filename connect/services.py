@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from . import mail, permissions
 from .audit import audit_record
+from .live import access_changed
 from .mail import absolute_url
 from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
 from .privacy_guard import privacy_check
@@ -275,6 +276,8 @@ def sessions_end_all(*, user, keep_session_key=None):
     ]
     if stale:
         Session.objects.filter(session_key__in=stale).delete()
+    # Open sockets of those sessions close now rather than at their next re-check.
+    access_changed(user.pk)
     return ended + len(stale)
 
 

@@ -5,12 +5,14 @@ import time
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_migrate, pre_save
+from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from .audit import audit_record
+from .live import access_changed
 
 
 @receiver(user_logged_in)
@@ -26,6 +28,7 @@ def on_logged_in(sender, request, user, **kwargs):
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(action="logout", request=request, actor=user, target=user)
+        access_changed(user.pk)
 
 
 @receiver(account_signals.password_changed)
@@ -89,6 +92,32 @@ def on_user_deactivated(sender, instance, update_fields=None, **kwargs):
         from .services import sessions_end_all
 
         transaction.on_commit(lambda: sessions_end_all(user=instance))
+        access_changed(instance.pk)
+
+
+# A live socket must not outlive the access it was opened with: whatever
+# changes what a member may see (their profile's discipline, their role, their
+# account) tells their open sockets to check again now, not at the next re-check.
+@receiver(post_save, sender="connect.MemberProfile")
+def on_profile_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not created and not raw:
+        access_changed(instance.user_id)
+
+
+def on_groups_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    """A role given or taken away (roles are groups)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:
+        for pk in pk_set or ():
+            access_changed(pk)
+    else:
+        access_changed(instance.pk)
+
+
+m2m_changed.connect(
+    on_groups_changed, sender=get_user_model().groups.through, dispatch_uid="connect.live_groups"
+)
 
 
 @receiver(post_migrate)

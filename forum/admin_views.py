@@ -21,7 +21,7 @@ from connect.actors import Actor
 from connect.audit import audit_record
 from connect.decorators import moderator_required
 
-from . import permissions, selectors, services
+from . import live, permissions, selectors, services
 from .forms import AUDIENCE_FIELDS, MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
 from .models import Flag, Post, Suspension, Thread
 
@@ -224,6 +224,8 @@ class _AudienceAudited:
         before = {name: list(self.form.initial.get(name) or []) for name in AUDIENCE_FIELDS}
         instance = super().save_instance()
         if self.form.audience_changed:
+            # Members no longer in the audience stop following its threads live at once.
+            live.category_access_changed(instance.pk)
             audit_record(
                 action="forum.category_audience",
                 request=self.request,

@@ -15,3 +15,9 @@ class ForumConfig(AppConfig):
         from .signals import profile_saved
 
         post_save.connect(profile_saved, sender=MemberProfile, dispatch_uid="forum.profile_handle")
+
+        from connect.tasks import housekeeping
+
+        from .live import on_housekeeping
+
+        housekeeping.connect(on_housekeeping, dispatch_uid="forum.prune_thread_events")

@@ -38,9 +38,11 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 from connect.channels import session_expired
+from connect.live import member_group_name
+from notifications import live as member_live
 
 from . import live, permissions
-from .models import Thread, ThreadEvent
+from .models import CategorySubscription, Thread, ThreadEvent
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def _session_store(session_key):
     return store
 
 
-def _member(user_id, session_key):
+def _member(user_id, session_key, *, allow_suspended=False):
     """The member behind a socket, fresh from the database, or a close code."""
     if not session_key:
         return CLOSE_SESSION, None
@@ -73,7 +75,9 @@ def _member(user_id, session_key):
         return CLOSE_SESSION, None
     user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
     # A suspended member still reads the pages, but no longer follows them live.
-    if user is None or not permissions.is_active_member(user) or permissions.is_suspended(user):
+    if user is None or not permissions.is_active_member(user):
+        return CLOSE_FORBIDDEN, None
+    if not allow_suspended and permissions.is_suspended(user):
         return CLOSE_FORBIDDEN, None
     return OK, user
 
@@ -128,30 +132,37 @@ def _messages(user, thread, events):
 
 @database_sync_to_async
 def _connect_thread(user_id, session_key, thread_id):
+    """``(status, current sequence, category id)`` for a socket opening on a thread."""
     status, _user, thread = _thread_access(user_id, session_key, thread_id)
-    return status, (thread.event_seq if thread is not None else 0)
+    if thread is None:
+        return status, 0, None
+    return status, thread.event_seq, thread.category_id
 
 
 @database_sync_to_async
 def _events_since(user_id, session_key, thread_id, since):
-    """``(status, messages, last_sequence)``: everything after ``since`` for this member,
-    or a ``reload`` when the gap is larger than the catch-up limit."""
+    """``(status, messages, last_sequence, category id)``: everything after ``since``
+    for this member, or a ``reload`` when the gap is larger than the catch-up limit
+    or reaches back past events already pruned (``manage.py prune_thread_events``)."""
     status, user, thread = _thread_access(user_id, session_key, thread_id)
     if status != OK:
-        return status, [], since
+        return status, [], since, None
     current = thread.event_seq
+    reload = [{"type": "reload", "sequence": current}]
     if since >= current:
         if since > current:
             # The page is ahead of the database (restored from a backup): start again.
-            return OK, [{"type": "reload", "sequence": current}], current
-        return OK, [], current
+            return OK, reload, current, thread.category_id
+        return OK, [], current, thread.category_id
     limit = _setting("FORUM_LIVE_CATCH_UP_LIMIT", 100)
     if current - since > limit:
-        return OK, [{"type": "reload", "sequence": current}], current
+        return OK, reload, current, thread.category_id
     events = list(ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=since).order_by("sequence"))
-    if not events:
-        return OK, [], since
-    return OK, _messages(user, thread, events), events[-1].sequence
+    # Sequences have no gaps, so a missing first event means it was pruned:
+    # replaying the rest would leave the page silently incomplete.
+    if not events or events[0].sequence != since + 1:
+        return OK, reload, current, thread.category_id
+    return OK, _messages(user, thread, events), events[-1].sequence, thread.category_id
 
 
 @database_sync_to_async
@@ -210,10 +221,39 @@ class _Guarded(AsyncJsonWebsocketConsumer):
         self.frames = []
         self.warned = False
         self.recheck_task = None
+        self.member_group = None
         user = self.scope.get("user")
         self.user_id = getattr(user, "pk", None)
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
+
+    async def refuse(self, code):
+        """Accept, then close with ``code``: a handshake refused before it is
+        accepted reaches the browser as 1006 with no code, and the page could
+        not tell "sign in again" (4401) from a network drop worth retrying."""
+        await self.accept()
+        await self.close(code=code)
+
+    async def join_member_group(self):
+        """Hear the member's own pushes (``connect.live``): new notifications,
+        and "your access changed, check again" from any app."""
+        self.member_group = member_group_name(self.user_id)
+        await self.channel_layer.group_add(self.member_group, self.channel_name)
+
+    async def dispatch(self, message):
+        # The member's group carries messages meant for their other sockets
+        # (a thread socket has nothing to do with a new notification): a type
+        # this consumer has no handler for is not an error.
+        if not message.get("type", "").startswith("websocket.") and not hasattr(
+            self, message.get("type", "").replace(".", "_")
+        ):
+            return
+        await super().dispatch(message)
+
+    async def member_access(self, event):
+        """Something about this member's access changed (deactivated, suspended,
+        another role or discipline, signed out): check now, close if it ended."""
+        await self.recheck()
 
     async def error(self, code):
         await self.send_json({"type": "error", "code": code})
@@ -277,6 +317,9 @@ class _Guarded(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.recheck_task is not None:
             self.recheck_task.cancel()
+        if self.member_group is not None:
+            group, self.member_group = self.member_group, None
+            await self.channel_layer.group_discard(group, self.channel_name)
 
 
 class ThreadConsumer(_Guarded):
@@ -293,12 +336,15 @@ class ThreadConsumer(_Guarded):
         self.thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         self.group = live.group_name(self.thread_id)
         self.last_typing = 0.0
-        status, current = await _connect_thread(self.user_id, self.session_key, self.thread_id)
+        self.category_group = None
+        status, current, category_id = await _connect_thread(self.user_id, self.session_key, self.thread_id)
         if status != OK:
             # The same close whether the thread is missing or out of reach.
-            await self.close(code=status)
+            await self.refuse(status)
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_member_group()
+        await self._follow_category(category_id)
         await self.accept()
         self.joined = True
         since = self._since_param()
@@ -321,10 +367,23 @@ class ThreadConsumer(_Guarded):
         await self.close(code=status)
         await self._leave()
 
+    async def _follow_category(self, category_id):
+        """Be in the group of the thread's category, where a change of its
+        audience is announced; a moved thread changes the group."""
+        group = live.category_group_name(category_id) if category_id is not None else None
+        if group == self.category_group:
+            return
+        if self.category_group is not None:
+            await self.channel_layer.group_discard(self.category_group, self.channel_name)
+        self.category_group = group
+        if group is not None:
+            await self.channel_layer.group_add(group, self.channel_name)
+
     async def _leave(self):
         if getattr(self, "joined", False):
             self.joined = False
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._follow_category(None)
             await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name)
             await self._layer_send({"type": "presence.changed"})
 
@@ -335,12 +394,13 @@ class ThreadConsumer(_Guarded):
             logger.warning("Could not send to %s", self.group, exc_info=True)
 
     async def _replay(self):
-        status, messages, last = await _events_since(
+        status, messages, last, category_id = await _events_since(
             self.user_id, self.session_key, self.thread_id, self.last_sent
         )
         if status != OK:
             await self._close(status)
             return False
+        await self._follow_category(category_id)
         for message in messages:
             await self.send_json(message)
         self.last_sent = max(self.last_sent, last) if messages else last
@@ -421,43 +481,83 @@ class ThreadConsumer(_Guarded):
 
 @database_sync_to_async
 def _member_state(user_id, session_key):
-    status, user = _member(user_id, session_key)
+    """``(status, unread count, id of the newest notification the member may see)``."""
+    status, user = _member(user_id, session_key, allow_suspended=True)
     if status != OK:
-        return status, 0
-    return OK, live.unread_count(user)
+        return status, 0, 0
+    return OK, *member_live.notification_state(user)
+
+
+@database_sync_to_async
+def _new_notifications(user_id, session_key, after_id):
+    """``(status, messages, newest id)``: the notifications after ``after_id``
+    this member may see, each rendered for them, and the count."""
+    status, user = _member(user_id, session_key, allow_suspended=True)
+    if status != OK:
+        return status, [], after_id
+    messages, newest = member_live.notifications_after(user, after_id)
+    return OK, messages, newest
+
+
+@database_sync_to_async
+def _new_thread(user_id, session_key, thread_id):
+    """The ``thread.created`` message for a thread in a category this member
+    watches, or None when they may not see it (or stopped watching)."""
+    status, user = _member(user_id, session_key, allow_suspended=True)
+    if status != OK:
+        return status, None
+    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
+    if thread is None or not permissions.can_see_thread(user, thread):
+        return OK, None
+    if not CategorySubscription.objects.filter(user_id=user.pk, category_id=thread.category_id).exists():
+        return OK, None
+    return OK, {
+        "type": "thread.created",
+        "thread": {
+            "id": thread.pk,
+            "title": thread.title,
+            "url": thread.get_absolute_url(),
+            "category": {"id": thread.category_id, "name": thread.category.name},
+        },
+    }
 
 
 class MemberConsumer(_Guarded):
-    """``/ws/me/``: the header's unread notification count on every page.
+    """``/ws/me/``: what concerns the member on every page, pushed as it happens.
 
-    The count is read from the database when the socket opens and then every
-    ``FORUM_LIVE_NOTIFICATION_POLL`` seconds, and sent when it changes."""
+    On connect: the unread notification count. Then, through the member's own
+    group (``connect.live.member_group_name``): each new notification they may
+    see, rendered for them, with the count (``notifications.live``); the count
+    again when notifications are read elsewhere; new threads in categories they
+    watch. A page that reconnects gets the count afresh, and every push re-reads
+    the database, so a lost one is made good by the next; the re-check every
+    ``FORUM_LIVE_RECHECK_SECONDS`` (session limits) also sends what no push
+    brought, which is how notifications saved by the worker reach pages when
+    the channel layer is in memory (one process, no ``REDIS_URL``)."""
 
     async def connect(self):
         self._init_guard()
-        status, count = await _member_state(self.user_id, self.session_key)
+        status, count, newest = await _member_state(self.user_id, self.session_key)
         if status != OK:
-            await self.close(code=status)
+            await self.refuse(status)
             return
+        await self.join_member_group()
         await self.accept()
         self.count = count
+        self.newest = newest
         await self.send_json({"type": "notifications", "unread": count})
-        self.recheck_task = asyncio.ensure_future(self._poll())
-
-    async def _poll(self):
-        try:
-            while True:
-                await asyncio.sleep(_setting("FORUM_LIVE_NOTIFICATION_POLL", 15))
-                if not await self.recheck():
-                    return
-        except asyncio.CancelledError:
-            pass
+        self._start_rechecks()
 
     async def recheck(self):
-        status, count = await _member_state(self.user_id, self.session_key)
+        """The session and the member are still good; also sends the count if it moved."""
+        status, count, newest = await _member_state(self.user_id, self.session_key)
         if status != OK:
             await self.close(code=status)
             return False
+        if newest > self.newest:
+            # Saved by a process whose push could not reach this one (the
+            # in-memory layer is per process; the worker creates notifications).
+            await self.notification_created({})
         if count != self.count:
             self.count = count
             await self.send_json({"type": "notifications", "unread": count})
@@ -466,3 +566,27 @@ class MemberConsumer(_Guarded):
     async def receive_json(self, content, **kwargs):
         if await self.recheck():
             await self.send_json({"type": "pong"})
+
+    async def notification_created(self, event):
+        """New notifications were saved for this member: send the ones they may see."""
+        status, messages, newest = await _new_notifications(self.user_id, self.session_key, self.newest)
+        if status != OK:
+            await self.close(code=status)
+            return
+        self.newest = max(self.newest, newest)
+        for message in messages:
+            self.count = message["unread"]
+            await self.send_json(message)
+
+    async def notifications_changed(self, event):
+        """Notifications were read (another tab, another device): the new count."""
+        await self.recheck()
+
+    async def thread_created(self, event):
+        """A thread was started in a category this member watches."""
+        status, message = await _new_thread(self.user_id, self.session_key, event.get("thread_id"))
+        if status != OK:
+            await self.close(code=status)
+            return
+        if message is not None:
+            await self.send_json(message)

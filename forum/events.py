@@ -17,6 +17,7 @@ import logging
 
 from notifications.services import notify, notify_on_commit
 
+from . import live
 from . import notification_kinds as kinds
 from .mentions import quoted_post_ids, safe_mentions, users_for_handles
 
@@ -107,3 +108,6 @@ def fan_out(post, *, created, previous_mentions):
         CategorySubscription.objects.filter(category_id=thread.category_id).values_list("user_id", flat=True)
     )
     send(sorted(watchers - muted - notified), kinds.NEW_THREAD if is_first else kinds.REPLY)
+    if is_first:
+        in_category = CategorySubscription.objects.filter(category_id=thread.category_id)
+        live.thread_created(thread, sorted(set(in_category.values_list("user_id", flat=True)) - {author_id}))

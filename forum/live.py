@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from connect.live import ACCESS_CHANGED, member_send
+
 from .models import Reaction, Thread, ThreadEvent
 
 logger = logging.getLogger(__name__)
@@ -156,9 +158,72 @@ def thread_state(thread):
     }
 
 
-def unread_count(user):
-    """The header's notification count (the one place the member socket reads
-    it), by the notifications floor's one visibility rule."""
-    from notifications.selectors import unread_notification_count
+def category_group_name(category_id):
+    """The group every thread socket of a category joins: a change of the
+    category's audience is announced there."""
+    return f"forum.category.{int(category_id)}"
 
-    return unread_notification_count(user=user)
+
+def category_access_changed(category_id):
+    """After commit, make every socket open on a thread of ``category_id`` check
+    its member's access again (the category's audience changed)."""
+
+    def send():
+        layer = get_channel_layer()
+        if layer is None:
+            return
+
+        async def go():
+            await asyncio.wait_for(
+                layer.group_send(category_group_name(category_id), {"type": ACCESS_CHANGED}),
+                broadcast_timeout(),
+            )
+
+        try:
+            async_to_sync(go)()
+        except Exception:  # noqa: BLE001 - the 30 s re-check still closes them
+            logger.warning("Could not announce the new audience of category %s", category_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def thread_created(thread, watcher_ids):
+    """After commit, tell members watching the thread's category (``/ws/me/``);
+    each one's socket asks ``can_see_thread`` before it sends anything."""
+    member_send(watcher_ids, {"type": "thread.created", "thread_id": thread.pk})
+
+
+def keep_days():
+    return getattr(settings, "FORUM_LIVE_EVENT_KEEP_DAYS", 30)
+
+
+def thread_events_prune(*, days=None, batch=5000):
+    """Delete ``ThreadEvent`` rows older than ``days`` (``FORUM_LIVE_EVENT_KEEP_DAYS``,
+    30); returns how many. Run by the worker's hourly housekeeping and by
+    ``manage.py prune_thread_events``.
+
+    Only pages left open longer than that need the pruned events, and they are
+    told to reload: the consumer sees the gap (sequences have no holes) and
+    never replays a partial history. Threads keep their ``event_seq``, so
+    numbering goes on where it was. Deleted in batches so a large backlog
+    never holds a long lock on the table."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    days = keep_days() if days is None else days
+    cutoff = timezone.now() - timedelta(days=max(0, days))
+    total = 0
+    while True:
+        ids = list(ThreadEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        with transaction.atomic():
+            total += ThreadEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+def on_housekeeping(sender, **kwargs):
+    """Hourly (``connect.tasks.housekeeping``): drop events past their keep time."""
+    pruned = thread_events_prune()
+    if pruned:
+        logger.info("Pruned %s thread event(s)", pruned)

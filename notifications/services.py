@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connect import permissions as connect_permissions
 
-from . import emails
+from . import emails, live
 from .kinds import EmailFrequency, email_topics, kind_for, kinds_for_topic
 from .models import Notification, NotificationPreference
 from .permissions import can_see_notification
@@ -115,6 +115,8 @@ def notify(*, recipient_ids, kind, actor_id=None, target=None, url=None, message
         created.append(notification)
         if emailed_now:
             emails.send_immediately(notification)
+    # The header count and the notifications page update live (``/ws/me/``).
+    live.notifications_created([n.recipient_id for n in created])
     return created
 
 
@@ -132,10 +134,15 @@ def notify_on_commit(**kwargs):
 
 
 def notification_mark_read(*, user, notification_ids=None):
+    """Mark the member's notifications read (all, or ``notification_ids``); the
+    count in the header of their other open pages follows."""
     qs = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    if marked:
+        live.notifications_changed(user.pk)
+    return marked
 
 
 def _retarget_waiting(user, topic_key, frequency):

@@ -46,6 +46,9 @@ def live_server_url(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "connect.settings.dev",
         "CONNECT_VAR_DIR": str(var_dir),
         "WHITENOISE_USE_FINDERS": "1",
+        # The worker's notifications reach open pages at the sockets' re-check
+        # when the channel layer is in memory (no Redis here): keep it short.
+        "FORUM_LIVE_RECHECK_SECONDS": "2",
     }
     # The e2e server always uses its own SQLite file and in-memory layer.
     env.pop("DATABASE_URL", None)

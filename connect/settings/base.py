@@ -355,6 +355,10 @@ TAGGIT_CASE_INSENSITIVE = True
 # --- Discussions (forum) ---
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
+# Live thread pages catch up from stored events; older ones are pruned hourly.
+FORUM_LIVE_EVENT_KEEP_DAYS = 30
+# Open sockets re-check the member's session and access this often (seconds).
+FORUM_LIVE_RECHECK_SECONDS = float(os.environ.get("FORUM_LIVE_RECHECK_SECONDS", "30"))
 
 # --- Notifications ---
 # `manage.py send_digests` runs hourly; a member's daily digest is due once a day

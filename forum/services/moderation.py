@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from connect import privacy_guard
 from connect.audit import audit_record
+from connect.live import access_changed
 from notifications.models import Notification
 
 from .. import events, live, permissions
@@ -327,6 +328,8 @@ def member_suspend(*, moderator, user, reason, days=None, origin=None):
             actor_id=moderator.pk,
             message=f"suspended you from posting {until}: {reason}"[:500],
         )
+        # A suspended member no longer follows threads live: their sockets close now.
+        access_changed(user.pk)
     return suspension
 
 

@@ -1,13 +1,18 @@
 // Live discussions: an enhancement over pages that are complete without it.
 //
-// On every member page, /ws/me/ keeps the header's notification count current.
+// On every member page, /ws/me/ pushes the header's notification count and each
+// new notification (announced politely; inserted on the notifications page), and
+// new threads in watched categories (shown on that category's page). Nothing is
+// polled: a reconnecting socket receives the count afresh.
 // On a thread page (the list carries data-live-thread and data-live-sequence),
 // /ws/threads/<id>/?since=<sequence> brings replies, edits, hides and counts as
 // they happen, rendered by the server for this member. New replies are inserted
 // when the reader is at the end of the last page, otherwise a "N new replies"
 // bar offers them; each is announced through the page's polite live region.
 // Sockets reconnect with exponential backoff and jitter and ask for what they
-// missed; if WebSockets never open, nothing changes on the page.
+// missed; if WebSockets never open, nothing changes on the page. Close codes
+// 44xx (and 1009) are final: the page says discreetly why live updates stopped,
+// and after 4401 (the session ended) the reader's next link goes to sign in.
 
 const MAX_DELAY = 30000;
 const PING_EVERY = 30000;
@@ -20,6 +25,54 @@ function socketUrl(path) {
 
 // Codes after which reconnecting cannot help: access ended, session ended, too big, flooding.
 const FINAL_CODES = new Set([4401, 4403, 4404, 4429, 1009]);
+const STOPPED_TEXT = {
+  4401: "Your session has ended. Sign in again to see new activity.",
+  4403: "Live updates have stopped for this page.",
+};
+let stoppedCode = null;
+
+// After the session ended, the next link the reader follows takes them to sign in
+// (and back here), instead of to a page that no longer lets them in. Forms are
+// left alone: the server keeps what a signed-out member submitted (a reply they
+// were writing) and offers it back once they have signed in again.
+function signInOnNextAction() {
+  const login = document.body.dataset.liveLogin;
+  if (!login) return;
+  document.addEventListener(
+    "click",
+    (event) => {
+      const link = event.target.closest("a[href]");
+      if (!link || link.closest("[data-live-notice], [data-live-status]")) return;
+      event.preventDefault();
+      const next = location.pathname + location.search;
+      location.assign(`${login}?next=${encodeURIComponent(next)}`);
+    },
+    { capture: true },
+  );
+}
+
+function stopped(code) {
+  // One notice per page; only "sign in again" may replace an earlier one.
+  if (stoppedCode === 4401 || (stoppedCode !== null && code !== 4401)) return;
+  stoppedCode = code;
+  const text = STOPPED_TEXT[code] || "Live updates have stopped. Reload the page to start them again.";
+  const notice =
+    document.querySelector("[data-live-status]") || document.querySelector("[data-live-notice]");
+  if (notice) {
+    notice.hidden = false;
+    notice.textContent = text;
+    if (code === 4401 && document.body.dataset.liveLogin) {
+      notice.append(" ");
+      const link = document.createElement("a");
+      const next = location.pathname + location.search;
+      link.href = `${document.body.dataset.liveLogin}?next=${encodeURIComponent(next)}`;
+      link.textContent = "Sign in";
+      notice.append(link);
+    }
+  }
+  announce(text);
+  if (code === 4401) signInOnNextAction();
+}
 
 function connect(pathFor, { onMessage, onOpen, onDown }) {
   let attempt = 0;
@@ -43,7 +96,10 @@ function connect(pathFor, { onMessage, onOpen, onDown }) {
     });
     socket.addEventListener("close", (event) => {
       clearInterval(pinger);
-      if (FINAL_CODES.has(event.code)) return;
+      if (FINAL_CODES.has(event.code)) {
+        stopped(event.code);
+        return;
+      }
       if (onDown) onDown();
       // Exponential backoff with full jitter, so a restarted server is not stampeded.
       const delay = Math.random() * Math.min(MAX_DELAY, 1000 * 2 ** attempt);
@@ -82,26 +138,58 @@ function fragment(html) {
   return element;
 }
 
-function memberCount() {
+function setCount(link, unread) {
+  let tag = link.querySelector(".usa-tag");
+  if (unread) {
+    if (!tag) {
+      tag = document.createElement("span");
+      tag.className = "usa-tag";
+      link.append(" ", tag);
+    }
+    tag.textContent = String(unread);
+    link.setAttribute("aria-label", `Notifications ${unread} unread`);
+  } else {
+    if (tag) tag.remove();
+    link.setAttribute("aria-label", "Notifications, none unread");
+  }
+}
+
+function showNotification(message) {
+  // On the first page of the notifications list, the new one goes on top.
+  const list = document.querySelector("[data-live-notifications]");
+  const params = new URLSearchParams(location.search);
+  if (!list || (params.get("page") && params.get("page") !== "1")) return;
+  if (document.getElementById(`notification-${message.id}`)) return;
+  list.prepend(fragment(message.html));
+}
+
+function showNewThread(message) {
+  const box = document.querySelector(`[data-live-new-threads="${message.thread.category.id}"]`);
+  if (!box) return;
+  box.hidden = false;
+  if (!box.childElementCount) box.append("New threads since you opened this page: ");
+  else box.append(", ");
+  const link = document.createElement("a");
+  link.href = message.thread.url;
+  link.textContent = message.thread.title;
+  box.append(link);
+  announce(`New thread in ${message.thread.category.name}: ${message.thread.title}`);
+}
+
+function memberSocket() {
   const body = document.body;
   if (!body.dataset.liveMe || !("WebSocket" in window)) return;
   const link = document.querySelector('a[href$="/notifications/"]');
-  if (!link) return;
   connect(() => body.dataset.liveMe, {
     onMessage(message) {
-      if (message.type !== "notifications") return;
-      let tag = link.querySelector(".usa-tag");
-      if (message.unread) {
-        if (!tag) {
-          tag = document.createElement("span");
-          tag.className = "usa-tag";
-          link.append(" ", tag);
-        }
-        tag.textContent = String(message.unread);
-        link.setAttribute("aria-label", `Notifications ${message.unread} unread`);
-      } else {
-        if (tag) tag.remove();
-        link.setAttribute("aria-label", "Notifications, none unread");
+      if (message.type === "notifications") {
+        if (link) setCount(link, message.unread);
+      } else if (message.type === "notification") {
+        if (link) setCount(link, message.unread);
+        showNotification(message);
+        announce(`New notification: ${message.text}`);
+      } else if (message.type === "thread.created") {
+        showNewThread(message);
       }
     },
   });
@@ -235,7 +323,7 @@ function liveThread(list) {
 }
 
 if ("WebSocket" in window) {
-  memberCount();
+  memberSocket();
   const list = document.querySelector("[data-live-thread]");
   if (list) liveThread(list);
 }

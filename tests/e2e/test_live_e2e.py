@@ -1,9 +1,13 @@
 """Live discussions in a real browser: a reply from one member appears on another
-member's open thread page without a reload, and is announced politely."""
+member's open thread page without a reload, and is announced politely; when the
+reply mentions the reader, the header's notification count goes up without a
+reload too."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import sign_in
 
@@ -12,6 +16,13 @@ pytestmark = [pytest.mark.e2e]
 READER = "officer@nd.demo.example"
 WRITER = "prosecutor@pbc.demo.example"
 THREAD = "Screening questions for agricultural labor cases"
+READER_HANDLE = "dana.whitfield"  # the demo officer, Dana Whitfield
+BELL = 'header a[href$="/notifications/"]'
+
+
+def _unread(page):
+    tag = page.locator(f"{BELL} .usa-tag")
+    return int(tag.text_content()) if tag.count() else 0
 
 
 def _open_thread(page, base_url):
@@ -37,18 +48,55 @@ def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser
         reader.wait_for_timeout(1000)
 
         _open_thread(writer, live_server_url)
-        text = "Our wage-deduction worksheet is in the resource library now."
+        unread_before = _unread(reader)
+        text = f"@{READER_HANDLE} our wage-deduction worksheet is in the resource library now."
         writer.locator("#reply-heading ~ form textarea").fill(text)
         writer.get_by_role("button", name="Post reply").click()
         writer.wait_for_load_state("load")
 
-        reader.locator(".forum-posts li", has_text=text).wait_for()
+        reader.locator(".forum-posts li", has_text="our wage-deduction worksheet").wait_for()
         assert reader.evaluate("window.__notReloaded") is True
         reader.wait_for_function(
             "document.getElementById('live-region').textContent.includes('New reply posted')"
         )
         # The live region announced it without moving focus into the posts.
         assert reader.evaluate("document.activeElement === document.body")
+
+        # The mention becomes a notification (saved by the worker) and the bell follows.
+        expect(reader.locator(f"{BELL} .usa-tag")).to_have_text(str(unread_before + 1), timeout=15000)
+        label = f"Notifications {unread_before + 1} unread"
+        expect(reader.locator(BELL)).to_have_attribute("aria-label", label)
+        # Polling a string predicate would need eval, which the page's CSP refuses.
+        expect(reader.locator("#live-region")).to_contain_text("New notification")
+        assert reader.evaluate("window.__notReloaded") is True
     finally:
         reader_context.close()
         writer_context.close()
+
+
+def test_signing_out_in_another_tab_stops_live_updates_and_sends_the_next_link_to_sign_in(
+    browser, live_server_url
+):
+    context = browser.new_context(viewport={"width": 1280, "height": 1200})
+    try:
+        reader = context.new_page()
+        reader.set_default_timeout(15000)
+        sign_in(reader, live_server_url, "coordinator@wdny.demo.example")
+        _open_thread(reader, live_server_url)
+        reader.wait_for_timeout(1000)  # both sockets open
+
+        other_tab = context.new_page()
+        other_tab.goto(f"{live_server_url}/")
+        other_tab.get_by_role("button", name="Sign out").first.click()
+        other_tab.wait_for_load_state("load")
+
+        # The open page hears of it at once (4401) and says so, without reloading.
+        notice = reader.locator("[data-live-status]")
+        expect(notice).to_contain_text("Your session has ended")
+        expect(reader.locator("#live-region")).to_contain_text("Your session has ended")
+        # The next link the reader follows goes to sign in, and back here afterwards.
+        reader.get_by_role("link", name="Discussions").first.click()
+        reader.wait_for_url("**/accounts/login/?next=*")
+        assert "/discussions/t/" in unquote(reader.url)
+    finally:
+        context.close()
