@@ -101,7 +101,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's list of a member's sessions, its last-seen time written at
+    # most once a minute per session.
+    "connect.middleware.UserSessionActivityMiddleware",
     # Messages before the access rules: both tell the member why they were
     # signed out or sent elsewhere.
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -210,7 +212,10 @@ CONNECT_HEALTH_MAX_TASK_DELAY = timedelta(minutes=5)
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "connect.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# allauth's email sign-in; the member behind a session comes from the access
+# cache (connect.access), kept this many seconds at most.
+AUTHENTICATION_BACKENDS = ["connect.access.CachedAuthenticationBackend"]
+CONNECT_ACCESS_CACHE_TTL = 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
