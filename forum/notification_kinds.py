@@ -52,10 +52,13 @@ def _about(post_ids, thread_ids):
 
 def visible(user, qs):
     """Notifications about a post or thread the member may read now."""
+    # Only the posts and threads ``qs`` is about are checked: a member has a
+    # handful of notifications, the board hundreds of thousands of posts.
+    targets = qs.order_by().values("target_id")
     return qs.filter(
         _about(
-            permissions.visible_posts(user).values("pk"),
-            permissions.visible_threads(user).values("pk"),
+            permissions.visible_posts(user).filter(pk__in=targets).values("pk"),
+            permissions.visible_threads(user).filter(pk__in=targets).values("pk"),
         )
     )
 
@@ -64,11 +67,12 @@ def visible_moderation(user, qs):
     """Authors hear about their hidden post or thread too, as long as they may
     still see its category; a notice tied to nothing (a suspension) is theirs."""
     categories = permissions.visible_category_ids(user)
+    targets = qs.order_by().exclude(target_id__isnull=True).values("target_id")
     return qs.filter(
         Q(target_type__isnull=True)
         | _about(
-            Post.objects.filter(thread__category_id__in=categories).values("pk"),
-            Thread.objects.filter(category_id__in=categories).values("pk"),
+            Post.objects.filter(thread__category_id__in=categories, pk__in=targets).values("pk"),
+            Thread.objects.filter(category_id__in=categories, pk__in=targets).values("pk"),
         )
     )
 
