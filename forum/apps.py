@@ -15,3 +15,17 @@ class ForumConfig(AppConfig):
         from .signals import profile_saved
 
         post_save.connect(profile_saved, sender=MemberProfile, dispatch_uid="forum.profile_handle")
+
+        from django.db.models.signals import post_delete
+
+        from .models import Category, Thread
+        from .signals import category_stats_changed
+
+        # The discussions index's thread counts and latest threads (forum.selectors).
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            for model in (Thread, Category):
+                signal.connect(
+                    category_stats_changed,
+                    sender=model,
+                    dispatch_uid=f"forum.category_stats.{model.__name__}.{name}",
+                )
