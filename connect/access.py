@@ -6,21 +6,23 @@ holds and whether an authenticator is set up (connect.permissions turns them
 into a membership state). They change only when an account, an email address,
 a role or an authenticator changes, so they are computed once (two queries)
 and kept in the cache for ``CONNECT_ACCESS_CACHE_TTL`` seconds, keyed by the
-member's id and the version of this layout.
+member's id, and valid only while it carries the member's current version.
 
 Invalidation: every save or delete of those rows (whoever makes it: the
 services in connect.services, allauth's own email and MFA flows, a shell)
-drops the member's entry through the signals at the bottom of this module,
-once at once and once again after the transaction commits, so a request that
-read the old rows in between cannot keep them. Bulk ``QuerySet.update`` calls
-send no signal; no code path changes these rows that way, and the short
-lifetime bounds the damage if one ever did, or if the cache server was
-unreachable at the moment of a change (connect.cache then drops the entry
-only in the process's own memory).
+gives the member a new version through the signals at the bottom of this
+module, at once and again after the transaction commits, so an entry built
+from the old rows, even one stored a moment after the change, is never used.
+Bulk ``QuerySet.update`` calls send no signal; no code path changes these
+rows that way, and the short lifetime bounds the damage if one ever did, or
+if the cache server was unreachable at the moment of a change (connect.cache
+then records the new version only in the process's own memory).
 
 Entries are written only outside transactions, so state read from
 uncommitted rows that might be rolled back is never shared.
 """
+
+import secrets
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
@@ -37,13 +39,26 @@ def cache_key(user_id):
     return f"connect:member-access:{LAYOUT_VERSION}:{user_id}"
 
 
+def _version_key(user_id):
+    return f"connect:member-access-version:{LAYOUT_VERSION}:{user_id}"
+
+
+def _bump(user_id):
+    cache.set(_version_key(user_id), secrets.token_hex(8), timeout=None)
+    cache.delete(cache_key(user_id))
+
+
 def forget(user_id):
-    """Drop the cached access state of ``user_id`` now and after commit."""
+    """Invalidate the cached access state of ``user_id`` now and after commit.
+
+    The member's version changes each time, and an entry counts only while
+    it carries the current version: a request that read the rows just before
+    a change and stores its entry just after it stores one nobody will use.
+    """
     if user_id is None:
         return
-    key = cache_key(user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    _bump(user_id)
+    transaction.on_commit(lambda: _bump(user_id))
 
 
 def in_transaction():
@@ -94,12 +109,15 @@ def member_get(user_id):
     """The user with id ``user_id``, carrying its access flags and role names
     so connect.permissions asks the database nothing more; None if there is
     no such user."""
-    key = cache_key(user_id)
-    entry = cache.get(key)
-    if entry is None:
+    key, version_key = cache_key(user_id), _version_key(user_id)
+    found = cache.get_many([key, version_key])
+    version = found.get(version_key)
+    entry = found.get(key)
+    if entry is None or entry.get("version") != version:
         entry = _load(user_id)
         if entry is None:
             return None
+        entry["version"] = version
         if not in_transaction():
             cache.set(key, entry, settings.CONNECT_ACCESS_CACHE_TTL)
     User = get_user_model()

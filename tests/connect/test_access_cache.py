@@ -163,3 +163,17 @@ def test_new_member_is_not_served_someone_elses_state(client, db):
     other = make_member(role=None)
     client.force_login(other)
     assert client.get("/trivial/").status_code == 403
+
+
+def test_entry_stored_just_after_a_change_is_not_used(member_client, member):
+    """A request that read the rows just before a change and stores its entry
+    just after the change (after the invalidation) must not keep the old state."""
+    from django.core.cache import cache
+
+    from connect.access import cache_key
+
+    _warm(member_client)
+    stale = cache.get(cache_key(member.pk))
+    member.groups.clear()
+    cache.set(cache_key(member.pk), stale)
+    assert member_client.get("/trivial/").status_code == 403
