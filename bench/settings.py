@@ -25,3 +25,8 @@ LOGGING = {
 # it measures the site, not the limit.
 if os.environ.get("BENCH_POSTING_UNLIMITED"):
     CONNECT_POST_RATE_LIMITS = ((1_000_000, 60),)
+
+# bench/pages.py asks each page for its query count once, outside the timed
+# load, with the X-Bench-Count-Queries header; the answer comes back in
+# X-Bench-Queries. Without the header the middleware only checks for it.
+MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405

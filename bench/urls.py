@@ -1,4 +1,5 @@
-"""The site's URLs plus a trivial view behind the same members-only middleware (the baseline)."""
+"""The site's URLs plus two baselines: a bare view (served without middleware
+by bench.asgi) and a trivial view behind the whole members-only stack."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -8,7 +9,12 @@ def trivial(request):
     return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
 
 
+def bare(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
     path("bench/trivial/", trivial, name="bench_trivial"),
+    path("bench/bare/", bare, name="bench_bare"),
     path("", include("connect.urls")),
 ]

@@ -9,6 +9,8 @@ class ConnectConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .access import connect_invalidation_signals
         from .tasks import use_durable_search_updates
 
         use_durable_search_updates()
+        connect_invalidation_signals()

@@ -7,13 +7,14 @@ buffered.
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault(
     "DJANGO_SETTINGS_MODULE",
     "connect.settings.production" if os.environ.get("DJANGO_ENV") == "production" else "connect.settings.dev",
 )
-# Django must be set up before anything imports models.
+# Django must be set up before anything imports models. The handler runs
+# each request's middleware and view in one thread (connect.handlers).
+from connect.handlers import get_asgi_application  # noqa: E402
+
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

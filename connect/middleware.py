@@ -154,6 +154,50 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+class UserSessionActivityMiddleware:
+    """allauth's record of a member's sessions (the sessions page, and how
+    `sessions_end_all` finds them), kept like allauth's own middleware but
+    written when a session is first seen and then at most once a minute,
+    rather than an UPDATE on every request.
+
+    The session remembers which session key it last recorded and when, so a
+    key cycled at sign-in is recorded at once.
+    """
+
+    TOUCH_EVERY = 60
+    SESSION_KEY = "connect_activity"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from allauth.usersessions import app_settings
+
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if (
+            app_settings.TRACK_ACTIVITY
+            and session is not None
+            and session.session_key
+            and user is not None
+            and user.is_authenticated
+        ):
+            now = time.time()
+            recorded = session.get(self.SESSION_KEY)
+            if (
+                not isinstance(recorded, list)
+                or len(recorded) != 2
+                or recorded[0] != session.session_key
+                or not isinstance(recorded[1], int | float)
+                or now - recorded[1] > self.TOUCH_EVERY
+            ):
+                from allauth.usersessions.models import UserSession
+
+                UserSession.objects.create_from_request(request)
+                session[self.SESSION_KEY] = [session.session_key, now]
+        return self.get_response(request)
+
+
 class RejectNulBytesMiddleware:
     """Refuse a NUL character anywhere in the address or the cookies with 400.
 

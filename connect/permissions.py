@@ -42,7 +42,9 @@ def _compute_membership_state(user):
 
     if not user.is_active:
         return INACTIVE
-    flags = (
+    # A member from the session comes with these from the access cache
+    # (connect.access); any other user object asks the database.
+    flags = getattr(user, "_access_flags", None) or (
         get_user_model()
         ._default_manager.filter(pk=user.pk, is_active=True)
         .annotate(
@@ -73,7 +75,7 @@ def _compute_membership_state(user):
 def forget_membership_state(user):
     """Drop what `membership_state` remembered on this user object, after a
     service changed the member's roles or account in the same request."""
-    for attr in ("_membership_state", "_role_names"):
+    for attr in ("_membership_state", "_role_names", "_access_flags"):
         if hasattr(user, attr):
             delattr(user, attr)
 

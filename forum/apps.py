@@ -21,3 +21,17 @@ class ForumConfig(AppConfig):
         from .live import on_housekeeping
 
         housekeeping.connect(on_housekeeping, dispatch_uid="forum.prune_thread_events")
+
+        from django.db.models.signals import post_delete
+
+        from .models import Category, Thread
+        from .signals import category_stats_changed
+
+        # The discussions index's thread counts and latest threads (forum.selectors).
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            for model in (Thread, Category):
+                signal.connect(
+                    category_stats_changed,
+                    sender=model,
+                    dispatch_uid=f"forum.category_stats.{model.__name__}.{name}",
+                )

@@ -8,10 +8,14 @@ number of threads, posts, authors and reactions on it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+
+from connect.access import in_transaction
 
 from . import permissions
 from .models import (
@@ -50,25 +54,43 @@ def _mark_unread(threads):
     return threads
 
 
+CATEGORY_STATS_KEY = "forum:category-stats:1"
+
+
+def forget_category_stats():
+    """Drop the board-wide category figures, now and after commit: called
+    whenever a thread or category is saved or deleted (forum.signals)."""
+    cache.delete(CATEGORY_STATS_KEY)
+    transaction.on_commit(lambda: cache.delete(CATEGORY_STATS_KEY))
+
+
+def _category_stats():
+    """``{"counts": {category id: threads on the board}, "latest": {category id:
+    thread id}}`` for every category. The same for every member (each page
+    keeps only the categories its member may see), so it is cached until a
+    thread or category changes."""
+    stats = cache.get(CATEGORY_STATS_KEY)
+    if stats is not None:
+        return stats
+    on_board = Thread.objects.filter(is_hidden=False).order_by()
+    counts = dict(on_board.values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
+    latest = on_board.filter(category_id=OuterRef("pk")).order_by("-last_activity_at", "-id").values("pk")[:1]
+    stats = {
+        "counts": counts,
+        "latest": dict(
+            Category.objects.order_by().annotate(latest=Subquery(latest)).values_list("pk", "latest")
+        ),
+    }
+    if not in_transaction():
+        cache.set(CATEGORY_STATS_KEY, stats, 24 * 3600)
+    return stats
+
+
 def category_index(*, user):
     """The categories a member may see, each with its number of threads and the latest one."""
-    categories = list(
-        permissions.visible_categories(user).annotate(
-            thread_count=Count("threads", filter=Q(threads__is_hidden=False), distinct=True)
-        )
-    )
-    latest_ids = {}
-    if categories:
-        latest = (
-            Thread.objects.filter(category_id=OuterRef("pk"), is_hidden=False)
-            .order_by("-last_activity_at", "-id")
-            .values("pk")[:1]
-        )
-        latest_ids = dict(
-            Category.objects.filter(pk__in=[c.pk for c in categories])
-            .annotate(latest=Subquery(latest))
-            .values_list("pk", "latest")
-        )
+    categories = list(permissions.visible_categories(user))
+    stats = _category_stats() if categories else {"counts": {}, "latest": {}}
+    latest_ids = {c.pk: stats["latest"].get(c.pk) for c in categories}
     threads = {
         t.pk: t
         for t in _mark_unread(
@@ -81,6 +103,7 @@ def category_index(*, user):
     }
     watched = set(CategorySubscription.objects.filter(user_id=user.pk).values_list("category_id", flat=True))
     for category in categories:
+        category.thread_count = stats["counts"].get(category.pk, 0)
         category.latest_thread = threads.get(latest_ids.get(category.pk))
         category.is_watched = category.pk in watched
     return categories
@@ -256,7 +279,22 @@ def first_unread_post(*, user, thread):
 
 
 def recent_threads(*, user, limit=5):
-    qs = permissions.visible_threads(user, Thread.objects.all())
+    """The ``limit`` threads with the latest activity that ``user`` may see.
+
+    The board's newest threads come first from the last-activity index (a
+    few rows), and the visibility rule runs on those alone; asked of the
+    whole table, the planner would read every visible thread to sort them.
+    Only a member who may see fewer than ``limit`` of them pays for that."""
+    window = limit * 10
+    newest = list(Thread.objects.order_by("-last_activity_at", "-id").values_list("pk", flat=True)[:window])
+    threads = _recent_threads(user, Thread.objects.filter(pk__in=newest), limit)
+    if len(threads) < limit and len(newest) == window:
+        threads = _recent_threads(user, Thread.objects.all(), limit)
+    return threads
+
+
+def _recent_threads(user, qs, limit):
+    qs = permissions.visible_threads(user, qs)
     qs = _with_read_state(qs, user).select_related("category", "last_post__author__profile")
     return _mark_unread(list(qs.order_by("-last_activity_at", "-id")[:limit]))
 

@@ -16,3 +16,11 @@ def profile_saved(sender, instance, created, raw=False, **kwargs):
     user = get_user_model().objects.get(pk=instance.user_id)
     user.profile = instance  # the handle is made from the display name just saved
     handle_for(user)
+
+
+def category_stats_changed(sender, instance, **kwargs):
+    """A thread was posted in, moved, hidden or removed, or a category changed:
+    the discussions index counts again."""
+    from .selectors import forget_category_stats
+
+    forget_category_stats()

@@ -20,8 +20,11 @@ from .kinds import registered_kinds
 from .models import Notification
 
 
-def visible_notifications(user, qs=None):
-    """The part of ``qs`` addressed to ``user`` that ``user`` may see now."""
+def visible_notifications(user, qs=None, *, kinds=None):
+    """The part of ``qs`` addressed to ``user`` that ``user`` may see now.
+
+    ``kinds``, when given, are the only kinds ``qs`` can hold (the caller
+    looked), so the rules of the others are left out of the query."""
     qs = Notification.objects.all() if qs is None else qs
     if not connect_permissions.is_active_member(user):
         return qs.none()
@@ -34,6 +37,7 @@ def visible_notifications(user, qs=None):
             ),
         )
         for key, kind in registered_kinds().items()
+        if kinds is None or key in kinds
     ]
     if not allowed:
         return qs.none()

@@ -103,7 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's list of a member's sessions, its last-seen time written at
+    # most once a minute per session.
+    "connect.middleware.UserSessionActivityMiddleware",
     # Messages before the access rules: both tell the member why they were
     # signed out or sent elsewhere.
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,6 +164,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "transaction_mode": "IMMEDIATE",
         }
     )
+    if "DATABASE_CONN_MAX_AGE" not in os.environ:
+        # Each request borrows one of a few long-lived threads (connect.handlers),
+        # so a connection kept per thread is reused instead of piling up; opening
+        # one costs a page more CPU than all the members-only checks.
+        DATABASES["default"]["CONN_MAX_AGE"] = 60
 # A bounded pool of PostgreSQL connections per process (psycopg_pool through
 # Django's OPTIONS["pool"]). Under daphne every request in flight runs in a
 # thread of its own and would otherwise open a connection of its own: at a few
@@ -227,7 +234,10 @@ CONNECT_HEALTH_MAX_TASK_DELAY = timedelta(minutes=5)
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "connect.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# allauth's email sign-in; the member behind a session comes from the access
+# cache (connect.access), kept this many seconds at most.
+AUTHENTICATION_BACKENDS = ["connect.access.CachedAuthenticationBackend"]
+CONNECT_ACCESS_CACHE_TTL = 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -288,7 +298,8 @@ CONNECT_SESSION_MAX_AGE = timedelta(hours=12)
 # the right. 0 (no proxy) uses the socket address and ignores the header.
 CONNECT_TRUSTED_PROXY_COUNT = int(os.environ.get("CONNECT_TRUSTED_PROXY_COUNT", "0"))
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The database backend, its read done in plain SQL (connect.sessions).
+SESSION_ENGINE = "connect.sessions"
 SESSION_COOKIE_AGE = int(CONNECT_SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
