@@ -33,3 +33,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Tests create many posts quickly; the posting rate limit is tested on its own.
 CONNECT_POST_RATE_LIMITS = ((10_000, 60),)
 CONNECT_THREAD_RATE_LIMITS = ((10_000, 60),)
+
+# modelsearch's backend conformance suite (tests/search/conformance/) runs on
+# its own small models; they live only in the test database.
+INSTALLED_APPS = [*INSTALLED_APPS, "modelsearch.test.testapp"]  # noqa: F405
+# Its migrations name modelsearch's own app, which Wagtail installs under
+# another label; the tables are made straight from the models instead.
+MIGRATION_MODULES = {"searchtests": None}
