@@ -17,9 +17,11 @@ from .conftest import fast_forward_retries, run_worker
 pytestmark = pytest.mark.django_db
 
 HOLD_LOCK = """
-import sys
+import os, sys
 from whoosh.filedb.filestore import FileStorage
-lock = FileStorage(sys.argv[1]).lock("modelsearch_WRITELOCK")
+# The writers' lock of the generation searches read (see search.backends.whoosh).
+current = open(os.path.join(sys.argv[1], "CURRENT")).read().strip()
+lock = FileStorage(os.path.join(sys.argv[1], current)).lock("modelsearch_WRITELOCK")
 assert lock.acquire(blocking=False)
 print("locked", flush=True)
 sys.stdin.read()
