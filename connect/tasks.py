@@ -213,6 +213,35 @@ def search_index_update(app_label, model_name, pk):
     return result
 
 
+def search_index_drain():
+    """Apply every index update waiting in the queue now, in batches (what
+    ``seed_demo`` does so a fresh machine has a complete index before the
+    worker starts). Returns how many objects were brought up to date."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not _durable(search_index_update.get_backend()):
+        return 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                DBTaskResult.objects.select_for_update(skip_locked=True)
+                .filter(status=TaskResultStatus.READY, task_path=search_index_update.module_path)
+                .values_list("id", "args_kwargs")[:SEARCH_BATCH_SIZE]
+            )
+            if not rows:
+                return done
+            keys = {tuple(str(a) for a in args_kwargs["args"]) for _id, args_kwargs in rows}
+            search_index_apply(sorted(k for k in keys if len(k) == 3))
+            DBTaskResult.objects.filter(id__in=[row_id for row_id, _a in rows]).update(
+                status=TaskResultStatus.SUCCESSFUL,
+                started_at=timezone.now(),
+                finished_at=timezone.now(),
+                return_value="applied by search_index_drain",
+            )
+            done += len(keys)
+
+
 def search_index_apply(keys):
     """Index (or remove) each ``(app_label, model_name, pk)`` of ``keys`` from
     what the database holds now, in one write per backend."""

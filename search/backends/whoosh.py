@@ -1256,10 +1256,13 @@ class SearchBackend(BaseSearchBackend):
             if os.path.isfile(os.path.join(directory, entry))
         )
 
-    def indexed_pks(self, model):
-        """The primary keys (as text) of ``model``'s documents in the index."""
+    def indexed_pks(self, model, exact=False):
+        """The primary keys (as text) of ``model``'s documents in the index
+        (with ``exact``, not those indexed as one of its subclasses)."""
+        label = model_label(model)
+        query = wq.Prefix("id", f"{label}:") if exact else wq.Term("models", label)
         with self.searcher() as searcher:
-            docnums = searcher.docs_for_query(wq.Term("models", model_label(model)))
+            docnums = searcher.docs_for_query(query)
             return {searcher.stored_fields(docnum)["pk"] for docnum in docnums}
 
     # API ----------------------------------------------------------------
