@@ -4,6 +4,7 @@ DATABASE_URL and REDIS_URL are honoured, so `.ci/run` runs the same suite
 against PostgreSQL and Redis.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,11 @@ WAGTAILSEARCH_BACKENDS = {
         "PATH": tempfile.mkdtemp(prefix="connect-test-search-"),
     },
 }
+# CONNECT_SEARCH_BACKEND=database runs the search tests on Wagtail's database
+# backend (PostgreSQL full-text search in CI's PostgreSQL pass), the backend a
+# deployment with several web hosts would start from.
+if os.environ.get("CONNECT_SEARCH_BACKEND") == "database":
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
