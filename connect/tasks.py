@@ -26,7 +26,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -191,9 +191,9 @@ def search_index_update(app_label, model_name, pk):
         claimed = []
         if durable:
             rows = list(
-                DBTaskResult.objects.select_for_update(skip_locked=True)
-                .filter(status=TaskResultStatus.READY, task_path=search_index_update.module_path)
-                .filter(models.Q(run_after__isnull=True) | models.Q(run_after__lte=timezone.now()))
+                DBTaskResult.objects.ready()
+                .select_for_update(skip_locked=True)
+                .filter(task_path=search_index_update.module_path)
                 .order_by("enqueued_at")
                 .values_list("id", "args_kwargs")[:SEARCH_BATCH_SIZE]
             )
