@@ -60,6 +60,7 @@ def queries():
     common, mid, rare = WORDS[:25], WORDS[200:225], WORDS[-25:]
     out = [*common, *mid, *rare]
     out += [f"{a} {b}" for a, b in zip(common, mid, strict=True)]
+    out += [f"{a} {b}" for a, b in zip(rare, common, strict=True)]
     out += [f'"{a} {b}"' for a, b in zip(common, common[1:], strict=False)]
     out += [w[:4] for w in mid] + [w[:3] for w in common]
     out += [f"{a} -{b}" for a, b in zip(common, common[3:], strict=False)][:10]
