@@ -182,7 +182,7 @@ def main():
     client.force_login(viewer)
     backend = get_search_backend()
     searcher = backend.searcher()
-    parser_ = qparser.QueryParser("all_text", backend._open().schema)
+    parser_ = qparser.QueryParser("all_text", backend.open_index().schema)
 
     page_times, api_times, bare_times = [], [], []
     for _ in range(args.repeat):

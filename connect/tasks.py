@@ -16,6 +16,7 @@ recording it), so each is idempotent: emails carry a key that is recorded
 when the message is handed to the mail server, index updates re-read the row.
 """
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -168,24 +169,112 @@ def email_deliver(message):
 # --- Search index ------------------------------------------------------------
 
 
+# Index updates owed at once are applied together: one writer, one commit.
+SEARCH_BATCH_SIZE = 500
+
+
 @retrying_task(attempts=12, base_delay=5, max_delay=900)
 def search_index_update(app_label, model_name, pk):
-    """Bring one object's search entry up to date. Unlike Wagtail's own
-    update task, a failure (the index locked by a rebuild, a full disk) is
-    raised so the task is tried again instead of being logged and lost."""
+    """Bring one object's search entry up to date, together with every other
+    update waiting in the queue (up to ``SEARCH_BATCH_SIZE``): the rows are
+    claimed (``SKIP LOCKED``), their objects re-read and written in one index
+    commit, and the claimed rows marked done in the same transaction. A
+    failure (the index locked by another writer past its timeout, a full
+    disk) rolls the claim back and is raised, so the task is tried again
+    instead of being logged and lost. An object that no longer exists is
+    removed from the index: deletions go through here too."""
+    from django_tasks_db.models import DBTaskResult
+
+    keys = {(app_label, model_name, str(pk))}
+    durable = _durable(search_index_update.get_backend())
+    with transaction.atomic():
+        claimed = []
+        if durable:
+            rows = list(
+                DBTaskResult.objects.ready()
+                .select_for_update(skip_locked=True)
+                .filter(task_path=search_index_update.module_path)
+                .order_by("enqueued_at")
+                .values_list("id", "args_kwargs")[:SEARCH_BATCH_SIZE]
+            )
+            for row_id, args_kwargs in rows:
+                args = args_kwargs.get("args") or []
+                if len(args) == 3:
+                    keys.add((str(args[0]), str(args[1]), str(args[2])))
+                    claimed.append(row_id)
+        result = search_index_apply(sorted(keys))
+        if claimed:
+            DBTaskResult.objects.filter(id__in=claimed).update(
+                status=TaskResultStatus.SUCCESSFUL,
+                started_at=timezone.now(),
+                finished_at=timezone.now(),
+                return_value="applied in a batch",
+            )
+    return result
+
+
+def search_index_drain():
+    """Apply every index update waiting in the queue now, in batches (what
+    ``seed_demo`` does so a fresh machine has a complete index before the
+    worker starts). Returns how many objects were brought up to date."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not _durable(search_index_update.get_backend()):
+        return 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                DBTaskResult.objects.select_for_update(skip_locked=True)
+                .filter(status=TaskResultStatus.READY, task_path=search_index_update.module_path)
+                .values_list("id", "args_kwargs")[:SEARCH_BATCH_SIZE]
+            )
+            if not rows:
+                return done
+            keys = {tuple(str(a) for a in args_kwargs["args"]) for _id, args_kwargs in rows}
+            search_index_apply(sorted(k for k in keys if len(k) == 3))
+            DBTaskResult.objects.filter(id__in=[row_id for row_id, _a in rows]).update(
+                status=TaskResultStatus.SUCCESSFUL,
+                started_at=timezone.now(),
+                finished_at=timezone.now(),
+                return_value="applied by search_index_drain",
+            )
+            done += len(keys)
+
+
+def search_index_apply(keys):
+    """Index (or remove) each ``(app_label, model_name, pk)`` of ``keys`` from
+    what the database holds now, in one write per backend."""
     from modelsearch import index
     from modelsearch.backends import get_search_backends_with_name
 
-    model = apps.get_model(app_label, model_name)
-    obj = model._default_manager.filter(pk=pk).first()
-    if obj is None:
-        return "gone"
-    indexed = index.get_indexed_instance(obj)
-    if indexed is None:
-        return "not indexed"
+    by_model = {}
+    for app_label, model_name, pk in keys:
+        by_model.setdefault((app_label, model_name), set()).add(pk)
+    present, gone = [], []
+    for (app_label, model_name), pks in by_model.items():
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        if not index.class_is_indexed(model):
+            continue
+        found = {str(obj.pk): obj for obj in model.get_indexed_objects().filter(pk__in=list(pks))}
+        for pk in pks:
+            obj = found.get(pk)
+            indexed = index.get_indexed_instance(obj, check_exists=False) if obj is not None else None
+            if indexed is None:
+                gone.append(model(pk=model._meta.pk.to_python(pk)))
+            else:
+                present.append(indexed)
     for _name, backend in get_search_backends_with_name(with_auto_update=True):
-        backend.add(indexed)
-    return "indexed"
+        batch = getattr(backend, "batch", None)
+        with batch() if batch else contextlib.nullcontext():
+            for model in {type(obj) for obj in present}:
+                backend.add_bulk(model, [obj for obj in present if type(obj) is model])
+            for obj in gone:
+                backend.delete(obj)
+    return {"indexed": len(present), "removed": len(gone)}
 
 
 def _update_already_owed(task_obj, args):
@@ -223,16 +312,26 @@ def search_index_later(instance):
     return enqueue(search_index_update, *args)
 
 
-def use_durable_search_updates():
-    """Route Wagtail's save-time index updates through ``search_index_update``.
+def _delete_later(instance, **kwargs):
+    meta = instance._meta
+    enqueue(search_index_update, meta.app_label, meta.model_name, str(instance.pk))
 
-    Wagtail enqueues them from its post_save handler; its own task swallows
-    backend errors (``catch_indexing_errors``), so an update that met a held
-    index lock would be reported done and never made.
+
+def use_durable_search_updates():
+    """Route Wagtail's save-time and delete-time index updates through
+    ``search_index_update``.
+
+    Wagtail enqueues saves from its post_save handler and removes deleted
+    objects on the spot; its own task swallows backend errors
+    (``catch_indexing_errors``), so an update that met a held index lock
+    would be reported done and never made, and a delete would wait on the
+    lock inside the request. Called before Wagtail's search app connects its
+    handlers, so the delete handler it connects is this one.
     """
     from modelsearch import signal_handlers
 
     signal_handlers.insert_or_update_object_task = search_index_update
+    signal_handlers.post_delete_signal_handler = _delete_later
 
 
 # --- Clean-up ------------------------------------------------------------------

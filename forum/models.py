@@ -150,6 +150,12 @@ class Thread(index.Indexed, models.Model):
 
         return permissions.visible_threads(user, cls.objects.all())
 
+    def search_dependents(self):
+        """Posts copy their thread's board and hidden state into the search
+        index (so the index filters them); when those change, the search
+        backend indexes the posts again."""
+        return self.posts.select_related("thread")
+
     def search_hit(self):
         """How the search page shows this thread: its title, board and opening post."""
         return {

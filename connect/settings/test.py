@@ -4,6 +4,7 @@ DATABASE_URL and REDIS_URL are honoured, so `.ci/run` runs the same suite
 against PostgreSQL and Redis.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,11 @@ WAGTAILSEARCH_BACKENDS = {
         "PATH": tempfile.mkdtemp(prefix="connect-test-search-"),
     },
 }
+# CONNECT_SEARCH_BACKEND=database runs the search tests on Wagtail's database
+# backend (PostgreSQL full-text search in CI's PostgreSQL pass), the backend a
+# deployment with several web hosts would start from.
+if os.environ.get("CONNECT_SEARCH_BACKEND") == "database":
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -33,3 +39,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Tests create many posts quickly; the posting rate limit is tested on its own.
 CONNECT_POST_RATE_LIMITS = ((10_000, 60),)
 CONNECT_THREAD_RATE_LIMITS = ((10_000, 60),)
+
+# modelsearch's backend conformance suite (tests/search/conformance/) runs on
+# its own small models; they live only in the test database.
+INSTALLED_APPS = [*INSTALLED_APPS, "modelsearch.test.testapp"]  # noqa: F405
+# Its migrations name modelsearch's own app, which Wagtail installs under
+# another label; the tables are made straight from the models instead.
+MIGRATION_MODULES = {"searchtests": None}

@@ -10,37 +10,59 @@ Configure it with::
     }
 
 The index holds one document per indexed object and model: its text fields
-(for ranking), its autocomplete fields (for prefix matching) and the labels of
+(for ranking), its autocomplete fields (for prefix matching), the labels of
 its model and the model's indexed parents (so a search on a parent model also
-finds its children). Filters and ``order_by`` are applied by the database on
-the primary keys Whoosh returns, so every lookup the ORM understands gives the
-same answer as a plain queryset, once ``check()`` has confirmed that the
-fields are declared as ``index.FilterField``.
+finds its children), and the value of every ``index.FilterField`` (nested
+ones through ``RelatedFields`` too). A queryset's filters are translated into
+a Whoosh filter on those values, so a search asks Whoosh for one page of
+what the queryset allows and the database loads only that page (re-checking
+it with the queryset's own filters). A filter Whoosh cannot express (a lookup
+it does not know) is left to the database, on the primary keys Whoosh
+returns, as is an ordering on a related field.
 
-Several processes may share one index directory: Whoosh serialises writers
-with a lock file, writers wait for it with a short backoff, and every search
-opens the newest committed generation.
+Layout of ``PATH``: ``CURRENT`` names the generation directory that searches
+read; a rebuild writes a new generation and swaps ``CURRENT`` in one rename,
+so searches keep answering from the old index until the new one is complete.
+Updates made while a rebuild runs are journalled and replayed into the new
+generation before the swap. Several processes may share the directory:
+Whoosh serialises writers with a lock file and writers wait for it with a
+short backoff. Each thread keeps a searcher open and reopens it only when
+``CURRENT`` or the generation's table of contents changed.
 
 This module imports only Whoosh, Django and Wagtail's search layer
 (``modelsearch``), so it runs under any Django project.
 """
 
+import contextlib
+import datetime
+import decimal
+import fcntl
+import hashlib
 import logging
 import os
+import shutil
+import threading
 import time
+import uuid
 from collections import OrderedDict
 
-from django.db.models import Count, Manager
+from django.apps import apps
+from django.db.models import Count, Manager, Model
+from django.db.models.expressions import BaseExpression
+from django.db.models.query import QuerySet
+from django.utils import timezone
 from django.utils.encoding import force_str
 from modelsearch.backends.base import (
     BaseIndex,
     BaseSearchBackend,
     BaseSearchQueryCompiler,
     BaseSearchResults,
+    FilterError,
     FilterFieldError,
 )
 from modelsearch.index import (
     AutocompleteField,
+    FilterField,
     RelatedFields,
     SearchField,
     class_is_indexed,
@@ -57,13 +79,14 @@ from modelsearch.query import (
 )
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
 )
-from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 
 logger = logging.getLogger(__name__)
@@ -72,6 +95,16 @@ ALL_FIELD = "all_text"
 AUTOCOMPLETE_FIELD = "all_autocomplete"
 TEXT_PREFIX = "t_"
 AUTOCOMPLETE_PREFIX = "a_"
+FILTER_PREFIX = "f_"
+SORT_PREFIX = "s_"
+SORT_PK = "s__pk"
+# Bumped whenever the schema changes: an index of another version is not
+# read (it is rebuilt, see ``SearchBackend.needs_rebuild``).
+SCHEMA_VERSION = "2"
+
+# Filter values are tokens of one field, separated by this character.
+VALUE_SEPARATOR = "\x1e"
+NULL = "\x00"
 
 # User text is never parsed as query syntax; it is split into words, and
 # these limits keep a pasted essay from turning into a huge query.
@@ -80,6 +113,9 @@ MAX_TERM_LENGTH = 64
 
 # "x" is a perfectly good word in a title ("Mac OS X"); keep one-letter words.
 WORD_REGEX = r"\w+(\.?\w+)*"
+
+# Searchers kept open per thread (one per index directory in use).
+KEEP_SEARCHERS = 4
 
 
 def _text_analyzer():
@@ -120,6 +156,13 @@ def build_schema():
         TEXT(analyzer=AUTOCOMPLETE_ANALYZER, phrase=False),
         glob=True,
     )
+    # Filter values: every value of a field is one token; a single-valued
+    # field of the model itself also gets a column, for sorting and facets.
+    schema.add(FILTER_PREFIX + "*", KEYWORD(analyzer=RegexTokenizer(r"[^\x1e]+")), glob=True)
+    schema.add(SORT_PREFIX + "*", ID(sortable=True), glob=True)
+    # A digest of the filter values: when it changes (a thread moved to a
+    # restricted board), the documents that copy them are indexed again.
+    schema.add("fsig", STORED())
     return schema
 
 
@@ -145,9 +188,6 @@ def analyze(text, analyzer):
         if len(words) >= MAX_QUERY_TERMS:
             break
     return words
-
-
-# ---------------------------------------------------------------- indexing
 
 
 def _prepare_value(value):
@@ -183,6 +223,144 @@ def _field_values(obj, field, prefix=""):
                 yield from _field_values(sub_obj, sub_field, prefix + field.field_name + "__")
 
 
+# ---------------------------------------------------------------- filter values
+
+
+class Untranslatable(Exception):
+    """A filter or ordering the index cannot answer; the database does."""
+
+
+def encode(value):
+    """A filter value as an index token whose string order is the value's order
+    (within one type)."""
+    if value is None:
+        return NULL
+    if isinstance(value, Model):
+        value = value.pk
+    if isinstance(value, bool):
+        return "b1" if value else "b0"
+    if isinstance(value, int):
+        return f"i{value + 2**63:020d}"
+    if isinstance(value, datetime.datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return "t" + value.astimezone(datetime.UTC).strftime("%Y%m%d%H%M%S%f")
+    if isinstance(value, datetime.date):
+        return "d" + value.strftime("%Y%m%d")
+    if isinstance(value, datetime.time):
+        return "h" + value.strftime("%H%M%S%f")
+    if isinstance(value, (float, decimal.Decimal)):
+        return "n" + repr(float(value))
+    if isinstance(value, uuid.UUID):
+        return "s" + str(value)
+    return "s" + force_str(value)
+
+
+def decode(token):
+    """The Python value of an index token (for facets)."""
+    if not token or token == NULL:
+        return None
+    kind, rest = token[0], token[1:]
+    if kind == "b":
+        return rest == "1"
+    if kind == "i":
+        return int(rest) - 2**63
+    if kind == "t":
+        return datetime.datetime.strptime(rest, "%Y%m%d%H%M%S%f").replace(tzinfo=datetime.UTC)
+    if kind == "d":
+        return datetime.datetime.strptime(rest, "%Y%m%d").date()
+    if kind == "h":
+        return datetime.datetime.strptime(rest, "%H%M%S%f").time()
+    if kind == "n":
+        return float(rest)
+    return rest
+
+
+def _model_field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - a property or method, not a column
+        return None
+
+
+def _single_valued(model, name):
+    model_field = _model_field(model, name)
+    return model_field is not None and not (model_field.many_to_many or model_field.one_to_many)
+
+
+def _clean(model_field, value):
+    """``value`` as the Python type the model field holds, so a lookup value
+    and a stored value encode alike."""
+    if value is None or isinstance(value, Model):
+        return value
+    if model_field is None:
+        return value
+    target = model_field.target_field if model_field.is_relation and model_field.many_to_one else model_field
+    try:
+        return target.to_python(value)
+    except Exception:  # noqa: BLE001 - leave it as given
+        return value
+
+
+def _filter_paths(model, fields, prefix="", related=False):
+    """Yield ``(path, FilterField, model, nested)`` for every filter field."""
+    for field in fields:
+        if isinstance(field, FilterField):
+            yield prefix + field.get_attname(model), field, model, related
+        elif isinstance(field, RelatedFields):
+            model_field = field.get_field(model)
+            related_model = getattr(model_field, "related_model", None)
+            if related_model is None:
+                continue
+            yield from _filter_paths(related_model, field.fields, prefix + field.field_name + "__", True)
+
+
+def _filter_values(obj, fields, prefix=""):
+    """``{path: [values]}`` of ``obj``'s filter fields."""
+    out = {}
+    model = type(obj)
+    for field in fields:
+        if isinstance(field, FilterField):
+            name = field.get_attname(model)
+            try:
+                value = field.get_value(obj)
+            except Exception:  # noqa: BLE001 - an attribute that cannot be read is no value
+                value = None
+            if callable(value) and not isinstance(value, Model):
+                value = value()
+            if isinstance(value, Manager):
+                values = [item.pk for item in value.all()]
+            elif isinstance(value, (list, tuple, set, QuerySet)):
+                values = list(value)
+            else:
+                values = [_clean(_model_field(model, field.field_name), value)]
+            out.setdefault(prefix + name, []).extend(values)
+        elif isinstance(field, RelatedFields):
+            value = field.get_value(obj)
+            if isinstance(value, Manager):
+                related = list(value.all())
+            elif value is None:
+                related = []
+            else:
+                if callable(value) and not isinstance(value, Model):
+                    value = value()
+                related = [value] if value is not None else []
+            sub = {}
+            for sub_obj in related:
+                for key, values in _filter_values(
+                    sub_obj, field.fields, prefix + field.field_name + "__"
+                ).items():
+                    sub.setdefault(key, []).extend(values)
+            if not related:
+                for path, *_rest in _filter_paths(
+                    field.get_field(model).related_model, field.fields, prefix + field.field_name + "__"
+                ):
+                    sub.setdefault(path, [None])
+            for key, values in sub.items():
+                out.setdefault(key, []).extend(values)
+    return out
+
+
 def build_document(model, obj):
     texts, autocomplete = [], []
     doc = {}
@@ -197,6 +375,13 @@ def build_document(model, obj):
                 autocomplete.append(text)
                 key = AUTOCOMPLETE_PREFIX + name
             doc[key] = f"{doc[key]} {text}" if key in doc else text
+    signature = hashlib.blake2b(digest_size=8)
+    for path, values in sorted(_filter_values(obj, model.get_search_fields()).items()):
+        tokens = sorted({encode(value) for value in values}) or [NULL]
+        doc[FILTER_PREFIX + path] = VALUE_SEPARATOR.join(tokens)
+        signature.update(f"{path}={VALUE_SEPARATOR.join(tokens)};".encode())
+        if "__" not in path and len(values) == 1 and _single_valued(model, path):
+            doc[SORT_PREFIX + path] = tokens[0]
     label = model_label(model)
     pk = force_str(obj.pk)
     doc.update(
@@ -204,10 +389,15 @@ def build_document(model, obj):
         pk=pk,
         root=root_label(model),
         models=" ".join([label, *ancestor_labels(model)]),
+        fsig=signature.hexdigest(),
     )
+    doc[SORT_PK] = encode(_clean(model._meta.pk, obj.pk))
     doc[ALL_FIELD] = " ".join(texts)
     doc[AUTOCOMPLETE_FIELD] = " ".join(autocomplete)
     return doc
+
+
+# ---------------------------------------------------------------- index
 
 
 class WhooshIndex(BaseIndex):
@@ -215,7 +405,7 @@ class WhooshIndex(BaseIndex):
 
     def __init__(self, backend):
         super().__init__(backend)
-        self._rebuild_writer = None
+        self._rebuild = None
 
     def get_key(self):
         return self.backend.path
@@ -225,43 +415,78 @@ class WhooshIndex(BaseIndex):
 
     # Writers -----------------------------------------------------------
 
-    def _write(self, work):
-        """Run ``work(writer)`` in a committed write, or in the rebuild's writer."""
-        if self._rebuild_writer is not None:
-            work(self._rebuild_writer)
+    def _write(self, work, journal=()):
+        """Run ``work(writer)`` in the rebuild's writer, the open batch's, or a
+        committed write of its own."""
+        if self._rebuild is not None:
+            work(self._rebuild.writer)
             return
-        writer = self.backend.writer()
-        try:
-            work(writer)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        batch = self.backend._batch
+        if batch is not None:
+            batch.journal.extend(journal)
+            work(batch.writer)
+            return
+        with self.backend.batch() as batch:
+            batch.journal.extend(journal)
+            work(batch.writer)
 
     def add_items(self, model, items):
         if not class_is_indexed(model) or not model.get_search_fields():
             return
+        items = list(items)
         docs = [build_document(model, obj) for obj in items]
         if not docs:
             return
         ancestors = ancestor_labels(model)
+        label = model_label(model)
 
         def work(writer):
+            changed = []
+            if self._rebuild is None:
+                changed = self._signature_changed(docs, items)
             for doc in docs:
                 writer.update_document(**doc)
                 # The child's document answers searches on its parents too;
                 # an older document indexed through a parent model would only
                 # keep stale text alive.
-                for label in ancestors:
-                    writer.delete_by_term("id", f"{label}:{doc['pk']}")
+                for ancestor in ancestors:
+                    writer.delete_by_term("id", f"{ancestor}:{doc['pk']}")
+            for obj in changed:
+                self._add_dependents(writer, obj)
 
-        self._write(work)
+        self._write(work, journal=[(label, doc["pk"]) for doc in docs])
+
+    def _signature_changed(self, docs, items):
+        """The objects whose filter values differ from their indexed ones."""
+        changed = []
+        if not any(hasattr(obj, "search_dependents") for obj in items):
+            return changed
+        with self.backend.searcher() as searcher:
+            for doc, obj in zip(docs, items, strict=True):
+                if not hasattr(obj, "search_dependents"):
+                    continue
+                old = searcher.document(id=doc["id"])
+                if old is not None and old.get("fsig") != doc["fsig"]:
+                    changed.append(obj)
+        return changed
+
+    def _add_dependents(self, writer, obj):
+        # Documents that copy this object's filter values (a thread's posts
+        # carry its board and hidden state) must not keep the old ones.
+        dependents = list(obj.search_dependents())
+        for model in {type(d) for d in dependents}:
+            group = [d for d in dependents if type(d) is model]
+            for doc in (build_document(model, d) for d in group):
+                writer.update_document(**doc)
 
     def delete_item(self, item):
         model = item._meta.model
         pk = force_str(item.pk)
         root = root_label(model)
-        self._write(lambda writer: writer.delete_by_query(wq.And([wq.Term("root", root), wq.Term("pk", pk)])))
+        self._write(
+            lambda writer: writer.delete_by_query(wq.And([wq.Term("root", root), wq.Term("pk", pk)])),
+            journal=[(model_label(model), pk)],
+        )
 
     def reset(self):
         def work(writer):
@@ -270,25 +495,24 @@ class WhooshIndex(BaseIndex):
         self._write(work)
 
     def refresh(self):
-        # Every search opens the newest committed generation.
+        # Every search checks for a newer committed generation.
         pass
 
     # Rebuild -----------------------------------------------------------
 
     def start_rebuild(self):
-        # One writer for the whole rebuild: searches keep seeing the old
-        # index until it is committed in one go.
-        self._rebuild_writer = self.backend.writer()
-        self._rebuild_writer.delete_by_query(wq.Every())
+        # A new generation directory, written by one writer; searches keep
+        # reading the current one until the new one is swapped in.
+        self._rebuild = self.backend.start_generation()
 
     def finish_rebuild(self, commit=True):
-        writer, self._rebuild_writer = self._rebuild_writer, None
-        if writer is None:
+        rebuild, self._rebuild = self._rebuild, None
+        if rebuild is None:
             return
         if commit:
-            writer.commit(optimize=True)
+            self.backend.finish_generation(rebuild)
         else:
-            writer.cancel()
+            self.backend.abandon_generation(rebuild)
 
 
 class WhooshRebuilder:
@@ -303,7 +527,7 @@ class WhooshRebuilder:
         self.index.finish_rebuild()
 
     def __del__(self):
-        # A rebuild that stopped half-way must not leave the lock held.
+        # A rebuild that stopped half-way must not leave its lock held.
         try:
             self.index.finish_rebuild(commit=False)
         except Exception:  # noqa: BLE001 - best effort in a finaliser
@@ -411,6 +635,124 @@ class WhooshSearchQueryCompiler(BaseSearchQueryCompiler):
             f"{query.__class__.__name__} is not supported by the Whoosh search backend."
         )
 
+    # Filters ------------------------------------------------------------
+
+    def whoosh_filter(self):
+        """The queryset's filters as a Whoosh query (None: no filter), or
+        ``Untranslatable``."""
+        try:
+            translated = self._get_filters_from_queryset()
+        except FilterFieldError:
+            raise
+        except (FilterError, NotImplementedError) as exc:
+            raise Untranslatable(str(exc)) from exc
+        return translated.query if translated is not None else None
+
+    def _process_lookup(self, field_path, lookup, value):
+        model = self.queryset.model
+        names = []
+        for field in field_path[:-1]:
+            names.append(field.field_name)
+            model = field.get_field(model).related_model
+        last = field_path[-1]
+        names.append(last.get_attname(model))
+        name = FILTER_PREFIX + "__".join(names)
+        model_field = _model_field(model, last.field_name)
+        return _Filter(_lookup_query(name, model_field, lookup, value))
+
+    def _process_match_none(self):
+        return _Filter(wq.NullQuery)
+
+    def _connect_filters(self, filters, connector, negated):
+        queries = [f.query for f in filters if f is not None]
+        if not queries:
+            return None
+        if len(queries) == 1:
+            query = queries[0]
+        else:
+            query = wq.And(queries) if connector == "AND" else wq.Or(queries)
+        if negated:
+            query = wq.And([wq.Every(), wq.Not(query)])
+        return _Filter(query)
+
+    def sort_facets(self):
+        """Whoosh sort facets for the queryset's ordering (relevance aside), or
+        ``Untranslatable`` when it orders on something without a column."""
+        query = self.queryset.query
+        keys = list(query.order_by) or (
+            list(self.queryset.model._meta.ordering) if query.default_ordering else []
+        )
+        if not keys:
+            keys = ["-pk"]
+        facets = []
+        pk_name = self.queryset.model._meta.pk.attname
+        columns = {
+            field.get_attname(self.queryset.model)
+            for field in self.queryset.model.get_search_fields()
+            if isinstance(field, FilterField)
+        }
+        for key in keys:
+            if not isinstance(key, str):
+                raise Untranslatable("ordering by an expression")
+            reverse = key.startswith("-")
+            name = key.lstrip("-+")
+            if name in ("pk", pk_name):
+                column = SORT_PK
+            else:
+                model_field = _model_field(self.queryset.model, name)
+                attname = getattr(model_field, "attname", name)
+                if attname not in columns:
+                    raise Untranslatable(f"ordering by {name}")
+                column = SORT_PREFIX + attname
+            facets.append(sorting.FieldFacet(column, reverse=reverse))
+        facets.append(sorting.FieldFacet(SORT_PK))
+        return sorting.MultiFacet(facets)
+
+
+class _Filter:
+    """A translated filter (always true in a boolean sense, unlike some Whoosh
+    queries, which the base class would drop as empty)."""
+
+    __slots__ = ("query",)
+
+    def __init__(self, query):
+        self.query = query
+
+
+def _lookup_query(name, model_field, lookup, value):
+    if isinstance(value, (BaseExpression, QuerySet)) or hasattr(value, "resolve_expression"):
+        raise Untranslatable("a lookup on a subquery or expression")
+    if lookup == "exact":
+        return wq.Term(name, encode(_clean(model_field, value)))
+    if lookup == "isnull":
+        null = wq.Term(name, NULL)
+        return null if value else wq.And([wq.Every(), wq.Not(null)])
+    if lookup == "in":
+        tokens = sorted({encode(_clean(model_field, item)) for item in value})
+        if not tokens:
+            return wq.NullQuery
+        return wq.Or([wq.Term(name, token) for token in tokens])
+    if lookup in ("gt", "gte", "lt", "lte"):
+        return _range(name, model_field, value, lookup)
+    if lookup == "range":
+        low, high = value
+        return wq.And([_range(name, model_field, low, "gte"), _range(name, model_field, high, "lte")])
+    if lookup in ("startswith", "prefix") and isinstance(value, str):
+        return wq.Prefix(name, "s" + value)
+    raise Untranslatable(f"lookup {lookup}")
+
+
+def _range(name, model_field, value, lookup):
+    token = encode(_clean(model_field, value))
+    kind = token[0]
+    # String order in the index is not the database's collation, and floats
+    # do not sort as text: those ranges are the database's job.
+    if kind not in "bitdh":
+        raise Untranslatable(f"a range on {kind}")
+    if lookup in ("gt", "gte"):
+        return wq.TermRange(name, token, kind + "\uffff", startexcl=lookup == "gt", endexcl=False)
+    return wq.TermRange(name, kind, token, startexcl=False, endexcl=lookup == "lt")
+
 
 class WhooshAutocompleteQueryCompiler(WhooshSearchQueryCompiler):
     DEFAULT_OPERATOR = "and"
@@ -442,43 +784,97 @@ def _declared_fields(field, prefix=""):
 class WhooshSearchResults(BaseSearchResults):
     supports_facet = True
 
-    def _hits(self):
-        """``{pk: score}`` for every indexed document matching the query."""
+    def _plan(self):
+        """``(whoosh query or NOTHING, filter or None, translated)``."""
         compiler = self.query_compiler
-        model = compiler.queryset.model
         whoosh_query = compiler.compile()
-        if whoosh_query is NOTHING:
-            return {}
-        to_python = model._meta.pk.to_python
+        models_filter = wq.Term("models", model_label(compiler.queryset.model))
+        try:
+            translated = compiler.whoosh_filter()
+        except Untranslatable as exc:
+            logger.debug("Filtering %s in the database: %s", compiler.queryset.model.__name__, exc)
+            return whoosh_query, models_filter, False
+        if translated is not None:
+            models_filter = wq.And([models_filter, translated])
+        return whoosh_query, models_filter, True
+
+    def _to_python(self, raw):
+        try:
+            return self.query_compiler.queryset.model._meta.pk.to_python(raw)
+        except Exception:  # noqa: BLE001 - a document from an older schema
+            return None
+
+    def _hits(self, whoosh_query, whoosh_filter):
+        """``{pk: score}`` for every indexed document matching the query (the
+        path for what the index cannot filter or order by itself)."""
         hits = {}
         with self.backend.searcher() as searcher:
-            results = searcher.search(
-                whoosh_query,
-                filter=wq.Term("models", model_label(model)),
-                limit=None,
-            )
+            results = searcher.search(_restrict(whoosh_query, whoosh_filter), limit=None)
             for hit in results:
-                try:
-                    pk = to_python(hit["pk"])
-                except Exception:  # noqa: BLE001 - a document from an older schema
-                    logger.debug("Skipping search document %r", hit.get("id"))
+                pk = self._to_python(hit["pk"])
+                if pk is None:
                     continue
                 score = float(hit.score or 0.0)
                 if score > hits.get(pk, -1.0):
                     hits[pk] = score
         return hits
 
-    def _matching_queryset(self, hits):
-        queryset = self.query_compiler.queryset.filter(pk__in=list(hits))
+    def _queryset_for(self, pks):
+        queryset = self.query_compiler.queryset.filter(pk__in=list(pks))
         if self.prefetch_related:
             queryset = queryset.prefetch_related(*self.prefetch_related)
         return queryset
 
     def _do_search(self):
-        hits = self._hits()
+        whoosh_query, whoosh_filter, translated = self._plan()
+        if whoosh_query is NOTHING:
+            return []
+        if translated:
+            try:
+                sortedby = (
+                    None if self.query_compiler.order_by_relevance else self.query_compiler.sort_facets()
+                )
+            except Untranslatable:
+                pass
+            else:
+                return self._search_in_index(whoosh_query, whoosh_filter, sortedby)
+        return self._search_in_database(whoosh_query, whoosh_filter)
+
+    def _search_in_index(self, whoosh_query, whoosh_filter, sortedby):
+        """One page straight from the index; the database loads just that page,
+        through the queryset (so its filters are checked once more)."""
+        page, scores = [], {}
+        if self.stop is not None and self.stop <= self.start:
+            return []
+        with self.backend.searcher() as searcher:
+            results = searcher.search(
+                _restrict(whoosh_query, whoosh_filter),
+                limit=self.stop,
+                sortedby=sortedby,
+            )
+            for hit in (
+                results[self.start : self.stop] if self.stop is not None else list(results)[self.start :]
+            ):
+                pk = self._to_python(hit["pk"])
+                if pk is None or pk in scores:
+                    continue
+                page.append(pk)
+                # Sorted hits carry their sort key, not a relevance score.
+                scores[pk] = float(hit.score or 0.0) if sortedby is None else None
+        if not page:
+            return []
+        by_pk = self._queryset_for(page).order_by().in_bulk(page)
+        objects = [by_pk[pk] for pk in page if pk in by_pk]
+        if self._score_field:
+            for obj in objects:
+                setattr(obj, self._score_field, scores.get(obj.pk))
+        return objects
+
+    def _search_in_database(self, whoosh_query, whoosh_filter):
+        hits = self._hits(whoosh_query, whoosh_filter)
         if not hits:
             return []
-        queryset = self._matching_queryset(hits)
+        queryset = self._queryset_for(hits)
         if not self.query_compiler.order_by_relevance:
             if not queryset.ordered:
                 # Newest first, as the other backends do.
@@ -496,10 +892,15 @@ class WhooshSearchResults(BaseSearchResults):
         return objects
 
     def _do_count(self):
-        hits = self._hits()
-        if not hits:
+        whoosh_query, whoosh_filter, translated = self._plan()
+        if whoosh_query is NOTHING:
             return 0
-        count = self._matching_queryset(hits).order_by().count()
+        if translated:
+            with self.backend.searcher() as searcher:
+                count = sum(1 for _ in searcher.docs_for_query(_restrict(whoosh_query, whoosh_filter)))
+        else:
+            hits = self._hits(whoosh_query, whoosh_filter)
+            count = self._queryset_for(hits).order_by().count() if hits else 0
         count = max(count - self.start, 0)
         if self.stop is not None:
             count = min(count, self.stop - self.start)
@@ -515,11 +916,29 @@ class WhooshSearchResults(BaseSearchResults):
                 f"{compiler.queryset.model.__name__}.search_fields.",
                 field_name=field_name,
             )
-        hits = self._hits()
+        whoosh_query, whoosh_filter, translated = self._plan()
+        if whoosh_query is NOTHING:
+            return OrderedDict()
+        column = SORT_PREFIX + field_name
+        if translated:
+            with self.backend.searcher() as searcher:
+                reader = searcher.reader()
+                if reader.has_column(column):
+                    values = reader.column_reader(column)
+                    counts = {}
+                    for docnum in searcher.docs_for_query(_restrict(whoosh_query, whoosh_filter)):
+                        try:
+                            token = values[docnum]
+                        except IndexError:  # a segment's column ends at its last value
+                            token = ""
+                        counts[token] = counts.get(token, 0) + 1
+                    ordered = sorted(counts.items(), key=lambda item: -item[1])
+                    return OrderedDict((decode(token), n) for token, n in ordered)
+        hits = self._hits(whoosh_query, whoosh_filter)
         if not hits:
             return OrderedDict()
         rows = (
-            self._matching_queryset(hits)
+            self._queryset_for(hits)
             .order_by()
             .values(field_name)
             .annotate(count=Count("pk"))
@@ -528,25 +947,75 @@ class WhooshSearchResults(BaseSearchResults):
         return OrderedDict((row[field_name], row["count"]) for row in rows)
 
 
+def _restrict(whoosh_query, whoosh_filter):
+    # The filter is part of the query (Whoosh skips through both posting
+    # lists at once) but adds nothing worth counting to the score. Whoosh's
+    # own ``filter=`` would first collect every document the filter allows.
+    return wq.And([whoosh_query, wq.ConstantScoreQuery(whoosh_filter, 1e-9)])
+
+
 def _sort_key(pk):
     # Ties in score keep a stable order across pages.
     return (0, pk, "") if isinstance(pk, (int, float)) else (1, 0, str(pk))
 
 
+# ---------------------------------------------------------------- storage
+
+_local = threading.local()
+
+
+class _KeptSearcher:
+    """A kept-open searcher lent to a caller: ``with`` and ``close()`` leave
+    it open for the next search; everything else is the searcher's."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+
+    def __getattr__(self, name):
+        return getattr(self._searcher, name)
+
+    def __enter__(self):
+        return self._searcher
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def close(self):
+        pass
+
+
+class _Generation:
+    """A rebuild under way: its directory, index and writer."""
+
+    def __init__(self, name, ix, writer):
+        self.name = name
+        self.ix = ix
+        self.writer = writer
+
+
+class _Batch:
+    """Writes gathered into one commit (see ``SearchBackend.batch``)."""
+
+    def __init__(self, writer, generation):
+        self.writer = writer
+        self.generation = generation
+        self.journal = []
+
+
 class SearchBackend(BaseSearchBackend):
     """Options: ``PATH`` (index directory, required), ``LOCK_TIMEOUT``
     (seconds a writer waits for another process, default 10),
-    ``INDEX_NAME`` (default ``"modelsearch"``)."""
+    ``INDEX_NAME`` (default ``"modelsearch"``), ``WRITER_LIMITMB`` (memory a
+    rebuild's writer buffers before it writes a segment, default 256)."""
 
     query_compiler_class = WhooshSearchQueryCompiler
     autocomplete_query_compiler_class = WhooshAutocompleteQueryCompiler
     index_class = WhooshIndex
     results_class = WhooshSearchResults
     rebuilder_class = WhooshRebuilder
-    # The index is derived data: a write that could not reach it (say, the
-    # lock was held past LOCK_TIMEOUT by a rebuild) is logged, and the page
-    # or post is still saved. `update_index` brings the index back in line.
-    catch_indexing_errors = True
+    # Errors are raised, not logged and dropped: updates are applied by the
+    # task queue, which tries again (see connect.tasks.search_index_update).
+    catch_indexing_errors = False
 
     def __init__(self, params):
         super().__init__(params)
@@ -559,42 +1028,163 @@ class SearchBackend(BaseSearchBackend):
         self.path = os.path.abspath(os.fspath(path))
         self.index_name = params.pop("INDEX_NAME", "modelsearch")
         self.lock_timeout = float(params.pop("LOCK_TIMEOUT", 10))
-        self._ix = None
+        self.writer_limitmb = int(params.pop("WRITER_LIMITMB", 256))
+        self._batch = None
+
+    # Generations --------------------------------------------------------
+
+    @property
+    def _pointer(self):
+        return os.path.join(self.path, "CURRENT")
+
+    @property
+    def _marker(self):
+        return os.path.join(self.path, "REBUILDING")
+
+    def current_generation(self):
+        """The directory name searches read, creating the first one if needed."""
+        try:
+            with open(self._pointer, encoding="ascii") as f:
+                name = f.read().strip()
+            if name:
+                return name
+        except FileNotFoundError:
+            pass
+        with self._swap_lock(exclusive=True):
+            try:
+                with open(self._pointer, encoding="ascii") as f:
+                    name = f.read().strip()
+                if name:
+                    return name
+            except FileNotFoundError:
+                pass
+            name = self._new_generation_dir()
+            self._create_in(name)
+            self._point_to(name)
+            return name
+
+    def generation_dir(self, name=None):
+        return os.path.join(self.path, name or self.current_generation())
+
+    def _new_generation_dir(self):
+        name = f"v{SCHEMA_VERSION}-{time.time_ns()}-{os.getpid()}"
+        os.makedirs(os.path.join(self.path, name))
+        return name
+
+    def _create_in(self, name):
+        from whoosh.filedb.filestore import FileStorage
+
+        return FileStorage(os.path.join(self.path, name)).create_index(
+            build_schema(), indexname=self.index_name
+        )
+
+    def _point_to(self, name):
+        tmp = f"{self._pointer}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write(name)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self._pointer)
+
+    @contextlib.contextmanager
+    def _swap_lock(self, exclusive):
+        """Writers hold it shared; a rebuild takes it exclusively to replay
+        the journal and swap, so no write falls between the two."""
+        os.makedirs(self.path, exist_ok=True)
+        with open(os.path.join(self.path, "SWAPLOCK"), "a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def needs_rebuild(self):
+        """Whether the index was never built (or is of an older schema)."""
+        try:
+            with open(self._pointer, encoding="ascii") as f:
+                name = f.read().strip()
+        except FileNotFoundError:
+            return True
+        return not name.startswith(f"v{SCHEMA_VERSION}-")
+
+    def start_generation(self):
+        name = self._new_generation_dir()
+        ix = self._create_in(name)
+        writer = ix.writer(limitmb=self.writer_limitmb)
+        with open(self._marker, "w", encoding="ascii") as f:
+            f.write(name)
+        return _Generation(name, ix, writer)
+
+    def finish_generation(self, generation):
+        generation.writer.commit(optimize=False)
+        self.current_generation()  # made before the lock: making it takes the lock too
+        with self._swap_lock(exclusive=True):
+            # Updates made while the rebuild ran: the rebuild read the
+            # database before some of them, so they are made again here.
+            journal = self._read_journal(generation.name)
+            if journal:
+                writer = generation.ix.writer(limitmb=64)
+                try:
+                    _replay(writer, journal)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+            old = self.current_generation()
+            self._point_to(generation.name)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._marker)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._journal_path(generation.name))
+        self._remove_old_generations(keep={generation.name, old})
+
+    def abandon_generation(self, generation):
+        with contextlib.suppress(Exception):
+            generation.writer.cancel()
+        with self._swap_lock(exclusive=True):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._marker)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._journal_path(generation.name))
+        shutil.rmtree(os.path.join(self.path, generation.name), ignore_errors=True)
+
+    def _remove_old_generations(self, keep):
+        # The generation just replaced stays one rebuild longer: a process
+        # may still be reading it.
+        for entry in os.listdir(self.path):
+            full = os.path.join(self.path, entry)
+            if entry not in keep and os.path.isdir(full) and entry.startswith("v"):
+                shutil.rmtree(full, ignore_errors=True)
+
+    def _journal_path(self, name):
+        return os.path.join(self.path, f"{name}.journal")
+
+    def _read_journal(self, name):
+        try:
+            with open(self._journal_path(name), encoding="utf-8") as f:
+                return sorted({tuple(line.rstrip("\n").split("\t", 1)) for line in f if "\t" in line})
+        except FileNotFoundError:
+            return []
+
+    def _journal(self, entries):
+        try:
+            with open(self._marker, encoding="ascii") as f:
+                name = f.read().strip()
+        except FileNotFoundError:
+            return
+        if not name or not entries:
+            return
+        with open(self._journal_path(name), "a", encoding="utf-8") as f:
+            f.writelines(f"{label}\t{pk}\n" for label, pk in entries)
 
     # Whoosh plumbing ----------------------------------------------------
 
-    def _open(self):
-        if self._ix is not None:
-            return self._ix
-        os.makedirs(self.path, exist_ok=True)
-        try:
-            self._ix = whoosh_index.open_dir(self.path, indexname=self.index_name)
-        except whoosh_index.EmptyIndexError:
-            self._ix = self._create()
-        return self._ix
+    def open_index(self, name=None):
+        return whoosh_index.open_dir(self.generation_dir(name), indexname=self.index_name)
 
-    def _create(self):
-        from whoosh.filedb.filestore import FileStorage
-
-        storage = FileStorage(self.path)
-        # Hold the write lock while creating, so that two processes starting
-        # at once cannot both create (and so empty) the index.
-        lock = storage.lock(f"{self.index_name}_WRITELOCK")
-        deadline = time.monotonic() + self.lock_timeout
-        while not lock.acquire(blocking=False):
-            if time.monotonic() > deadline:
-                raise LockError(f"Search index {self.path} is locked")
-            time.sleep(0.05)
-        try:
-            if whoosh_index.exists_in(self.path, indexname=self.index_name):
-                return whoosh_index.open_dir(self.path, indexname=self.index_name)
-            return storage.create_index(build_schema(), indexname=self.index_name)
-        finally:
-            lock.release()
-
-    def writer(self):
+    def writer(self, ix=None):
         """A writer, waiting (with backoff) while another process holds the lock."""
-        ix = self._open()
+        ix = ix or self.open_index()
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:
@@ -606,13 +1196,102 @@ class SearchBackend(BaseSearchBackend):
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
+    @contextlib.contextmanager
+    def batch(self):
+        """Gather every write made inside into one committed Whoosh write."""
+        if self._batch is not None:
+            yield self._batch
+            return
+        self.current_generation()  # made before the lock: making it takes the lock too
+        with self._swap_lock(exclusive=False):
+            writer = self.writer()
+            self._batch = _Batch(writer, None)
+            try:
+                yield self._batch
+                self._journal(self._batch.journal)
+            except BaseException:
+                writer.cancel()
+                raise
+            else:
+                writer.commit()
+            finally:
+                self._batch = None
+
     def searcher(self):
-        return self._open().searcher()
+        """This thread's searcher on the current generation, reopened only when
+        the index changed; used as a context manager, it is not closed."""
+        cache = getattr(_local, "searchers", None)
+        if cache is None:
+            cache = _local.searchers = OrderedDict()
+        key = (self.path, self.index_name)
+        name = self.current_generation()
+        entry = cache.get(key)
+        if entry is not None and entry[0] == name:
+            searcher = entry[1]
+            if not searcher.up_to_date():
+                searcher = searcher.refresh()
+                cache[key] = (name, searcher)
+        else:
+            if entry is not None:
+                with contextlib.suppress(Exception):
+                    entry[1].close()
+            searcher = self.open_index(name).searcher()
+            cache[key] = (name, searcher)
+        cache.move_to_end(key)
+        while len(cache) > KEEP_SEARCHERS:
+            _old_key, (_name, old) = cache.popitem(last=False)
+            with contextlib.suppress(Exception):
+                old.close()
+        return _KeptSearcher(searcher)
+
+    def document_count(self):
+        with self.searcher() as searcher:
+            return searcher.doc_count()
+
+    def size_bytes(self):
+        directory = self.generation_dir()
+        return sum(
+            os.path.getsize(os.path.join(directory, entry))
+            for entry in os.listdir(directory)
+            if os.path.isfile(os.path.join(directory, entry))
+        )
+
+    def indexed_pks(self, model, exact=False):
+        """The primary keys (as text) of ``model``'s documents in the index
+        (with ``exact``, not those indexed as one of its subclasses)."""
+        label = model_label(model)
+        query = wq.Prefix("id", f"{label}:") if exact else wq.Term("models", label)
+        with self.searcher() as searcher:
+            docnums = searcher.docs_for_query(query)
+            return {searcher.stored_fields(docnum)["pk"] for docnum in docnums}
 
     # API ----------------------------------------------------------------
 
     def get_index_for_model(self, model):
         return self.index_class(self)
+
+
+def _replay(writer, journal):
+    """Index again, from the database, each ``(model label, pk)`` of ``journal``."""
+    from modelsearch import index as model_index
+
+    by_model = {}
+    for label, pk in journal:
+        by_model.setdefault(label, set()).add(pk)
+    for label, pks in by_model.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        found = {force_str(obj.pk): obj for obj in model.get_indexed_objects().filter(pk__in=list(pks))}
+        for pk in pks:
+            obj = found.get(pk)
+            if obj is not None:
+                obj = model_index.get_indexed_instance(obj, check_exists=False) or obj
+            if obj is None:
+                writer.delete_by_query(wq.And([wq.Term("root", root_label(model)), wq.Term("pk", pk)]))
+            else:
+                writer.update_document(**build_document(type(obj), obj))
 
 
 __all__ = ["SearchBackend"]

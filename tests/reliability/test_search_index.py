@@ -17,9 +17,11 @@ from .conftest import fast_forward_retries, run_worker
 pytestmark = pytest.mark.django_db
 
 HOLD_LOCK = """
-import sys
+import os, sys
 from whoosh.filedb.filestore import FileStorage
-lock = FileStorage(sys.argv[1]).lock("modelsearch_WRITELOCK")
+# The writers' lock of the generation searches read (see search.backends.whoosh).
+current = open(os.path.join(sys.argv[1], "CURRENT")).read().strip()
+lock = FileStorage(os.path.join(sys.argv[1], current)).lock("modelsearch_WRITELOCK")
 assert lock.acquire(blocking=False)
 print("locked", flush=True)
 sys.stdin.read()
@@ -136,3 +138,38 @@ def test_search_index_later_owes_one_update_for_a_burst_of_replies_to_one_thread
     run_worker()
     found = get_search_backend().search("Quillback", Thread)
     assert [t.pk for t in found] == [thread.pk]
+
+
+def test_replies_during_a_rebuild_are_searchable_at_once_in_one_batch_and_after_the_swap(
+    durable_tasks, task_force
+):
+    """A rebuild writes a new index of its own: replies saved meanwhile are
+    applied to the live index by one batched write (no lock wait), searchable
+    within the worker's pass, and still there after the rebuild swaps in."""
+    from django_tasks_db.models import DBTaskResult
+
+    from connect.tasks import search_index_update
+    from forum.models import Post, Thread
+    from tests.factories import make_member
+    from tests.forum.factories import make_category, make_post, make_thread
+
+    author = make_member(task_force=task_force)
+    thread = make_thread(author=author, category=make_category(), title="Sandpiper coordination")
+    run_worker()
+    backend = get_search_backend()
+    index = backend.get_index_for_model(Thread)
+    index.start_rebuild()
+    index.add_items(Thread, list(Thread.objects.all()))
+    try:
+        replies = [make_post(author=author, thread=thread, body=f"Sandpiper note {n}") for n in range(12)]
+        run_worker()
+        found = {p.pk for p in get_search_backend().search("sandpiper", Post)}
+        assert {r.pk for r in replies} <= found
+        updates = DBTaskResult.objects.filter(task_path=search_index_update.module_path)
+        # One task applied the others' updates with its own, in one commit.
+        assert updates.filter(return_value="applied in a batch").count() >= 10
+        assert not updates.filter(status="READY").exists()
+    finally:
+        index.finish_rebuild()
+    found = {p.pk for p in get_search_backend().search("sandpiper", Post)}
+    assert {r.pk for r in replies} <= found  # replayed into the new index: none lost

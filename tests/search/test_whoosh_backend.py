@@ -19,7 +19,14 @@ from tests.factories import make_member
 from tests.forum.factories import make_category, make_post, make_thread
 from tests.resources.conftest import make_resource
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        __import__("django.conf").conf.settings.WAGTAILSEARCH_BACKENDS["default"]["BACKEND"]
+        != "search.backends.whoosh",
+        reason="tests the Whoosh backend itself",
+    ),
+]
 
 HOSTILE_QUERIES = [
     '"',

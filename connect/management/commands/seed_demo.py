@@ -5,6 +5,7 @@ from django.db import transaction
 from wagtail import hooks
 
 from connect.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_membership
+from connect.tasks import search_index_drain
 
 
 class Command(BaseCommand):
@@ -17,6 +18,10 @@ class Command(BaseCommand):
         for seed in hooks.get_hooks("register_demo_seed"):
             with transaction.atomic():
                 seed(self.stdout)
+        # Everything seeded is searchable at once, worker or not.
+        indexed = search_index_drain()
+        if indexed:
+            self.stdout.write(f"Search index: {indexed} objects indexed.")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/"))
         for email, role in accounts:
             self.stdout.write(f"  {role.label:<14} {email}")
