@@ -240,8 +240,8 @@ def test_queue_query_count_does_not_grow_with_requests(coordinator, staff, djang
         client.get(reverse("assistance:queue"))
 
 
-QUEUE_QUERIES = 19
-REPORT_QUERIES = 15
+QUEUE_QUERIES = 10
+REPORT_QUERIES = 6
 
 
 def test_report_query_count_does_not_grow_with_requests(

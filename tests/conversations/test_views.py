@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def private(start, alice, bob):
-    return start(alice, [bob], subject="Operation Kestrel", body="Kestrel witness schedule is attached.")
+    return start(alice, [bob], subject="Operation Kestrel", body="Kestrel timetable is attached.")
 
 
 @pytest.mark.parametrize("who", ["carol", "mod", "blocked dave", "left bob"])
@@ -52,7 +52,7 @@ def test_outsiders_get_404_and_see_nothing_anywhere(
     assert "Kestrel" not in inbox
     assert "Messages, none unread" in inbox
     search = client.get(reverse("site_search:search"), {"q": "witness schedule"}).content.decode()
-    assert "Operation Kestrel" not in search and "Kestrel witness" not in search
+    assert "Operation Kestrel" not in search and "Kestrel timetable" not in search
     assert (
         not Notification.objects.filter(recipient=user, kind="private_message", read_at__isnull=True).exists()
         or who == "left bob"
@@ -65,15 +65,15 @@ def test_participant_reads_conversation_and_unread_count_clears(private, bob, cl
     inbox = client.get(reverse("conversations:inbox")).content.decode()
     assert "Operation Kestrel" in inbox and "1 unread" in inbox and "Messages 1 unread" in inbox
     page = client.get(private.get_absolute_url()).content.decode()
-    assert "Kestrel witness schedule" in page
+    assert "Kestrel timetable" in page
     assert "Messages, none unread" in client.get(reverse("conversations:inbox")).content.decode()
     assert not Notification.objects.filter(recipient=bob, read_at__isnull=True).exists()
 
 
 def test_search_finds_own_messages_only(private, bob, carol, client_for):
-    mine = client_for(bob).get(reverse("site_search:search"), {"q": "witness"}).content.decode()
+    mine = client_for(bob).get(reverse("site_search:search"), {"q": "timetable"}).content.decode()
     assert "Operation Kestrel" in mine
-    theirs = client_for(carol).get(reverse("site_search:search"), {"q": "witness"}).content.decode()
+    theirs = client_for(carol).get(reverse("site_search:search"), {"q": "timetable"}).content.decode()
     assert "Operation Kestrel" not in theirs
 
 
@@ -135,7 +135,7 @@ def test_blocked_member_gets_no_message_button_and_cannot_start(alice, bob, clie
 
 def test_quote_prefills_the_reply(private, bob, client_for):
     page = client_for(bob).get(private.get_absolute_url() + "?quote=1").content.decode()
-    assert "&gt; Kestrel witness schedule" in page
+    assert "&gt; Kestrel timetable" in page
 
 
 def test_add_participant_page_says_history_starts_at_joining(private, alice, dave, client_for):
@@ -144,7 +144,7 @@ def test_add_participant_page_says_history_starts_at_joining(private, alice, dav
     assert response.status_code == 302
     page = client_for(dave).get(private.get_absolute_url()).content.decode()
     assert "you see the messages from then on" in page
-    assert "Kestrel witness schedule" not in page
+    assert "Kestrel timetable" not in page
 
 
 def test_report_goes_to_queue_and_moderator_view_is_audited(private, bob, mod, client_for, send):
@@ -157,7 +157,7 @@ def test_report_goes_to_queue_and_moderator_view_is_audited(private, bob, mod, c
     moderator = client_for(mod)
     assert "Report by" in moderator.get(reverse("conversations_admin:queue")).content.decode()
     page = moderator.get(reverse("conversations_admin:report", args=[report.pk])).content.decode()
-    assert "Kestrel witness schedule" in page
+    assert "Kestrel timetable" in page
     assert "Context line 0" in page and "Context line 1" in page and "Context line 2" not in page
     assert "Operation Kestrel" not in page  # never the subject
     event = AuditEvent.objects.get(action="conversations.report_viewed")
