@@ -39,8 +39,8 @@ from django.utils.module_loading import import_string
 
 from connect.channels import session_expired
 
-from . import live, permissions
-from .models import Thread, ThreadEvent
+from . import fanout, live, permissions
+from .models import Thread
 
 logger = logging.getLogger(__name__)
 
@@ -88,83 +88,10 @@ def _thread_access(user_id, session_key, thread_id):
     return OK, user, thread
 
 
-def _messages(user, thread, events):
-    """What ``user`` receives for ``events`` (ThreadEvent rows), rendered for them."""
-    wanted = set()
-    for event in events:
-        if event.kind in live.POST_KINDS and event.post_id:
-            wanted.add(event.post_id)
-        if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
-            wanted.add(thread.accepted_answer_id)
-    html = live.render_posts(user, thread, wanted) if wanted else {}
-    state = live.thread_state(thread)
-    out = []
-    for event in events:
-        message = {"type": event.kind, "sequence": event.sequence, "thread": state}
-        if event.kind in live.POST_KINDS:
-            ids = [event.post_id]
-            if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
-                ids.append(thread.accepted_answer_id)
-            posts = {str(pk): html[pk] for pk in ids if pk in html}
-            if posts:
-                message["posts"] = posts
-            elif event.kind == live.Kind.POST_CREATED:
-                # Nothing this member may see (a post held for review): only the number moves on.
-                message = {"type": "sequence", "sequence": event.sequence, "thread": state}
-            elif event.post_id:
-                message = {
-                    "type": "post.removed",
-                    "sequence": event.sequence,
-                    "post_id": event.post_id,
-                    "thread": state,
-                }
-        elif event.kind == live.Kind.THREAD_MERGED and thread.merged_into_id:
-            target = Thread.objects.select_related("category").filter(pk=thread.merged_into_id).first()
-            if target is not None and permissions.can_see_thread(user, target):
-                message["url"] = target.get_absolute_url()
-        out.append(message)
-    return out
-
-
 @database_sync_to_async
 def _connect_thread(user_id, session_key, thread_id):
     status, _user, thread = _thread_access(user_id, session_key, thread_id)
     return status, (thread.event_seq if thread is not None else 0)
-
-
-@database_sync_to_async
-def _events_since(user_id, session_key, thread_id, since):
-    """``(status, messages, last_sequence)``: everything after ``since`` for this member,
-    or a ``reload`` when the gap is larger than the catch-up limit."""
-    status, user, thread = _thread_access(user_id, session_key, thread_id)
-    if status != OK:
-        return status, [], since
-    current = thread.event_seq
-    if since >= current:
-        if since > current:
-            # The page is ahead of the database (restored from a backup): start again.
-            return OK, [{"type": "reload", "sequence": current}], current
-        return OK, [], current
-    limit = _setting("FORUM_LIVE_CATCH_UP_LIMIT", 100)
-    if current - since > limit:
-        return OK, [{"type": "reload", "sequence": current}], current
-    events = list(ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=since).order_by("sequence"))
-    if not events:
-        return OK, [], since
-    return OK, _messages(user, thread, events), events[-1].sequence
-
-
-@database_sync_to_async
-def _check_thread(user_id, session_key, thread_id):
-    return _thread_access(user_id, session_key, thread_id)[0]
-
-
-@database_sync_to_async
-def _reply_access(user_id, session_key, thread_id):
-    status, user, thread = _thread_access(user_id, session_key, thread_id)
-    if status != OK:
-        return status, False, ""
-    return status, permissions.can_reply(user, thread), user.display_name
 
 
 # --- Presence ---------------------------------------------------------------------
@@ -326,7 +253,7 @@ class ThreadConsumer(_Guarded):
             self.joined = False
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name)
-            await self._layer_send({"type": "presence.changed"})
+            await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def _layer_send(self, message):
         try:
@@ -335,8 +262,8 @@ class ThreadConsumer(_Guarded):
             logger.warning("Could not send to %s", self.group, exc_info=True)
 
     async def _replay(self):
-        status, messages, last = await _events_since(
-            self.user_id, self.session_key, self.thread_id, self.last_sent
+        status, messages, last = await fanout.replay(
+            self.thread_id, self.user_id, self.session_key, self.last_sent
         )
         if status != OK:
             await self._close(status)
@@ -347,7 +274,7 @@ class ThreadConsumer(_Guarded):
         return True
 
     async def recheck(self):
-        status, _can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        status, _can_reply, name = await fanout.access(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             await self._close(status)
             return False
@@ -356,7 +283,7 @@ class ThreadConsumer(_Guarded):
 
     async def _presence_join(self):
         await self.recheck()
-        await self._layer_send({"type": "presence.changed"})
+        await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
@@ -378,7 +305,7 @@ class ThreadConsumer(_Guarded):
         if now - self.last_typing < _setting("FORUM_LIVE_TYPING_INTERVAL", 3):
             return  # at most one "is replying" per interval per connection
         self.last_typing = now
-        status, can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        status, can_reply, name = await fanout.access(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             await self._close(status)
             return
@@ -398,7 +325,7 @@ class ThreadConsumer(_Guarded):
 
     async def presence_changed(self, event):
         """Someone arrived or left: the viewers' names this member may see, and a count."""
-        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        status = (await fanout.access(self.thread_id, self.user_id, self.session_key))[0]
         if status != OK:
             await self._close(status)
             return
@@ -408,7 +335,7 @@ class ThreadConsumer(_Guarded):
         """Another viewer is writing a reply."""
         if event["channel"] == self.channel_name or event["user_id"] == self.user_id:
             return
-        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        status = (await fanout.access(self.thread_id, self.user_id, self.session_key))[0]
         if status != OK:
             await self._close(status)
             return

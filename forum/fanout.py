@@ -1,0 +1,334 @@
+"""Live fan-out: one thread's event delivered to every socket of a process at once.
+
+Each socket of a thread receives the same group message. Answering each alone
+(reload its member and session, the thread, the events, render the posts) costs
+a dozen queries and a render per socket: a thousand readers meant twelve
+thousand queries and a thousand renders for one reply. Here the sockets of one
+process that ask within the same moment are answered together:
+
+* members, sessions, roles, suspensions and the thread are read once for the
+  whole batch (``connect.permissions.prime_membership_states``,
+  ``forum.permissions.prime_suspensions``), and each member is then judged by
+  the same permission functions as the thread page, one by one;
+* the events and posts are read once, the member-specific parts (reactions,
+  read marker, open flags) in one query each
+  (``forum.selectors.thread_posts_for_members``);
+* a post is rendered once per distinct *signature*: members whose post
+  actions, moderator view, unread mark, reactions and flag count for that post
+  are equal receive the same HTML, because the post tag reads nothing else.
+  A member who may not see a post gets no HTML for it, exactly as before.
+
+Every answer is still read from the database after the request was made, so
+a member whose access ended is refused at the next event, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
+
+from connect import permissions as connect_permissions
+from connect.channels import session_expired
+
+from . import live, permissions, selectors
+from .models import Thread, ThreadEvent
+from .templatetags.forum_tags import forum_post
+
+OK = "ok"
+CLOSE_FORBIDDEN = 4403
+CLOSE_SESSION = 4401
+
+
+# --- Members, in one batch ---------------------------------------------------------
+
+
+def _session_data(keys):
+    """``{session_key: data}`` for the sessions that still exist, one query for the
+    database engines (``SessionStore.load`` would ask once per key)."""
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    keys = [k for k in keys if k]
+    if hasattr(engine, "get_model_class") and keys:
+        from django.utils import timezone
+
+        store = engine()
+        rows = engine.get_model_class().objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        return {row.session_key: store.decode(row.session_data) for row in rows}
+    out = {}
+    for key in keys:
+        store = engine(key)
+        data = store.load()
+        if data:
+            out[key] = data
+    return out
+
+
+def members(pairs):
+    """``{(user_id, session_key): (status, user)}``: the same rule as a socket's own
+    check (session alive and theirs, active member, not suspended), for many
+    sockets in a fixed number of queries."""
+    pairs = set(pairs)
+    sessions = _session_data({key for _, key in pairs})
+    ids = {uid for uid, _ in pairs}
+    users = {u.pk: u for u in get_user_model().objects.select_related("profile").filter(pk__in=ids)}
+    connect_permissions.prime_membership_states(users.values())
+    active = [u for u in users.values() if permissions.is_active_member(u)]
+    permissions.prime_suspensions(active)
+    out = {}
+    for user_id, key in pairs:
+        data = sessions.get(key) if key else None
+        if not data or str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
+            out[(user_id, key)] = (CLOSE_SESSION, None)
+            continue
+        user = users.get(user_id)
+        # A suspended member still reads the pages, but no longer follows them live.
+        if user is None or not permissions.is_active_member(user) or permissions.is_suspended(user):
+            out[(user_id, key)] = (CLOSE_FORBIDDEN, None)
+        else:
+            out[(user_id, key)] = (OK, user)
+    return out
+
+
+def thread_access(thread_id, pairs):
+    """``(thread, {pair: (status, user)})``: who among ``pairs`` may follow the thread."""
+    found = members(pairs)
+    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
+    out = {}
+    for pair, (status, user) in found.items():
+        if status == OK and (thread is None or not permissions.can_see_thread(user, thread)):
+            status, user = CLOSE_FORBIDDEN, None
+        out[pair] = (status, user)
+    return thread, out
+
+
+# --- Events, rendered once per signature ------------------------------------------
+
+
+def _signature(user, post, is_moderator):
+    # Everything forum_post reads that differs between members (see its code):
+    # two members with equal signatures get byte-identical HTML.
+    return (
+        post.pk,
+        post.actions,
+        is_moderator,
+        post.is_unread,
+        frozenset(post.my_reactions),
+        post.open_flags if is_moderator else 0,
+    )
+
+
+def _wanted(thread, events):
+    wanted = set()
+    for event in events:
+        if event.kind in live.POST_KINDS and event.post_id:
+            wanted.add(event.post_id)
+        if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+            wanted.add(thread.accepted_answer_id)
+    return wanted
+
+
+def _render_for(users, thread, post_ids):
+    """``{user_id: {post_id: html}}`` for the posts each member may see."""
+    rendered = {}
+    contexts = {}
+    out = {}
+    if not post_ids:
+        return {u.pk: {} for u in users}
+    for user, posts in selectors.thread_posts_for_members(users=users, thread=thread, post_ids=post_ids):
+        is_moderator = permissions.is_moderator(user)
+        if is_moderator not in contexts:
+            contexts[is_moderator] = live.post_context(user, thread)
+        html = {}
+        for post in posts:
+            post.actions = permissions.post_actions(user, post, thread=thread)
+            key = _signature(user, post, is_moderator)
+            if key not in rendered:
+                rendered[key] = str(forum_post(contexts[is_moderator], post))
+            html[post.pk] = rendered[key]
+        out[user.pk] = html
+    return out
+
+
+def _messages(thread, events, html, merged_url):
+    """What one member receives for ``events``, given the HTML rendered for them."""
+    state = live.thread_state(thread)
+    out = []
+    for event in events:
+        message = {"type": event.kind, "sequence": event.sequence, "thread": state}
+        if event.kind in live.POST_KINDS:
+            ids = [event.post_id]
+            if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+                ids.append(thread.accepted_answer_id)
+            posts = {str(pk): html[pk] for pk in ids if pk in html}
+            if posts:
+                message["posts"] = posts
+            elif event.kind == live.Kind.POST_CREATED:
+                # Nothing this member may see (a post held for review): only the number moves on.
+                message = {"type": "sequence", "sequence": event.sequence, "thread": state}
+            elif event.post_id:
+                message = {
+                    "type": "post.removed",
+                    "sequence": event.sequence,
+                    "post_id": event.post_id,
+                    "thread": state,
+                }
+        elif event.kind == live.Kind.THREAD_MERGED and merged_url:
+            message["url"] = merged_url
+        out.append(message)
+    return out
+
+
+def deliveries(thread_id, requests):
+    """For each ``(user_id, session_key, since)``: ``(status, messages, last_sequence)``,
+    everything after ``since`` for that member, or a ``reload`` when the gap is
+    larger than the catch-up limit."""
+    thread, access = thread_access(thread_id, {(uid, key) for uid, key, _ in requests})
+    limit = getattr(settings, "FORUM_LIVE_CATCH_UP_LIMIT", 100)
+    results = {}
+    pending = []
+    for request in requests:
+        user_id, key, since = request
+        status, user = access[(user_id, key)]
+        if status != OK:
+            results[request] = (status, [], since)
+            continue
+        current = thread.event_seq
+        if since > current or current - since > limit:
+            # Too far behind, or ahead of the database (restored from a backup): start again.
+            results[request] = (OK, [{"type": "reload", "sequence": current}], current)
+        elif since == current:
+            results[request] = (OK, [], current)
+        else:
+            pending.append((request, user))
+    if pending:
+        lowest = min(request[2] for request, _ in pending)
+        events = list(
+            ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=lowest).order_by("sequence")
+        )
+        users = list({user.pk: user for _, user in pending}.values())
+        html = _render_for(users, thread, _wanted(thread, events))
+        merged_urls = {}
+        if thread.merged_into_id and any(e.kind == live.Kind.THREAD_MERGED for e in events):
+            target = Thread.objects.select_related("category").filter(pk=thread.merged_into_id).first()
+            for user in users:
+                if target is not None and permissions.can_see_thread(user, target):
+                    merged_urls[user.pk] = target.get_absolute_url()
+        for request, user in pending:
+            mine = [e for e in events if e.sequence > request[2]]
+            if not mine:
+                results[request] = (OK, [], request[2])
+                continue
+            messages = _messages(thread, mine, html.get(user.pk, {}), merged_urls.get(user.pk))
+            results[request] = (OK, messages, mine[-1].sequence)
+    return results
+
+
+def reply_access(thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, may_reply, display_name)``."""
+    thread, access = thread_access(thread_id, requests)
+    out = {}
+    for pair in requests:
+        status, user = access[pair]
+        if status != OK:
+            out[pair] = (status, False, "")
+        else:
+            out[pair] = (OK, permissions.can_reply(user, thread), user.display_name)
+    return out
+
+
+# --- Batching the sockets of one process -------------------------------------------
+
+
+class _Batch:
+    """Requests for one thread that wait for the same database round."""
+
+    def __init__(self, work):
+        self.work = work
+        self.waiting = []
+        self.running = False
+
+
+_batches: dict = {}
+
+
+async def _ask(kind, work, thread_id, request):
+    loop = asyncio.get_running_loop()
+    key = (id(loop), kind, thread_id)
+    batch = _batches.get(key)
+    if batch is None:
+        batch = _batches[key] = _Batch(work)
+    future = loop.create_future()
+    batch.waiting.append((request, future))
+    if not batch.running:
+        batch.running = True
+        asyncio.ensure_future(_run(key, batch, thread_id))
+    return await future
+
+
+async def _run(key, batch, thread_id):
+    try:
+        # Let the other sockets woken by the same group message join this round.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        while batch.waiting:
+            waiting, batch.waiting = batch.waiting, []
+            requests = list({request for request, _ in waiting})
+            try:
+                results = await database_sync_to_async(batch.work)(thread_id, requests)
+            except Exception as exc:  # noqa: BLE001 - each socket handles its own failure
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for request, future in waiting:
+                if not future.done():
+                    future.set_result(results[request])
+    finally:
+        batch.running = False
+        if _batches.get(key) is batch and not batch.waiting:
+            del _batches[key]
+
+
+async def replay(thread_id, user_id, session_key, since):
+    """``(status, messages, last_sequence)`` for one socket, answered with the others
+    of this process that ask at the same moment."""
+    return await _ask("replay", deliveries, thread_id, (user_id, session_key, since))
+
+
+async def access(thread_id, user_id, session_key):
+    """``(status, may_reply, display_name)`` for one socket, batched likewise."""
+    return await _ask("access", reply_access, thread_id, (user_id, session_key))
+
+
+# --- Presence broadcasts, at most one per moment per thread and process ------------
+
+_presence_due: dict = {}
+
+
+async def presence_changed(layer, group, send):
+    """Ask every viewer to refresh the viewers' list, at most once every
+    ``FORUM_LIVE_PRESENCE_DEBOUNCE`` seconds per thread in this process: when a
+    thousand members open a thread, one list goes out every half second rather
+    than a thousand lists to a thousand sockets."""
+    delay = getattr(settings, "FORUM_LIVE_PRESENCE_DEBOUNCE", 0.5)
+    if not delay:
+        await send({"type": "presence.changed"})
+        return
+    loop = asyncio.get_running_loop()
+    key = (id(loop), group)
+    if key in _presence_due:
+        return
+    _presence_due[key] = time.monotonic() + delay
+
+    async def later():
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            _presence_due.pop(key, None)
+        await send({"type": "presence.changed"})
+
+    asyncio.ensure_future(later())
