@@ -47,6 +47,23 @@ CLOSE_SESSION = 4401
 # --- Members, in one batch ---------------------------------------------------------
 
 
+# Decoding a session (a signed, compressed string) costs about 0.1 ms and a
+# member object with its profile about as much; a thread with a thousand
+# readers paid both a thousand times per event. Both are kept per process,
+# keyed by the exact row the database returned just now: an unchanged row
+# gives the same object (its remembered permission answers wiped), a changed
+# row a new one, so nothing is answered from stale data.
+_decoded_sessions: dict = {}
+_member_objects: dict = {}
+_CACHE_LIMIT = 20_000
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 def _session_data(keys):
     """``{session_key: data}`` for the sessions that still exist, one query for the
     database engines (``SessionStore.load`` would ask once per key)."""
@@ -56,14 +73,68 @@ def _session_data(keys):
         from django.utils import timezone
 
         store = engine()
-        rows = engine.get_model_class().objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
-        return {row.session_key: store.decode(row.session_data) for row in rows}
+        rows = (
+            engine.get_model_class()
+            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data")
+        )
+        out = {}
+        for key, raw in rows:
+            known = _decoded_sessions.get(key)
+            if known is None or known[0] != raw:
+                known = (raw, store.decode(raw))
+                _remember(_decoded_sessions, key, known)
+            out[key] = dict(known[1])
+        return out
     out = {}
     for key in keys:
         store = engine(key)
         data = store.load()
         if data:
             out[key] = data
+    return out
+
+
+def _fresh(instance, attnames, related):
+    """Forget what was remembered on ``instance`` (membership state, roles,
+    suspension, visible categories, thread rules): only its row is reused."""
+    for attr in list(vars(instance)):
+        if attr not in attnames and attr != "_state":
+            delattr(instance, attr)
+    instance._state.fields_cache = dict(related)
+    return instance
+
+
+def _users(ids):
+    """``{pk: user}`` with ``profile`` loaded, as ``select_related("profile")`` gives."""
+    from django.db import router
+
+    from connect.models import MemberProfile
+
+    User = get_user_model()
+    user_fields = [f.attname for f in User._meta.concrete_fields]
+    profile_fields = [f.attname for f in MemberProfile._meta.concrete_fields]
+    rows = User.objects.filter(pk__in=ids).values_list(
+        *user_fields, *(f"profile__{name}" for name in profile_fields)
+    )
+    db = router.db_for_read(User)
+    n = len(user_fields)
+    user_names, profile_names = set(user_fields), set(profile_fields)
+    out = {}
+    for row in rows:
+        known = _member_objects.get(row[0])
+        if known is not None and known[0] == row:
+            user, profile = known[1], known[2]
+        else:
+            user = User.from_db(db, user_fields, row[:n])
+            profile = None
+            if row[n] is not None:
+                profile = MemberProfile.from_db(db, profile_fields, row[n:])
+            _remember(_member_objects, row[0], (row, user, profile))
+        _fresh(user, user_names, {"profile": profile})
+        if profile is not None:
+            _fresh(profile, profile_names, {"user": user})
+        out[user.pk] = user
     return out
 
 
@@ -74,7 +145,7 @@ def members(pairs):
     pairs = set(pairs)
     sessions = _session_data({key for _, key in pairs})
     ids = {uid for uid, _ in pairs}
-    users = {u.pk: u for u in get_user_model().objects.select_related("profile").filter(pk__in=ids)}
+    users = _users(ids)
     connect_permissions.prime_membership_states(users.values())
     active = [u for u in users.values() if permissions.is_active_member(u)]
     permissions.prime_suspensions(active)
