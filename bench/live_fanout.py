@@ -356,8 +356,11 @@ class Clients:
 
     async def open(self, urls, cookies, origins):
         from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidHandshake, InvalidMessage
 
-        limit = asyncio.Semaphore(50)  # daphne's listen backlog is 50
+        # daphne's listen backlog is 50, and it drops a handshake the application
+        # has not accepted within 5 seconds: a few at a time, retried.
+        limit = asyncio.Semaphore(20)
 
         async def one(i):
             async with limit:
@@ -373,7 +376,7 @@ class Clients:
                             max_size=2**20,
                             open_timeout=60,
                         )
-                    except OSError:
+                    except (OSError, InvalidHandshake, InvalidMessage, TimeoutError):
                         await asyncio.sleep(0.2 * (attempt + 1))
                 raise SystemExit("could not connect a client")
 

@@ -32,15 +32,9 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.utils.module_loading import import_string
 
-from connect.channels import session_expired
-
-from . import fanout, live, permissions
-from .models import Thread
+from . import fanout, live
 
 logger = logging.getLogger(__name__)
 
@@ -57,41 +51,10 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-def _session_store(session_key):
-    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    store: SessionBase = engine(session_key)
-    return store
-
-
 def _member(user_id, session_key):
-    """The member behind a socket, fresh from the database, or a close code."""
-    if not session_key:
-        return CLOSE_SESSION, None
-    store = _session_store(session_key)
-    data = store.load()
-    if str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
-        return CLOSE_SESSION, None
-    user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
-    # A suspended member still reads the pages, but no longer follows them live.
-    if user is None or not permissions.is_active_member(user) or permissions.is_suspended(user):
-        return CLOSE_FORBIDDEN, None
-    return OK, user
-
-
-def _thread_access(user_id, session_key, thread_id):
-    status, user = _member(user_id, session_key)
-    if status != OK:
-        return status, None, None
-    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
-    if thread is None or not permissions.can_see_thread(user, thread):
-        return CLOSE_FORBIDDEN, None, None
-    return OK, user, thread
-
-
-@database_sync_to_async
-def _connect_thread(user_id, session_key, thread_id):
-    status, _user, thread = _thread_access(user_id, session_key, thread_id)
-    return status, (thread.event_seq if thread is not None else 0)
+    """The member behind a socket, fresh from the database, or a close code (the
+    same rule as the thread sockets', in :mod:`forum.fanout`)."""
+    return fanout.members({(user_id, session_key)})[(user_id, session_key)]
 
 
 # --- Presence ---------------------------------------------------------------------
@@ -220,7 +183,7 @@ class ThreadConsumer(_Guarded):
         self.thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         self.group = live.group_name(self.thread_id)
         self.last_typing = 0.0
-        status, current = await _connect_thread(self.user_id, self.session_key, self.thread_id)
+        status, current = await fanout.connect(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             # The same close whether the thread is missing or out of reach.
             await self.close(code=status)

@@ -311,6 +311,13 @@ def reply_access(thread_id, requests):
     return out
 
 
+def connect_state(thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, the thread's current sequence)``."""
+    thread, access = thread_access(thread_id, requests)
+    current = thread.event_seq if thread is not None else 0
+    return {pair: (access[pair][0], current if access[pair][0] == OK else 0) for pair in requests}
+
+
 # --- Batching the sockets of one process -------------------------------------------
 
 
@@ -368,6 +375,12 @@ async def replay(thread_id, user_id, session_key, since):
     """``(status, messages, last_sequence)`` for one socket, answered with the others
     of this process that ask at the same moment."""
     return await _ask("replay", deliveries, thread_id, (user_id, session_key, since))
+
+
+async def connect(thread_id, user_id, session_key):
+    """``(status, current_sequence)`` for a socket opening, batched likewise: when a
+    server restarts, its readers all reconnect at once."""
+    return await _ask("connect", connect_state, thread_id, (user_id, session_key))
 
 
 async def access(thread_id, user_id, session_key):
