@@ -1,5 +1,7 @@
 """Two real daphne processes sharing a Redis: a reply posted through either
-process's reply form reaches the members connected to both, in order, once.
+process's reply form reaches the members connected to both, in order, once;
+with that Redis stopped, replies are still saved at once, and readers who
+reconnect when it is back catch up to exactly the saved replies.
 
 The site is a SQLite database of its own (both servers and the test read the
 same file), the Redis a server the test starts on a free port, never the
@@ -90,7 +92,7 @@ def site(tmp_path):
             servers.append((proc, port, log))
         for _proc, port, _log in servers:
             assert wait_until(lambda port=port: _answers(port), timeout=60), "daphne did not start"
-        yield {**data, "ports": [port for _, port, _ in servers], "tmp": tmp_path}
+        yield {**data, "ports": [port for _, port, _ in servers], "tmp": tmp_path, "redis": redis}
     finally:
         for proc, _port, log in servers:
             proc.terminate()
@@ -190,3 +192,63 @@ def test_reply_through_one_process_reaches_members_on_both_in_order_once(site):
             assert body in html
     logs = "".join((site["tmp"] / f"daphne{n}.log").read_text(errors="replace") for n in range(2))
     assert "Traceback" not in logs
+
+
+async def _catch_up(site, since):
+    """The post ids a reader reconnecting to each process with ``?since=`` receives."""
+    from websockets.asyncio.client import connect
+
+    out = []
+    for port, session in zip(site["ports"], site["readers"], strict=True):
+        ids = []
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws/threads/{site['thread']}/?since={since}",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={session}"},
+            proxy=None,
+            open_timeout=10,
+        ) as ws:
+            while True:
+                try:
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 1.5))
+                except TimeoutError:
+                    break  # a handful of events, then silence
+                assert message["type"] != "reload"
+                if message["type"] == "post.created":
+                    ids.extend(int(pk) for pk in message["posts"])
+        out.append(ids)
+    return out
+
+
+def _replies_in_database(site):
+    """The thread's replies as the site's database has them (every post but the first)."""
+    import sqlite3
+
+    with sqlite3.connect(site["tmp"] / "db.sqlite3") as db:
+        rows = db.execute("SELECT id, body FROM forum_post WHERE thread_id = ? ORDER BY id", [site["thread"]])
+        return [(pk, body) for pk, body in rows][1:]
+
+
+def test_reply_with_redis_stopped_is_saved_at_once_and_caught_up_on_reconnect(site):
+    import sqlite3
+
+    with sqlite3.connect(site["tmp"] / "db.sqlite3") as db:
+        (since,) = db.execute("SELECT event_seq FROM forum_thread WHERE id = ?", [site["thread"]]).fetchone()
+    # Warm both processes with Redis up (connections made, caches filled).
+    for port in site["ports"]:
+        assert _reply(port, site["author"], site["thread"], f"Warm reply through {port}.") == 302
+    site["redis"].stop()
+    bodies = [f"Reply {n} while Redis is down: the hotline moved to the county line." for n in range(2)]
+    try:
+        for n, body in enumerate(bodies):
+            started = time.monotonic()
+            status = _reply(site["ports"][n % 2], site["author"], site["thread"], body)
+            assert status == 302, status
+            assert time.monotonic() - started < 2
+    finally:
+        site["redis"].start()
+    replies = _replies_in_database(site)
+    assert [body for _, body in replies][-2:] == bodies  # saved, although Redis was down
+    caught_up = asyncio.run(_catch_up(site, since))
+    # On both processes: exactly what the database has after ``since``, in order, once.
+    assert caught_up == [[pk for pk, _ in replies]] * 2
