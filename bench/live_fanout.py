@@ -360,11 +360,11 @@ class Clients:
 
         # daphne's listen backlog is 50, and it drops a handshake the application
         # has not accepted within 5 seconds: a few at a time, retried.
-        limit = asyncio.Semaphore(20)
+        limit = asyncio.Semaphore(10)
 
         async def one(i):
             async with limit:
-                for attempt in range(5):
+                for attempt in range(30):
                     try:
                         return await connect(
                             urls[i % len(urls)],
@@ -377,7 +377,7 @@ class Clients:
                             open_timeout=60,
                         )
                     except (OSError, InvalidHandshake, InvalidMessage, TimeoutError):
-                        await asyncio.sleep(0.2 * (attempt + 1))
+                        await asyncio.sleep(min(2.0, 0.2 * (attempt + 1)))
                 raise SystemExit("could not connect a client")
 
         self.sockets = await asyncio.gather(*(one(i) for i in range(len(cookies))))

@@ -25,7 +25,9 @@ a member whose access ended is refused at the next event, as before.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -53,9 +55,17 @@ CLOSE_SESSION = 4401
 # keyed by the exact row the database returned just now: an unchanged row
 # gives the same object (its remembered permission answers wiped), a changed
 # row a new one, so nothing is answered from stale data.
-_decoded_sessions: dict = {}
-_member_objects: dict = {}
+# The objects are reused, so each thread keeps its own.
+_local = threading.local()
 _CACHE_LIMIT = 20_000
+
+
+def _cache(name):
+    cache = getattr(_local, name, None)
+    if cache is None:
+        cache = {}
+        setattr(_local, name, cache)
+    return cache
 
 
 def _remember(cache, key, value):
@@ -79,11 +89,12 @@ def _session_data(keys):
             .values_list("session_key", "session_data")
         )
         out = {}
+        decoded = _cache("sessions")
         for key, raw in rows:
-            known = _decoded_sessions.get(key)
+            known = decoded.get(key)
             if known is None or known[0] != raw:
                 known = (raw, store.decode(raw))
-                _remember(_decoded_sessions, key, known)
+                _remember(decoded, key, known)
             out[key] = dict(known[1])
         return out
     out = {}
@@ -121,8 +132,9 @@ def _users(ids):
     n = len(user_fields)
     user_names, profile_names = set(user_fields), set(profile_fields)
     out = {}
+    objects = _cache("members")
     for row in rows:
-        known = _member_objects.get(row[0])
+        known = objects.get(row[0])
         if known is not None and known[0] == row:
             user, profile = known[1], known[2]
         else:
@@ -130,7 +142,7 @@ def _users(ids):
             profile = None
             if row[n] is not None:
                 profile = MemberProfile.from_db(db, profile_fields, row[n:])
-            _remember(_member_objects, row[0], (row, user, profile))
+            _remember(objects, row[0], (row, user, profile))
         _fresh(user, user_names, {"profile": profile})
         if profile is not None:
             _fresh(profile, profile_names, {"user": user})
@@ -321,6 +333,23 @@ def connect_state(thread_id, requests):
 # --- Batching the sockets of one process -------------------------------------------
 
 
+# The batches run on a thread of their own, not on the one thread that runs
+# every view and consumer query of the process (channels' thread-sensitive
+# default): a reply's event would otherwise wait behind the rest of the reply's
+# own request, and every page being served, before a reader got it.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-fanout")
+
+
+def _database(work):
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # An in-memory SQLite database (the test suite's) is shared between
+        # threads only with table locks: stay on the one thread.
+        return database_sync_to_async(work)
+    return database_sync_to_async(work, thread_sensitive=False, executor=_executor)
+
+
 class _Batch:
     """Requests for one thread that wait for the same database round."""
 
@@ -356,7 +385,7 @@ async def _run(key, batch, thread_id):
             waiting, batch.waiting = batch.waiting, []
             requests = list({request for request, _ in waiting})
             try:
-                results = await database_sync_to_async(batch.work)(thread_id, requests)
+                results = await _database(batch.work)(thread_id, requests)
             except Exception as exc:  # noqa: BLE001 - each socket handles its own failure
                 for _, future in waiting:
                     if not future.done():
