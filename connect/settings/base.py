@@ -183,7 +183,7 @@ if REDIS_URL:
     }
     # Which of channels-redis's layers carries live events between processes
     # (CONNECT_CHANNEL_LAYER=core|pubsub; figures and the choice in docs/deployment.md).
-    CONNECT_CHANNEL_LAYER = os.environ.get("CONNECT_CHANNEL_LAYER", "core")
+    CONNECT_CHANNEL_LAYER = os.environ.get("CONNECT_CHANNEL_LAYER", "pubsub")
     if CONNECT_CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
