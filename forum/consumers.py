@@ -81,14 +81,14 @@ def _presence_update(thread_id, channel_name, user_id=None, name=""):
     cache.set(key, viewers, _presence_ttl() * 2)
 
 
-def _presence_list(thread_id, viewer_id):
+def _presence_viewers(thread_id):
+    """``{user id: name}`` of the thread's viewers now."""
     now = time.time()
     viewers = {}
     for user_id, name, expires in (cache.get(_presence_key(thread_id)) or {}).values():
         if expires > now:
             viewers[user_id] = name
-    names = sorted(name for user_id, name in viewers.items() if user_id != viewer_id)
-    return {"type": "presence", "count": len(viewers), "names": names}
+    return viewers
 
 
 class _Guarded(AsyncJsonWebsocketConsumer):
@@ -288,11 +288,13 @@ class ThreadConsumer(_Guarded):
 
     async def presence_changed(self, event):
         """Someone arrived or left: the viewers' names this member may see, and a count."""
-        status = (await fanout.access(self.thread_id, self.user_id, self.session_key))[0]
+        status, message = await fanout.presence(
+            self.thread_id, self.user_id, self.session_key, _presence_viewers
+        )
         if status != OK:
             await self._close(status)
             return
-        await self.send_json(await database_sync_to_async(_presence_list)(self.thread_id, self.user_id))
+        await self.send_json(message)
 
     async def typing_event(self, event):
         """Another viewer is writing a reply."""

@@ -28,6 +28,7 @@ import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -323,6 +324,31 @@ def reply_access(thread_id, requests):
     return out
 
 
+def presence_lists(read_viewers, thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, presence message)``, the
+    viewers read once for all. A member sees the count and the names of the
+    others, at most ``FORUM_LIVE_PRESENCE_NAMES`` of them (a thousand names help
+    nobody, and sending each of a thousand readers a thousand names is a million)."""
+    thread, access = thread_access(thread_id, requests)
+    viewers = read_viewers(thread_id) if thread is not None else {}
+    ordered = sorted((name, user_id) for user_id, name in viewers.items())
+    limit = getattr(settings, "FORUM_LIVE_PRESENCE_NAMES", 50)
+    out = {}
+    for pair in requests:
+        status = access[pair][0]
+        if status != OK:
+            out[pair] = (status, None)
+            continue
+        names = []
+        for name, user_id in ordered:
+            if user_id != pair[0]:
+                names.append(name)
+                if len(names) == limit:
+                    break
+        out[pair] = (OK, {"type": "presence", "count": len(viewers), "names": names})
+    return out
+
+
 def connect_state(thread_id, requests):
     """For each ``(user_id, session_key)``: ``(status, the thread's current sequence)``."""
     thread, access = thread_access(thread_id, requests)
@@ -410,6 +436,11 @@ async def connect(thread_id, user_id, session_key):
     """``(status, current_sequence)`` for a socket opening, batched likewise: when a
     server restarts, its readers all reconnect at once."""
     return await _ask("connect", connect_state, thread_id, (user_id, session_key))
+
+
+async def presence(thread_id, user_id, session_key, read_viewers):
+    """``(status, presence message)`` for one socket, batched likewise."""
+    return await _ask("presence", partial(presence_lists, read_viewers), thread_id, (user_id, session_key))
 
 
 async def access(thread_id, user_id, session_key):

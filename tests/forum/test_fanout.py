@@ -138,3 +138,24 @@ def test_deliveries_render_a_post_once_per_signature(officer, mod, category, mon
     fanout.deliveries(thread.pk, [(u.pk, _key(u), since) for u in readers])
     # Ten members with the same actions share one rendering; the moderator has their own.
     assert len(calls) == 2
+
+
+def test_presence_lists_read_viewers_once_and_name_at_most_fifty(officer, advocate, le_category):
+    thread = make_thread(author=officer, category=le_category)
+    viewers = {officer.pk: "Officer Self", advocate.pk: "Advocate Outside"}
+    viewers.update({10_000 + n: f"Viewer {n:02d}" for n in range(60)})
+    reads = []
+
+    def read(thread_id):
+        reads.append(thread_id)
+        return viewers
+
+    officer_key, advocate_key = _key(officer), _key(advocate)
+    results = fanout.presence_lists(read, thread.pk, [(officer.pk, officer_key), (advocate.pk, advocate_key)])
+
+    assert reads == [thread.pk]
+    status, message = results[(officer.pk, officer_key)]
+    assert status == fanout.OK and message["count"] == 62
+    assert len(message["names"]) == 50 and "Officer Self" not in message["names"]
+    # Outside the restricted category's audience: refused, and no names at all.
+    assert results[(advocate.pk, advocate_key)] == (fanout.CLOSE_FORBIDDEN, None)
