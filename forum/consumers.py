@@ -32,17 +32,13 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.utils.module_loading import import_string
 
-from connect.channels import session_expired
 from connect.live import member_group_name
 from notifications import live as member_live
 
-from . import live, permissions
-from .models import CategorySubscription, Thread, ThreadEvent
+from . import fanout, live, permissions
+from .models import CategorySubscription, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -59,123 +55,11 @@ def _setting(name, default):
     return getattr(settings, name, default)
 
 
-def _session_store(session_key):
-    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    store: SessionBase = engine(session_key)
-    return store
-
-
 def _member(user_id, session_key, *, allow_suspended=False):
-    """The member behind a socket, fresh from the database, or a close code."""
-    if not session_key:
-        return CLOSE_SESSION, None
-    store = _session_store(session_key)
-    data = store.load()
-    if str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
-        return CLOSE_SESSION, None
-    user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
-    # A suspended member still reads the pages, but no longer follows them live.
-    if user is None or not permissions.is_active_member(user):
-        return CLOSE_FORBIDDEN, None
-    if not allow_suspended and permissions.is_suspended(user):
-        return CLOSE_FORBIDDEN, None
-    return OK, user
-
-
-def _thread_access(user_id, session_key, thread_id):
-    status, user = _member(user_id, session_key)
-    if status != OK:
-        return status, None, None
-    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
-    if thread is None or not permissions.can_see_thread(user, thread):
-        return CLOSE_FORBIDDEN, None, None
-    return OK, user, thread
-
-
-def _messages(user, thread, events):
-    """What ``user`` receives for ``events`` (ThreadEvent rows), rendered for them."""
-    wanted = set()
-    for event in events:
-        if event.kind in live.POST_KINDS and event.post_id:
-            wanted.add(event.post_id)
-        if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
-            wanted.add(thread.accepted_answer_id)
-    html = live.render_posts(user, thread, wanted) if wanted else {}
-    state = live.thread_state(thread)
-    out = []
-    for event in events:
-        message = {"type": event.kind, "sequence": event.sequence, "thread": state}
-        if event.kind in live.POST_KINDS:
-            ids = [event.post_id]
-            if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
-                ids.append(thread.accepted_answer_id)
-            posts = {str(pk): html[pk] for pk in ids if pk in html}
-            if posts:
-                message["posts"] = posts
-            elif event.kind == live.Kind.POST_CREATED:
-                # Nothing this member may see (a post held for review): only the number moves on.
-                message = {"type": "sequence", "sequence": event.sequence, "thread": state}
-            elif event.post_id:
-                message = {
-                    "type": "post.removed",
-                    "sequence": event.sequence,
-                    "post_id": event.post_id,
-                    "thread": state,
-                }
-        elif event.kind == live.Kind.THREAD_MERGED and thread.merged_into_id:
-            target = Thread.objects.select_related("category").filter(pk=thread.merged_into_id).first()
-            if target is not None and permissions.can_see_thread(user, target):
-                message["url"] = target.get_absolute_url()
-        out.append(message)
-    return out
-
-
-@database_sync_to_async
-def _connect_thread(user_id, session_key, thread_id):
-    """``(status, current sequence, category id)`` for a socket opening on a thread."""
-    status, _user, thread = _thread_access(user_id, session_key, thread_id)
-    if thread is None:
-        return status, 0, None
-    return status, thread.event_seq, thread.category_id
-
-
-@database_sync_to_async
-def _events_since(user_id, session_key, thread_id, since):
-    """``(status, messages, last_sequence, category id)``: everything after ``since``
-    for this member, or a ``reload`` when the gap is larger than the catch-up limit
-    or reaches back past events already pruned (``manage.py prune_thread_events``)."""
-    status, user, thread = _thread_access(user_id, session_key, thread_id)
-    if status != OK:
-        return status, [], since, None
-    current = thread.event_seq
-    reload = [{"type": "reload", "sequence": current}]
-    if since >= current:
-        if since > current:
-            # The page is ahead of the database (restored from a backup): start again.
-            return OK, reload, current, thread.category_id
-        return OK, [], current, thread.category_id
-    limit = _setting("FORUM_LIVE_CATCH_UP_LIMIT", 100)
-    if current - since > limit:
-        return OK, reload, current, thread.category_id
-    events = list(ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=since).order_by("sequence"))
-    # Sequences have no gaps, so a missing first event means it was pruned:
-    # replaying the rest would leave the page silently incomplete.
-    if not events or events[0].sequence != since + 1:
-        return OK, reload, current, thread.category_id
-    return OK, _messages(user, thread, events), events[-1].sequence, thread.category_id
-
-
-@database_sync_to_async
-def _check_thread(user_id, session_key, thread_id):
-    return _thread_access(user_id, session_key, thread_id)[0]
-
-
-@database_sync_to_async
-def _reply_access(user_id, session_key, thread_id):
-    status, user, thread = _thread_access(user_id, session_key, thread_id)
-    if status != OK:
-        return status, False, ""
-    return status, permissions.can_reply(user, thread), user.display_name
+    """The member behind a socket, fresh from the database, or a close code (the
+    same rule as the thread sockets', in :mod:`forum.fanout`)."""
+    pair = (user_id, session_key)
+    return fanout.members({pair}, allow_suspended=allow_suspended)[pair]
 
 
 # --- Presence ---------------------------------------------------------------------
@@ -202,14 +86,14 @@ def _presence_update(thread_id, channel_name, user_id=None, name=""):
     cache.set(key, viewers, _presence_ttl() * 2)
 
 
-def _presence_list(thread_id, viewer_id):
+def _presence_viewers(thread_id):
+    """``{user id: name}`` of the thread's viewers now."""
     now = time.time()
     viewers = {}
     for user_id, name, expires in (cache.get(_presence_key(thread_id)) or {}).values():
         if expires > now:
             viewers[user_id] = name
-    names = sorted(name for user_id, name in viewers.items() if user_id != viewer_id)
-    return {"type": "presence", "count": len(viewers), "names": names}
+    return viewers
 
 
 class _Guarded(AsyncJsonWebsocketConsumer):
@@ -337,7 +221,7 @@ class ThreadConsumer(_Guarded):
         self.group = live.group_name(self.thread_id)
         self.last_typing = 0.0
         self.category_group = None
-        status, current, category_id = await _connect_thread(self.user_id, self.session_key, self.thread_id)
+        status, current, category_id = await fanout.connect(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             # The same close whether the thread is missing or out of reach.
             await self.refuse(status)
@@ -385,7 +269,7 @@ class ThreadConsumer(_Guarded):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self._follow_category(None)
             await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name)
-            await self._layer_send({"type": "presence.changed"})
+            await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def _layer_send(self, message):
         try:
@@ -394,8 +278,8 @@ class ThreadConsumer(_Guarded):
             logger.warning("Could not send to %s", self.group, exc_info=True)
 
     async def _replay(self):
-        status, messages, last, category_id = await _events_since(
-            self.user_id, self.session_key, self.thread_id, self.last_sent
+        status, messages, last, category_id = await fanout.replay(
+            self.thread_id, self.user_id, self.session_key, self.last_sent
         )
         if status != OK:
             await self._close(status)
@@ -407,7 +291,7 @@ class ThreadConsumer(_Guarded):
         return True
 
     async def recheck(self):
-        status, _can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        status, _can_reply, name = await fanout.access(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             await self._close(status)
             return False
@@ -416,7 +300,7 @@ class ThreadConsumer(_Guarded):
 
     async def _presence_join(self):
         await self.recheck()
-        await self._layer_send({"type": "presence.changed"})
+        await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
@@ -438,7 +322,7 @@ class ThreadConsumer(_Guarded):
         if now - self.last_typing < _setting("FORUM_LIVE_TYPING_INTERVAL", 3):
             return  # at most one "is replying" per interval per connection
         self.last_typing = now
-        status, can_reply, name = await _reply_access(self.user_id, self.session_key, self.thread_id)
+        status, can_reply, name = await fanout.access(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             await self._close(status)
             return
@@ -458,17 +342,19 @@ class ThreadConsumer(_Guarded):
 
     async def presence_changed(self, event):
         """Someone arrived or left: the viewers' names this member may see, and a count."""
-        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        status, message = await fanout.presence(
+            self.thread_id, self.user_id, self.session_key, _presence_viewers
+        )
         if status != OK:
             await self._close(status)
             return
-        await self.send_json(await database_sync_to_async(_presence_list)(self.thread_id, self.user_id))
+        await self.send_json(message)
 
     async def typing_event(self, event):
         """Another viewer is writing a reply."""
         if event["channel"] == self.channel_name or event["user_id"] == self.user_id:
             return
-        status = await _check_thread(self.user_id, self.session_key, self.thread_id)
+        status = (await fanout.access(self.thread_id, self.user_id, self.session_key))[0]
         if status != OK:
             await self._close(status)
             return

@@ -204,12 +204,16 @@ def _decorate_posts(user, thread, posts, *, last_read):
             .values_list("post_id", "n")
         )
     for post in posts:
-        post.my_reactions = mine.get(post.pk, set())
-        post.is_first = post.pk == thread.first_post_id
-        post.is_accepted = post.pk == thread.accepted_answer_id
-        post.is_unread = post.pk > last_read and post.author_id != user.pk
-        post.open_flags = open_flags.get(post.pk, 0)
+        _decorate(user, thread, post, mine.get(post.pk, set()), last_read, open_flags.get(post.pk, 0))
     return posts
+
+
+def _decorate(user, thread, post, my_reactions, last_read, open_flags):
+    post.my_reactions = my_reactions
+    post.is_first = post.pk == thread.first_post_id
+    post.is_accepted = post.pk == thread.accepted_answer_id
+    post.is_unread = post.pk > last_read and post.author_id != user.pk
+    post.open_flags = open_flags
 
 
 def thread_posts(*, user, thread, post_ids):
@@ -228,6 +232,60 @@ def thread_posts(*, user, thread, post_ids):
         or 0
     )
     return _decorate_posts(user, thread, posts, last_read=last_read)
+
+
+def thread_posts_for_members(*, users, thread, post_ids):
+    """``(user, posts)`` for each of ``users`` (who may all see ``thread``): the posts
+    among ``post_ids`` that member may see, decorated as ``thread_posts`` decorates
+    them, in a fixed number of queries whatever the number of members.
+
+    The post objects are shared between members and re-decorated for each, so
+    use a member's posts before asking for the next member."""
+    users = list(users)
+    posts = list(
+        Post.objects.filter(thread=thread, pk__in=list(post_ids))
+        .select_related("author__profile__task_force")
+        .order_by("id")
+    )
+    if not posts or not users:
+        for user in users:
+            yield user, []
+        return
+    ids = [p.pk for p in posts]
+    user_ids = [u.pk for u in users]
+    mine = {}
+    for user_id, post_id, kind in Reaction.objects.filter(user_id__in=user_ids, post_id__in=ids).values_list(
+        "user_id", "post_id", "kind"
+    ):
+        mine.setdefault((user_id, post_id), set()).add(kind)
+    last_read = dict(
+        ThreadRead.objects.filter(user_id__in=user_ids, thread=thread).values_list(
+            "user_id", "last_read_post_id"
+        )
+    )
+    open_flags = {}
+    if any(permissions.is_moderator(u) for u in users):
+        open_flags = dict(
+            Flag.objects.filter(post_id__in=ids, resolution="")
+            .values("post_id")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "n")
+        )
+    for post in posts:
+        post.thread = thread  # the thread-wide rules are then worked out once per member
+    for user in users:
+        flags = open_flags if permissions.is_moderator(user) else {}
+        visible = [p for p in posts if permissions.can_see_post(user, p)]
+        for post in visible:
+            _decorate(
+                user,
+                thread,
+                post,
+                mine.get((user.pk, post.pk), set()),
+                last_read.get(user.pk) or 0,
+                flags.get(post.pk, 0),
+            )
+        yield user, visible
 
 
 def thread_page(*, user, thread_id, page=1):

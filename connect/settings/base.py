@@ -205,18 +205,34 @@ if REDIS_URL:
             },
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # Short connect timeout so a stopped Redis fails a broadcast fast (posting
-                # never waits on it, see forum.live); the read timeout stays above the
-                # layer's 5-second blocking receive, or idle consumers would crash.
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 10}],
-                "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
-            },
+    # Which of channels-redis's layers carries live events between processes
+    # (CONNECT_CHANNEL_LAYER=core|pubsub; figures and the choice in docs/deployment.md).
+    CONNECT_CHANNEL_LAYER = os.environ.get("CONNECT_CHANNEL_LAYER", "pubsub")
+    if CONNECT_CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                # One PUBLISH per group message, fanned out to sockets inside each
+                # process; no blocking reads on Redis, so no read timeout to outlive.
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 10}],
+                    "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
+                },
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    # Short connect timeout so a stopped Redis fails a broadcast fast (posting
+                    # never waits on it, see forum.live); the read timeout stays above the
+                    # layer's 5-second blocking receive, or idle consumers would crash.
+                    "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 10}],
+                    "prefix": os.environ.get("CHANNEL_PREFIX", "connect"),
+                },
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -35,7 +35,8 @@ async def test_channel_layer_round_trip():
     assert await layer.receive(channel) == {"type": "post.created", "id": 7}
     await layer.group_discard("connect-test", channel)
     if settings.REDIS_URL:
-        assert type(layer).__name__ == "RedisChannelLayer"
+        expected = {"pubsub": "RedisPubSubChannelLayer", "core": "RedisChannelLayer"}
+        assert type(layer).__name__ == expected[settings.CONNECT_CHANNEL_LAYER]
 
 
 @pytest.mark.django_db

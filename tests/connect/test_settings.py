@@ -135,7 +135,8 @@ def test_database_redis_and_email_urls_are_honoured(tmp_path):
     # Persistent connections are checked before reuse; side effects go to the durable queue.
     assert values["health_checks"] is True
     assert values["tasks"] == "django_tasks_db.DatabaseBackend"
-    assert values["layer"] == "channels_redis.core.RedisChannelLayer"
+    # Pub/sub: one PUBLISH per group message and no blocking read to time out (docs/deployment.md).
+    assert values["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
 
 

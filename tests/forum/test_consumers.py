@@ -21,6 +21,7 @@ ORIGIN = b"http://testserver"
 
 @pytest.fixture(autouse=True)
 def _fast(settings):
+    settings.FORUM_LIVE_PRESENCE_DEBOUNCE = 0
     settings.FORUM_LIVE_RECHECK_SECONDS = 3600
 
 

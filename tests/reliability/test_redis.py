@@ -96,12 +96,19 @@ def test_cache_recovers_when_redis_returns(redis_server, settings):
     assert cache.ping()
 
 
-@pytest.fixture
-def redis_layer(redis_server, settings):
-    """The test's Redis as the channel layer too, configured as production's."""
+LAYERS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+
+
+@pytest.fixture(params=sorted(LAYERS))
+def redis_layer(request, redis_server, settings):
+    """The test's Redis as the channel layer too, configured as production's
+    (either of channels-redis's layers: CONNECT_CHANNEL_LAYER)."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": LAYERS[request.param],
             "CONFIG": {
                 "hosts": [{"address": redis_server.url, "socket_connect_timeout": 1, "socket_timeout": 10}],
                 "prefix": "connect-test",
@@ -109,7 +116,6 @@ def redis_layer(redis_server, settings):
         }
     }
     settings.FORUM_LIVE_RECHECK_SECONDS = 3600
-    settings.FORUM_LIVE_NOTIFICATION_POLL = 3600
     return redis_server
 
 

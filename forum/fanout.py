@@ -1,0 +1,501 @@
+"""Live fan-out: one thread's event delivered to every socket of a process at once.
+
+Each socket of a thread receives the same group message. Answering each alone
+(reload its member and session, the thread, the events, render the posts) costs
+a dozen queries and a render per socket: a thousand readers meant twelve
+thousand queries and a thousand renders for one reply. Here the sockets of one
+process that ask within the same moment are answered together:
+
+* members, sessions, roles, suspensions and the thread are read once for the
+  whole batch (``connect.permissions.prime_membership_states``,
+  ``forum.permissions.prime_suspensions``), and each member is then judged by
+  the same permission functions as the thread page, one by one;
+* the events and posts are read once, the member-specific parts (reactions,
+  read marker, open flags) in one query each
+  (``forum.selectors.thread_posts_for_members``);
+* a post is rendered once per distinct *signature*: members whose post
+  actions, moderator view, unread mark, reactions and flag count for that post
+  are equal receive the same HTML, because the post tag reads nothing else.
+  A member who may not see a post gets no HTML for it, exactly as before.
+
+Every answer is still read from the database after the request was made, so
+a member whose access ended is refused at the next event, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
+
+from connect import permissions as connect_permissions
+from connect.channels import session_expired
+
+from . import live, permissions, selectors
+from .models import Thread, ThreadEvent
+from .templatetags.forum_tags import forum_post
+
+OK = "ok"
+CLOSE_FORBIDDEN = 4403
+CLOSE_SESSION = 4401
+
+
+# --- Members, in one batch ---------------------------------------------------------
+
+
+# Decoding a session (a signed, compressed string) costs about 0.1 ms and a
+# member object with its profile about as much; a thread with a thousand
+# readers paid both a thousand times per event. Both are kept per process,
+# keyed by the exact row the database returned just now: an unchanged row
+# gives the same object (its remembered permission answers wiped), a changed
+# row a new one, so nothing is answered from stale data.
+# The objects are reused, so each thread keeps its own.
+_local = threading.local()
+_CACHE_LIMIT = 20_000
+
+
+def _cache(name):
+    cache = getattr(_local, name, None)
+    if cache is None:
+        cache = {}
+        setattr(_local, name, cache)
+    return cache
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def _session_data(keys):
+    """``{session_key: data}`` for the sessions that still exist, one query for the
+    database engines (``SessionStore.load`` would ask once per key)."""
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    keys = [k for k in keys if k]
+    if hasattr(engine, "get_model_class") and keys:
+        from django.utils import timezone
+
+        store = engine()
+        rows = (
+            engine.get_model_class()
+            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data")
+        )
+        out = {}
+        decoded = _cache("sessions")
+        for key, raw in rows:
+            known = decoded.get(key)
+            if known is None or known[0] != raw:
+                known = (raw, store.decode(raw))
+                _remember(decoded, key, known)
+            out[key] = dict(known[1])
+        return out
+    out = {}
+    for key in keys:
+        store = engine(key)
+        data = store.load()
+        if data:
+            out[key] = data
+    return out
+
+
+def _fresh(instance, attnames, related):
+    """Forget what was remembered on ``instance`` (membership state, roles,
+    suspension, visible categories, thread rules): only its row is reused."""
+    for attr in list(vars(instance)):
+        if attr not in attnames and attr != "_state":
+            delattr(instance, attr)
+    instance._state.fields_cache = dict(related)
+    return instance
+
+
+def _users(ids):
+    """``{pk: user}`` with ``profile`` loaded, as ``select_related("profile")`` gives."""
+    from django.db import router
+
+    from connect.models import MemberProfile
+
+    User = get_user_model()
+    user_fields = [f.attname for f in User._meta.concrete_fields]
+    profile_fields = [f.attname for f in MemberProfile._meta.concrete_fields]
+    rows = User.objects.filter(pk__in=ids).values_list(
+        *user_fields, *(f"profile__{name}" for name in profile_fields)
+    )
+    db = router.db_for_read(User)
+    n = len(user_fields)
+    user_names, profile_names = set(user_fields), set(profile_fields)
+    out = {}
+    objects = _cache("members")
+    for row in rows:
+        known = objects.get(row[0])
+        if known is not None and known[0] == row:
+            user, profile = known[1], known[2]
+        else:
+            user = User.from_db(db, user_fields, row[:n])
+            profile = None
+            if row[n] is not None:
+                profile = MemberProfile.from_db(db, profile_fields, row[n:])
+            _remember(objects, row[0], (row, user, profile))
+        _fresh(user, user_names, {"profile": profile})
+        if profile is not None:
+            _fresh(profile, profile_names, {"user": user})
+        out[user.pk] = user
+    return out
+
+
+def members(pairs, *, allow_suspended=False):
+    """``{(user_id, session_key): (status, user)}``: the same rule as a socket's own
+    check (session alive and theirs, active member, not suspended unless
+    ``allow_suspended``: a suspended member's header still counts notifications),
+    for many sockets in a fixed number of queries."""
+    pairs = set(pairs)
+    sessions = _session_data({key for _, key in pairs})
+    ids = {uid for uid, _ in pairs}
+    users = _users(ids)
+    connect_permissions.prime_membership_states(users.values())
+    active = [u for u in users.values() if permissions.is_active_member(u)]
+    permissions.prime_suspensions(active)
+    out = {}
+    for user_id, key in pairs:
+        data = sessions.get(key) if key else None
+        if not data or str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
+            out[(user_id, key)] = (CLOSE_SESSION, None)
+            continue
+        user = users.get(user_id)
+        # A suspended member still reads the pages, but no longer follows them live.
+        if (
+            user is None
+            or not permissions.is_active_member(user)
+            or (not allow_suspended and permissions.is_suspended(user))
+        ):
+            out[(user_id, key)] = (CLOSE_FORBIDDEN, None)
+        else:
+            out[(user_id, key)] = (OK, user)
+    return out
+
+
+def thread_access(thread_id, pairs):
+    """``(thread, {pair: (status, user)})``: who among ``pairs`` may follow the thread."""
+    found = members(pairs)
+    thread = Thread.objects.select_related("category").filter(pk=thread_id).first()
+    out = {}
+    for pair, (status, user) in found.items():
+        if status == OK and (thread is None or not permissions.can_see_thread(user, thread)):
+            status, user = CLOSE_FORBIDDEN, None
+        out[pair] = (status, user)
+    return thread, out
+
+
+# --- Events, rendered once per signature ------------------------------------------
+
+
+def _signature(user, post, is_moderator):
+    # Everything forum_post reads that differs between members (see its code):
+    # two members with equal signatures get byte-identical HTML.
+    return (
+        post.pk,
+        post.actions,
+        is_moderator,
+        post.is_unread,
+        frozenset(post.my_reactions),
+        post.open_flags if is_moderator else 0,
+    )
+
+
+def _wanted(thread, events):
+    wanted = set()
+    for event in events:
+        if event.kind in live.POST_KINDS and event.post_id:
+            wanted.add(event.post_id)
+        if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+            wanted.add(thread.accepted_answer_id)
+    return wanted
+
+
+def _render_for(users, thread, post_ids):
+    """``{user_id: {post_id: html}}`` for the posts each member may see."""
+    rendered = {}
+    contexts = {}
+    out = {}
+    if not post_ids:
+        return {u.pk: {} for u in users}
+    for user, posts in selectors.thread_posts_for_members(users=users, thread=thread, post_ids=post_ids):
+        is_moderator = permissions.is_moderator(user)
+        if is_moderator not in contexts:
+            contexts[is_moderator] = live.post_context(user, thread)
+        html = {}
+        for post in posts:
+            post.actions = permissions.post_actions(user, post, thread=thread)
+            key = _signature(user, post, is_moderator)
+            if key not in rendered:
+                rendered[key] = str(forum_post(contexts[is_moderator], post))
+            html[post.pk] = rendered[key]
+        out[user.pk] = html
+    return out
+
+
+def _messages(thread, events, html, merged_url):
+    """What one member receives for ``events``, given the HTML rendered for them."""
+    state = live.thread_state(thread)
+    out = []
+    for event in events:
+        message = {"type": event.kind, "sequence": event.sequence, "thread": state}
+        if event.kind in live.POST_KINDS:
+            ids = [event.post_id]
+            if event.kind == live.Kind.THREAD_ANSWER and thread.accepted_answer_id:
+                ids.append(thread.accepted_answer_id)
+            posts = {str(pk): html[pk] for pk in ids if pk in html}
+            if posts:
+                message["posts"] = posts
+            elif event.kind == live.Kind.POST_CREATED:
+                # Nothing this member may see (a post held for review): only the number moves on.
+                message = {"type": "sequence", "sequence": event.sequence, "thread": state}
+            elif event.post_id:
+                message = {
+                    "type": "post.removed",
+                    "sequence": event.sequence,
+                    "post_id": event.post_id,
+                    "thread": state,
+                }
+        elif event.kind == live.Kind.THREAD_MERGED and merged_url:
+            message["url"] = merged_url
+        out.append(message)
+    return out
+
+
+def deliveries(thread_id, requests):
+    """For each ``(user_id, session_key, since)``: ``(status, messages, last_sequence)``,
+    everything after ``since`` for that member, or a ``reload`` when the gap is
+    larger than the catch-up limit."""
+    thread, access = thread_access(thread_id, {(uid, key) for uid, key, _ in requests})
+    limit = getattr(settings, "FORUM_LIVE_CATCH_UP_LIMIT", 100)
+    results = {}
+    pending = []
+    for request in requests:
+        user_id, key, since = request
+        status, user = access[(user_id, key)]
+        if status != OK:
+            results[request] = (status, [], since)
+            continue
+        current = thread.event_seq
+        if since > current or current - since > limit:
+            # Too far behind, or ahead of the database (restored from a backup): start again.
+            results[request] = (OK, [{"type": "reload", "sequence": current}], current)
+        elif since == current:
+            results[request] = (OK, [], current)
+        else:
+            pending.append((request, user))
+    if pending:
+        lowest = min(request[2] for request, _ in pending)
+        events = list(
+            ThreadEvent.objects.filter(thread_id=thread.pk, sequence__gt=lowest).order_by("sequence")
+        )
+        users = list({user.pk: user for _, user in pending}.values())
+        html = _render_for(users, thread, _wanted(thread, events))
+        merged_urls = {}
+        if thread.merged_into_id and any(e.kind == live.Kind.THREAD_MERGED for e in events):
+            target = Thread.objects.select_related("category").filter(pk=thread.merged_into_id).first()
+            for user in users:
+                if target is not None and permissions.can_see_thread(user, target):
+                    merged_urls[user.pk] = target.get_absolute_url()
+        for request, user in pending:
+            mine = [e for e in events if e.sequence > request[2]]
+            if not mine or mine[0].sequence != request[2] + 1:
+                # Sequences have no gaps, so a missing first event was pruned
+                # (manage.py prune_thread_events): replaying the rest would
+                # leave the page silently incomplete.
+                results[request] = (OK, [{"type": "reload", "sequence": thread.event_seq}], thread.event_seq)
+                continue
+            messages = _messages(thread, mine, html.get(user.pk, {}), merged_urls.get(user.pk))
+            results[request] = (OK, messages, mine[-1].sequence)
+    return results
+
+
+def reply_access(thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, may_reply, display_name)``."""
+    thread, access = thread_access(thread_id, requests)
+    out = {}
+    for pair in requests:
+        status, user = access[pair]
+        if status != OK:
+            out[pair] = (status, False, "")
+        else:
+            out[pair] = (OK, permissions.can_reply(user, thread), user.display_name)
+    return out
+
+
+def presence_lists(read_viewers, thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, presence message)``, the
+    viewers read once for all. A member sees the count and the names of the
+    others, at most ``FORUM_LIVE_PRESENCE_NAMES`` of them (a thousand names help
+    nobody, and sending each of a thousand readers a thousand names is a million)."""
+    thread, access = thread_access(thread_id, requests)
+    viewers = read_viewers(thread_id) if thread is not None else {}
+    ordered = sorted((name, user_id) for user_id, name in viewers.items())
+    limit = getattr(settings, "FORUM_LIVE_PRESENCE_NAMES", 50)
+    out = {}
+    for pair in requests:
+        status = access[pair][0]
+        if status != OK:
+            out[pair] = (status, None)
+            continue
+        names = []
+        for name, user_id in ordered:
+            if user_id != pair[0]:
+                names.append(name)
+                if len(names) == limit:
+                    break
+        out[pair] = (OK, {"type": "presence", "count": len(viewers), "names": names})
+    return out
+
+
+def connect_state(thread_id, requests):
+    """For each ``(user_id, session_key)``: ``(status, the thread's current
+    sequence, its category id)``; the socket joins the category's group, where
+    a narrower audience is announced."""
+    thread, access = thread_access(thread_id, requests)
+    out = {}
+    for pair in requests:
+        if access[pair][0] == OK:
+            out[pair] = (OK, thread.event_seq, thread.category_id)
+        else:
+            out[pair] = (access[pair][0], 0, None)
+    return out
+
+
+def deliveries_in_category(thread_id, requests):
+    """:func:`deliveries`, each with the thread's category id now (a moved
+    thread's sockets follow it to its new category's group)."""
+    results = deliveries(thread_id, requests)
+    category_id = Thread.objects.filter(pk=thread_id).values_list("category_id", flat=True).first()
+    return {request: (*result, category_id) for request, result in results.items()}
+
+
+# --- Batching the sockets of one process -------------------------------------------
+
+
+# The batches run on a thread of their own, not on the one thread that runs
+# every view and consumer query of the process (channels' thread-sensitive
+# default): a reply's event would otherwise wait behind the rest of the reply's
+# own request, and every page being served, before a reader got it.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-fanout")
+
+
+def _database(work):
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # An in-memory SQLite database (the test suite's) is shared between
+        # threads only with table locks: stay on the one thread.
+        return database_sync_to_async(work)
+    return database_sync_to_async(work, thread_sensitive=False, executor=_executor)
+
+
+class _Batch:
+    """Requests for one thread that wait for the same database round."""
+
+    def __init__(self, work):
+        self.work = work
+        self.waiting = []
+        self.running = False
+
+
+_batches: dict = {}
+
+
+async def _ask(kind, work, thread_id, request):
+    loop = asyncio.get_running_loop()
+    key = (id(loop), kind, thread_id)
+    batch = _batches.get(key)
+    if batch is None:
+        batch = _batches[key] = _Batch(work)
+    future = loop.create_future()
+    batch.waiting.append((request, future))
+    if not batch.running:
+        batch.running = True
+        asyncio.ensure_future(_run(key, batch, thread_id))
+    return await future
+
+
+async def _run(key, batch, thread_id):
+    try:
+        # Let the other sockets woken by the same group message join this round.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        while batch.waiting:
+            waiting, batch.waiting = batch.waiting, []
+            requests = list({request for request, _ in waiting})
+            try:
+                results = await _database(batch.work)(thread_id, requests)
+            except Exception as exc:  # noqa: BLE001 - each socket handles its own failure
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for request, future in waiting:
+                if not future.done():
+                    future.set_result(results[request])
+    finally:
+        batch.running = False
+        if _batches.get(key) is batch and not batch.waiting:
+            del _batches[key]
+
+
+async def replay(thread_id, user_id, session_key, since):
+    """``(status, messages, last_sequence, category_id)`` for one socket, answered
+    with the others of this process that ask at the same moment."""
+    return await _ask("replay", deliveries_in_category, thread_id, (user_id, session_key, since))
+
+
+async def connect(thread_id, user_id, session_key):
+    """``(status, current_sequence, category_id)`` for a socket opening, batched
+    likewise: when a server restarts, its readers all reconnect at once."""
+    return await _ask("connect", connect_state, thread_id, (user_id, session_key))
+
+
+async def presence(thread_id, user_id, session_key, read_viewers):
+    """``(status, presence message)`` for one socket, batched likewise."""
+    return await _ask("presence", partial(presence_lists, read_viewers), thread_id, (user_id, session_key))
+
+
+async def access(thread_id, user_id, session_key):
+    """``(status, may_reply, display_name)`` for one socket, batched likewise."""
+    return await _ask("access", reply_access, thread_id, (user_id, session_key))
+
+
+# --- Presence broadcasts, at most one per moment per thread and process ------------
+
+_presence_due: dict = {}
+
+
+async def presence_changed(layer, group, send):
+    """Ask every viewer to refresh the viewers' list, at most once every
+    ``FORUM_LIVE_PRESENCE_DEBOUNCE`` seconds per thread in this process: when a
+    thousand members open a thread, one list goes out every half second rather
+    than a thousand lists to a thousand sockets."""
+    delay = getattr(settings, "FORUM_LIVE_PRESENCE_DEBOUNCE", 0.5)
+    if not delay:
+        await send({"type": "presence.changed"})
+        return
+    loop = asyncio.get_running_loop()
+    key = (id(loop), group)
+    if key in _presence_due:
+        return
+    _presence_due[key] = time.monotonic() + delay
+
+    async def later():
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            _presence_due.pop(key, None)
+        await send({"type": "presence.changed"})
+
+    asyncio.ensure_future(later())
