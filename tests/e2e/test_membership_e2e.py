@@ -50,7 +50,7 @@ def test_member_signs_in_with_totp_and_uses_the_directory(page, live_server_url)
     assert "Riley Santangelo" in page.content()
     assert "Dana Whitfield" not in page.locator("main ul").first.inner_text()
 
-    page.get_by_role("link", name="Riley Santangelo").click()
+    page.get_by_role("link", name="Riley Santangelo", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Riley Santangelo"
     assert axe_violations(page) == []
 

