@@ -8,6 +8,7 @@ same file), the Redis a server the test starts on a free port, never the
 machine's."""
 
 import asyncio
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -182,8 +183,16 @@ async def _follow(site):
     return starts, bodies, received
 
 
+def _run(coroutine):
+    """Run the WebSocket clients on an event loop of their own thread: the
+    browser tests' Playwright keeps an event loop running in this one, and
+    asyncio.run refuses to start inside it."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_reply_through_one_process_reaches_members_on_both_in_order_once(site):
-    starts, bodies, received = asyncio.run(_follow(site))
+    starts, bodies, received = _run(_follow(site))
     assert starts[0] == starts[1]
     for messages in received:
         assert [m["sequence"] for m in messages] == [starts[0] + 1, starts[0] + 2, starts[0] + 3]
@@ -249,6 +258,6 @@ def test_reply_with_redis_stopped_is_saved_at_once_and_caught_up_on_reconnect(si
         site["redis"].start()
     replies = _replies_in_database(site)
     assert [body for _, body in replies][-2:] == bodies  # saved, although Redis was down
-    caught_up = asyncio.run(_catch_up(site, since))
+    caught_up = _run(_catch_up(site, since))
     # On both processes: exactly what the database has after ``since``, in order, once.
     assert caught_up == [[pk for pk, _ in replies]] * 2
