@@ -20,25 +20,21 @@ Other bad input gets ``{"type": "error", "code": ...}``: ``invalid_json``,
 
 from __future__ import annotations
 
-import json
 import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 from connect.channels import session_expired
+from connect.consumers import FrameGuardConsumer
 
 from . import live, permissions, selectors, services
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION = 4401
-CLOSE_FLOOD = 4429
-CLOSE_TOO_LARGE = 1009
-MAX_FRAME_BYTES = 64 * 1024
 OK = "ok"
 
 
@@ -140,57 +136,15 @@ def _unread(user_id, session_key):
     return OK, selectors.unread_conversation_count(user=user)
 
 
-class _Guarded(AsyncJsonWebsocketConsumer):
-    """Frame size, flood control and JSON shape, before any handler runs."""
+class _Guarded(FrameGuardConsumer):
+    """The frame guard, with the member behind the socket."""
 
-    allowed_types = frozenset({"ping"})
+    flood_settings = ("CONVERSATIONS_FLOOD_WINDOW", "CONVERSATIONS_FLOOD_LIMIT")
 
     def _init_guard(self):
-        self.frames = []
-        self.warned = False
+        self.init_frame_guard()
         self.user_id = getattr(self.scope.get("user"), "pk", None)
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
-
-    async def error(self, code):
-        await self.send_json({"type": "error", "code": code})
-
-    async def _flooded(self):
-        now = time.monotonic()
-        window = _setting("CONVERSATIONS_FLOOD_WINDOW", 10)
-        limit = _setting("CONVERSATIONS_FLOOD_LIMIT", 30)
-        self.frames = [t for t in self.frames if now - t < window]
-        self.frames.append(now)
-        if len(self.frames) <= limit:
-            return False
-        if len(self.frames) > 2 * limit:
-            await self.close(code=CLOSE_FLOOD)
-        elif not self.warned:
-            self.warned = True
-            await self.error("rate_limited")
-        return True
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if await self._flooded():
-            return
-        if text_data is None:
-            await self.error("binary_not_supported")
-            return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.error("too_large")
-            await self.close(code=CLOSE_TOO_LARGE)
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.error("invalid_json")
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.error("invalid_message")
-            return
-        if content["type"] not in self.allowed_types:
-            await self.error("unknown_type")
-            return
-        await self.receive_json(content)
 
 
 def _since_param(scope):

@@ -25,15 +25,14 @@ Other bad input gets ``{"type": "error", "code": ...}`` with a stable code:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.cache import cache
 
+from connect.consumers import FrameGuardConsumer
 from connect.live import member_group_name
 from notifications import live as member_live
 
@@ -44,10 +43,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION = 4401
-CLOSE_FLOOD = 4429
-CLOSE_TOO_LARGE = 1009
 
-MAX_FRAME_BYTES = 64 * 1024
 OK = "ok"
 
 
@@ -96,14 +92,14 @@ def _presence_viewers(thread_id):
     return viewers
 
 
-class _Guarded(AsyncJsonWebsocketConsumer):
-    """Frame limits and flood control shared by both consumers."""
+class _Guarded(FrameGuardConsumer):
+    """What both discussion consumers share above the frame guard: the member's
+    group, access re-checks and accept-then-close refusals."""
 
-    allowed_types = frozenset({"ping"})
+    flood_settings = ("FORUM_LIVE_FLOOD_WINDOW", "FORUM_LIVE_FLOOD_LIMIT")
 
     def _init_guard(self):
-        self.frames = []
-        self.warned = False
+        self.init_frame_guard()
         self.recheck_task = None
         self.member_group = None
         user = self.scope.get("user")
@@ -138,49 +134,6 @@ class _Guarded(AsyncJsonWebsocketConsumer):
         """Something about this member's access changed (deactivated, suspended,
         another role or discipline, signed out): check now, close if it ended."""
         await self.recheck()
-
-    async def error(self, code):
-        await self.send_json({"type": "error", "code": code})
-
-    async def _flooded(self):
-        """True when this frame is one too many: warn first, then disconnect."""
-        now = time.monotonic()
-        window = _setting("FORUM_LIVE_FLOOD_WINDOW", 10)
-        limit = _setting("FORUM_LIVE_FLOOD_LIMIT", 30)
-        self.frames = [t for t in self.frames if now - t < window]
-        self.frames.append(now)
-        if len(self.frames) <= limit:
-            return False
-        if len(self.frames) > 2 * limit:
-            await self.close(code=CLOSE_FLOOD)
-        elif not self.warned:
-            self.warned = True
-            await self.error("rate_limited")
-        return True
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        """Every frame passes here first: size, flood, JSON, shape, type."""
-        if await self._flooded():
-            return
-        if text_data is None:
-            await self.error("binary_not_supported")
-            return
-        if len(text_data) > MAX_FRAME_BYTES // 4 and len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.error("too_large")
-            await self.close(code=CLOSE_TOO_LARGE)
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.error("invalid_json")
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.error("invalid_message")
-            return
-        if content["type"] not in self.allowed_types:
-            await self.error("unknown_type")
-            return
-        await self.receive_json(content)
 
     def _start_rechecks(self):
         self.recheck_task = asyncio.ensure_future(self._recheck_loop())
