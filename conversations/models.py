@@ -180,7 +180,8 @@ class Message(index.Indexed, models.Model):
 
 
 def attachment_path(instance, filename):
-    # Random names (see attachments.storage_name): nothing of the sender's file name reaches the disk.
+    # Random names (connect.files.CheckedFile.storage_name): nothing of the sender's file name
+    # reaches the disk.
     return f"conversations/{filename}"
 
 

@@ -39,7 +39,7 @@ from .models import (
     MessagingPreference,
     Participant,
 )
-from .rendering import MAX_SOURCE_CHARS, MessageTooComplex, render_message
+from .rendering import MAX_SOURCE_CHARS, REFUSALS, render_message
 
 
 class ConversationError(ServiceError):
@@ -114,7 +114,7 @@ def _clean_body(body):
         raise ConversationError(problem, field="body")
     try:
         return body, render_message(body)
-    except MessageTooComplex as exc:
+    except REFUSALS as exc:
         raise ConversationError(str(exc), field="body")
 
 

@@ -3,10 +3,11 @@ import secrets
 from django import forms
 from django.core.exceptions import ValidationError
 
+from connect.files import ALLOWED_LABEL
 from connect.text import validate_readable_text
 
 from .models import ResourceType, Topic
-from .uploads import ALLOWED_LABEL, check_upload, max_upload_size
+from .uploads import check_upload, max_upload_size
 
 
 class ShareResourceForm(forms.Form):

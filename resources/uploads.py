@@ -1,8 +1,9 @@
 """Checking member uploads by their content, not only their name, and
 making sure no stored file outlives the write that stored it.
 
-Allowed: PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), plain text and
-PNG/JPEG/GIF/WebP images, at most 25 MB. Everything else — SVG, HTML,
+What may be shared is the site's one rule for files (:mod:`connect.files`:
+PDF, Word, Excel, PowerPoint, plain text and PNG/JPEG/GIF/WebP images, checked
+by their content), at most 25 MB here. Everything else — SVG, HTML,
 executables, a file whose content does not match its name — is refused and
 nothing is stored.
 
@@ -18,17 +19,15 @@ are a day old, long after any upload still in progress has finished.
 """
 
 import logging
-import secrets
 import time
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path, PurePath
+from pathlib import Path
 
-import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+from connect.files import check_file
 
 logger = logging.getLogger(__name__)
 
@@ -38,89 +37,24 @@ ORPHAN_AGE = timedelta(days=1)
 # Django names its temporary upload files "tmpXXXXXXXX.upload...".
 _TEMP_UPLOAD_GLOB = "tmp*.upload*"
 
-# extension -> (content type, detected kinds that may carry it)
-ALLOWED = {
-    ".pdf": ("application/pdf", {"pdf"}),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", {"docx"}),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx"}),
-    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {"pptx"}),
-    ".txt": ("text/plain", {"txt"}),
-    ".png": ("image/png", {"png"}),
-    ".jpg": ("image/jpeg", {"jpg"}),
-    ".jpeg": ("image/jpeg", {"jpg"}),
-    ".gif": ("image/gif", {"gif"}),
-    ".webp": ("image/webp", {"webp"}),
-}
-ALLOWED_LABEL = (
-    "PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), plain text (.txt) "
-    "or an image (PNG, JPEG, GIF, WebP)"
-)
-# Markup that a browser could run if it ever rendered a "text" file.
-MARKUP_SIGNS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe", b"<head")
-
 
 def max_upload_size():
     return getattr(settings, "RESOURCES_MAX_UPLOAD_SIZE", 25 * 1024 * 1024)
 
 
-def _size_label():
-    return f"{max_upload_size() // (1024 * 1024)} MB"
-
-
-@dataclass
-class CheckedUpload:
-    extension: str
-    content_type: str
-
-    def storage_name(self):
-        # Random names: nothing about the uploader's file name reaches the disk.
-        return f"{secrets.token_hex(16)}{self.extension}"
-
-
-def _looks_like_text(head):
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is fine.
-        if error.start < len(head) - 4:
-            return False
-    lowered = head.lower()
-    return not any(sign in lowered for sign in MARKUP_SIGNS)
-
-
 def check_upload(upload):
-    """Return a CheckedUpload or raise ValidationError with a message a member understands."""
-    name = PurePath(upload.name or "").name
-    extension = PurePath(name).suffix.lower()
-    if upload.size == 0:
-        raise ValidationError("The file is empty (0 bytes). Choose the file again.", code="empty")
-    if upload.size > max_upload_size():
-        raise ValidationError(
-            f"The file is larger than {_size_label()}. Share a link to it instead, or a smaller file.",
-            code="too_large",
-        )
-    if extension not in ALLOWED:
-        raise ValidationError(
-            f"Files of this type ({extension or 'no extension'}) cannot be shared. Upload {ALLOWED_LABEL}.",
-            code="type",
-        )
-    content_type, kinds = ALLOWED[extension]
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    if "txt" in kinds:
-        ok = filetype.guess(head) is None and _looks_like_text(head)
-    else:
-        kind = filetype.guess(head)
-        ok = kind is not None and kind.extension in kinds
-    if not ok:
-        raise ValidationError(
-            f"The file’s content does not match its name ({name}). Upload {ALLOWED_LABEL}.",
-            code="mismatch",
-        )
-    return CheckedUpload(extension=".jpg" if extension == ".jpeg" else extension, content_type=content_type)
+    """Return a :class:`CheckedFile` or raise ValidationError with a message a member understands.
+
+    The allowlist and the content checks are the site's one rule for files
+    (:mod:`connect.files`); the library's limit is its own.
+    """
+    return check_file(
+        upload,
+        max_size=max_upload_size(),
+        verb="shared",
+        instead="Upload",
+        too_large_hint="Share a link to it instead, or a smaller file.",
+    )
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forum import rendering
+from connect import markdown
 from forum.rendering import (
     MAX_NESTING,
     MAX_SOURCE_CHARS,
@@ -313,7 +313,7 @@ def test_render_markdown_reports_recursion_error_as_too_complex(monkeypatch):
     def overflow(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(rendering._PARSER, "parse", overflow)
+    monkeypatch.setattr(markdown._PARSER, "parse", overflow)
 
     with pytest.raises(MarkdownTooComplex):
         render_markdown("> hi")

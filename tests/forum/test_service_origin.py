@@ -54,16 +54,16 @@ def test_post_create_parses_the_markdown_once(
 ):
     # Rendering, the mention list, the privacy guard's allow-list and the
     # notifications all need the parse; it used to run three times per reply.
-    from forum import rendering
+    from connect import markdown
 
     calls = []
-    real = rendering._parse
+    real = markdown._parse
 
-    def counting(source, env):
+    def counting(source, env, limits):
         calls.append(source)
-        return real(source, env)
+        return real(source, env, limits)
 
-    monkeypatch.setattr(rendering, "_parse", counting)
+    monkeypatch.setattr(markdown, "_parse", counting)
     body = f"Thanks @{services.handle_for(advocate)}, see the **intake** checklist."
     with django_capture_on_commit_callbacks(execute=True):
         services.post_create(author=officer, thread=thread, body=body)

@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from wagtail.documents import get_document_model
 
+from connect.files import CheckedFile
 from resources import services
 from resources.models import SharedResource
-from resources.uploads import CheckedUpload, remove_orphaned_files
+from resources.uploads import remove_orphaned_files
 from tests.resources.conftest import make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_remove_orphaned_files_deletes_old_unnamed_files_only(library, media, me
         resource_type="template",
         topics=[],
         upload=SimpleUploadedFile("kept.pdf", make_pdf_bytes()),
-        checked=CheckedUpload(extension=".pdf", content_type="application/pdf"),
+        checked=CheckedFile(name="kept.pdf", extension=".pdf", content_type="application/pdf"),
     )
     kept = Path(share.page.document.file.path)
     orphan = media / "documents" / "left-by-a-killed-process.pdf"
