@@ -519,3 +519,16 @@ def test_extract_mentions_counts_mentions_in_link_text_and_quotes():
 
 def test_extract_mentions_returns_empty_list_for_empty_source():
     assert extract_mentions("") == []
+
+
+def test_render_markdown_gives_posts_and_messages_one_dialect_with_their_own_limits():
+    from conversations.rendering import MESSAGES, render_message
+
+    source = "**Agenda** with [a link](javascript:alert(1)) and ![map](https://example.org/m.png)"
+    assert render_message(source) == render_markdown(source)
+    deep = "> " * 30 + "quoted\n"
+    assert "<blockquote>" in render_markdown(deep)
+    with pytest.raises(MarkdownTooComplex, match="This message nests quotes or lists more than 20 levels"):
+        render_message(deep)
+    with pytest.raises(MarkdownTooLong, match="This message is longer than 20,000 characters"):
+        render_message("a" * (MESSAGES.max_source_chars + 1))
