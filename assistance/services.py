@@ -763,32 +763,74 @@ def visit_spotlight_draft(*, actor, visit):
 # --- Program roles --------------------------------------------------------------------
 
 
+def _role_instance(role, *, kind, task_force, partner):
+    role.kind = kind
+    role.task_force = task_force if kind == ProgramRole.Kind.COORDINATOR else None
+    role.partner = partner if kind == ProgramRole.Kind.STAFF else None
+    try:
+        role.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        message = " ".join(m for messages in exc.message_dict.values() for m in messages)
+        raise AssistanceError(message, code="invalid_role") from None
+    if ProgramRole.objects.filter(user_id=role.user_id, kind=kind).exclude(pk=role.pk).exists():
+        raise AssistanceError(f"{role.user} already has this role.", code="invalid_role")
+    return role
+
+
+def staff_group_sync(user):
+    """Put ``user`` in the TTA staff group exactly while they hold the staff
+    role, so the Wagtail admin grants them the staff's permissions and no more."""
+    from django.contrib.auth.models import Group
+
+    group, _ = Group.objects.get_or_create(name=ProgramRole.STAFF_GROUP)
+    if ProgramRole.objects.filter(user_id=user.pk, kind=ProgramRole.Kind.STAFF).exists():
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    permissions.forget_program_roles(user)
+    # Django caches permissions on the user object.
+    for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _role_detail(role):
+    return {"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id}
+
+
 def role_grant(*, actor, user, kind, task_force=None, partner=None):
     """An administrator gives ``user`` a program role; recorded in the audit log."""
     origin = _origin(actor)
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators grant program roles.")
-    role = ProgramRole(
-        user=user,
-        kind=kind,
-        task_force=task_force if kind == ProgramRole.Kind.COORDINATOR else None,
-        partner=partner if kind == ProgramRole.Kind.STAFF else None,
-        granted_by=origin.user,
+    role = _role_instance(
+        ProgramRole(user=user, granted_by=origin.user), kind=kind, task_force=task_force, partner=partner
     )
-    try:
-        role.full_clean()
-    except ValidationError as exc:
-        message = " ".join(m for messages in exc.message_dict.values() for m in messages)
-        raise AssistanceError(message, code="invalid_role") from None
     with transaction.atomic():
         role.save()
+        staff_group_sync(user)
+        audit_record(action="assistance.role_granted", origin=origin, target=user, detail=_role_detail(role))
+    return role
+
+
+def role_change(*, actor, role, kind, task_force=None, partner=None):
+    """An administrator changes a program role (its kind, task force or
+    partner); recorded in the audit log, from what to what."""
+    origin = _origin(actor)
+    if not is_administrator(origin.user):
+        raise NotAllowed("Only administrators change program roles.")
+    with transaction.atomic():
+        role = ProgramRole.objects.select_for_update().select_related("user").get(pk=role.pk)
+        before = _role_detail(role)
+        role = _role_instance(role, kind=kind, task_force=task_force, partner=partner)
+        role.save()
+        staff_group_sync(role.user)
         audit_record(
-            action="assistance.role_granted",
+            action="assistance.role_changed",
             origin=origin,
-            target=user,
-            detail={"kind": kind, "task_force": role.task_force_id, "partner": role.partner_id},
+            target=role.user,
+            detail={"from": before, "to": _role_detail(role)},
         )
-    permissions.forget_program_roles(user)
     return role
 
 
@@ -798,10 +840,7 @@ def role_revoke(*, actor, role):
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators revoke program roles.")
     with transaction.atomic():
-        audit_record(
-            action="assistance.role_revoked",
-            origin=origin,
-            target=role.user,
-            detail={"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id},
-        )
+        user = role.user
+        audit_record(action="assistance.role_revoked", origin=origin, target=user, detail=_role_detail(role))
         role.delete()
+        staff_group_sync(user)
