@@ -614,8 +614,40 @@ def visit_respond(*, actor, visit, accept, reason=""):
         return visit
 
 
-def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", agenda=None):
-    """Dates, place, who travels and the agenda. A scheduled visit can be rescheduled."""
+AGENDA_EXTENSIONS = ("pdf", "docx", "txt")
+MAX_AGENDA_BYTES = 10 * 1024 * 1024
+AGENDA_COLLECTION = "Peer exchange agendas"
+
+
+def _agenda_document(upload, *, visit, user):
+    """The uploaded agenda as a Wagtail document of its own, in a collection
+    for agendas. It is linked from no page, so the document server gives it to
+    moderators only; the two task forces and staff read it through the visit.
+    (An agenda is uploaded, never chosen from the library, so a visit cannot
+    hand out a document its readers may not see.)"""
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if extension not in AGENDA_EXTENSIONS:
+        raise AssistanceError("The agenda must be a PDF, Word or text file.", field="agenda")
+    if upload.size > MAX_AGENDA_BYTES:
+        raise AssistanceError("The agenda can be at most 10 MB.", field="agenda")
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=AGENDA_COLLECTION).first() or root.add_child(
+        name=AGENDA_COLLECTION
+    )
+    document = get_document_model()(
+        title=f"Agenda, peer exchange visit #{visit.pk}", collection=collection, uploaded_by_user=user
+    )
+    document.file.save(f"visit-{visit.pk}-agenda.{extension}", upload, save=False)
+    document.save()
+    return document
+
+
+def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", agenda_file=None):
+    """Dates, place, who travels and the agenda (an uploaded file). A
+    scheduled visit can be rescheduled; a new agenda replaces the old one."""
     user = _origin(actor).user
     with transaction.atomic():
         visit = _lock_visit(visit)
@@ -633,8 +665,8 @@ def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", ag
         visit.status = VisitStatus.SCHEDULED
         visit.starts_on, visit.ends_on, visit.place = starts_on, ends_on, place[:200]
         visit.travellers = (travellers or "").strip()[:2000]
-        if agenda is not None:
-            visit.agenda = agenda
+        if agenda_file is not None:
+            visit.agenda = _agenda_document(agenda_file, visit=visit, user=user)
         visit.save()
         request = _lock(visit.request)
         if request.status == Status.ASSIGNED:

@@ -288,7 +288,6 @@ def visit_context(request, visit, forms=None):
                 "ends_on": visit.ends_on,
                 "place": visit.place,
                 "travellers": visit.travellers,
-                "agenda": visit.agenda_id,
             }
         )
     if side and visit.status == "scheduled" and not context["has_reported"]:
@@ -326,7 +325,7 @@ def visit_action_perform(request, visit, action):
     form_class = VISIT_FORMS.get(action)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return False, form, None
     data = form.cleaned_data
@@ -341,7 +340,7 @@ def visit_action_perform(request, visit, action):
             ends_on=data["ends_on"],
             place=data["place"],
             travellers=data["travellers"],
-            agenda=data["agenda"],
+            agenda_file=data["agenda"],
         ),
         "report": lambda: services.visit_report_file(
             actor=actor,

@@ -6,10 +6,9 @@ the report's medians and breakdowns."""
 import datetime
 
 import pytest
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.documents import get_document_model
 
 from assistance import selectors, services
 from assistance.models import AssistanceRequest, ExchangeVisit, Feedback, Kind, Status, VisitStatus
@@ -75,26 +74,27 @@ def test_host_suggestions_name_task_forces_that_hosted_on_the_topic_and_never_th
 def test_agenda_document_reaches_both_task_forces_and_staff_only(
     coordinator, staff, partner, host_task_force, host_coordinator, outsider
 ):
-    Document = get_document_model()
-    agenda = Document(title="Visit agenda")
-    agenda.file.save("agenda.pdf", ContentFile(b"%PDF-1.4 agenda"), save=False)
-    agenda.save()
     visit = _held_visit(_peer(coordinator, staff, partner), staff, host_task_force, host_coordinator)
-    services.visit_schedule(
-        actor=staff,
-        visit=visit,
-        starts_on=visit.starts_on,
-        ends_on=visit.ends_on,
-        place="Main office",
-        travellers="Two investigators\nOne victim advocate",
-        agenda=agenda,
+    schedule = reverse("assistance:visit_action", args=[visit.pk, "schedule"])
+    fields = {"starts_on": visit.starts_on, "ends_on": visit.ends_on, "place": "Main office"}
+    fields["travellers"] = "Two investigators\nOne victim advocate"
+    response = login(staff).post(schedule, {**fields, "agenda": SimpleUploadedFile("agenda.exe", b"MZ")})
+    assert response.status_code == 400
+    assert "must be a PDF, Word or text file" in response.content.decode()
+    response = login(staff).post(
+        schedule, {**fields, "agenda": SimpleUploadedFile("agenda.pdf", b"%PDF-1.4 agenda")}
     )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.agenda.collection.name == services.AGENDA_COLLECTION
     url = reverse("assistance:visit_agenda", args=[visit.pk])
     for user in (coordinator, host_coordinator, staff):
         response = login(user).get(url)
         assert response.status_code == 200, user
         assert b"".join(response.streaming_content) == b"%PDF-1.4 agenda"
     assert login(outsider).get(url).status_code == 404
+    # The document server itself keeps it from members: it is linked from no page.
+    assert login(coordinator).get(visit.agenda.url).status_code == 404
     body = login(host_coordinator).get(visit.get_absolute_url()).content.decode()
     assert "One victim advocate" in body and "Download the agenda" in body
 
