@@ -39,6 +39,49 @@ DESCRIPTIONS = {
 DEMO_PREFIX = "demo-"  # noqa: S105 - marks demo requests, not a secret
 
 
+# A partner's trainer who is TTA staff and neither moderator nor
+# administrator: what the program's own staff see of the admin.
+TRAINER = ("trainer", "Rowan", "Ashgrove", "western-district-of-new-york")
+
+
+def _trainer():
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.contrib.auth.models import Group
+
+    from connect.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_email
+    from connect.models import MemberProfile, Role
+
+    local, first, last, slug = TRAINER
+    task_force = TaskForce.objects.filter(slug=slug).first()
+    if task_force is None:
+        return None
+    email = demo_email(local, slug)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    user.groups.add(Group.objects.get(name=Role.MEMBER))
+    MemberProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "display_name": f"{first} {last}",
+            "task_force": task_force,
+            "discipline": Discipline.COORDINATION,
+            "title": "Trainer, TTA partner (demo)",
+            "agency": PARTNERS[0][0],
+            "languages": "English",
+            "bio": "A fictional trainer created for the demo.",
+        },
+    )
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
 def _days_ago(n):
     return timezone.now() - datetime.timedelta(days=n)
 
@@ -51,6 +94,9 @@ def seed_assistance_demo(stdout):
     admin = users.get("admin")
     if admin is None or len(task_forces) < 3:
         return
+    trainer = _trainer()
+    if trainer is not None:
+        users["trainer"] = trainer
     system = Actor.system(user=admin, via="command")
     partners = [
         PartnerOrganization.objects.get_or_create(name=name, defaults={"website": url})[0]
@@ -58,6 +104,7 @@ def seed_assistance_demo(stdout):
     ]
     roles = [
         ("admin", ProgramRole.Kind.STAFF, None, partners[0]),
+        ("trainer", ProgramRole.Kind.STAFF, None, partners[0]),
         ("moderator", ProgramRole.Kind.STAFF, None, partners[1]),
         ("coordinator", ProgramRole.Kind.COORDINATOR, "western-district-of-new-york", None),
         ("moderator", ProgramRole.Kind.COORDINATOR, "cook-county", None),

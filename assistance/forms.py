@@ -4,7 +4,6 @@ import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
-from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from connect.models import Discipline, TaskForce
@@ -169,15 +168,7 @@ class VisitScheduleForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    agenda = forms.ModelChoiceField(
-        label="Agenda document (upload it in the admin's Documents first)",
-        queryset=None,
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agenda"].queryset = get_document_model().objects.order_by("-created_at")
+    agenda = forms.FileField(label="Agenda document (PDF, Word or text)", required=False)
 
 
 class ReportForm(forms.Form):

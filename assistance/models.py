@@ -44,6 +44,10 @@ class ProgramRole(models.Model):
         COORDINATOR = "coordinator", "Task-force coordinator"
         STAFF = "staff", "TTA staff"
 
+    # The Wagtail group holding the admin permissions of TTA staff: the
+    # services keep its members the same as the holders of the staff role.
+    STAFF_GROUP = "TTA staff"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     task_force = models.ForeignKey(

@@ -156,6 +156,12 @@ def can_manage_visit(user, visit):
     return can_triage(user, visit.request)
 
 
+def can_edit_spotlight_draft(user, page):
+    """Whether a visit's spotlight draft opens in the page editor for
+    ``user``: Wagtail's page permissions decide (editors, not TTA staff)."""
+    return page is not None and is_active_member(user) and page.permissions_for_user(user).can_edit()
+
+
 def report_side(user, visit):
     """Which side's report ``user`` may file, or None."""
     if speaks_for(user, visit.request.task_force_id):

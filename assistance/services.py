@@ -614,8 +614,40 @@ def visit_respond(*, actor, visit, accept, reason=""):
         return visit
 
 
-def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", agenda=None):
-    """Dates, place, who travels and the agenda. A scheduled visit can be rescheduled."""
+AGENDA_EXTENSIONS = ("pdf", "docx", "txt")
+MAX_AGENDA_BYTES = 10 * 1024 * 1024
+AGENDA_COLLECTION = "Peer exchange agendas"
+
+
+def _agenda_document(upload, *, visit, user):
+    """The uploaded agenda as a Wagtail document of its own, in a collection
+    for agendas. It is linked from no page, so the document server gives it to
+    moderators only; the two task forces and staff read it through the visit.
+    (An agenda is uploaded, never chosen from the library, so a visit cannot
+    hand out a document its readers may not see.)"""
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if extension not in AGENDA_EXTENSIONS:
+        raise AssistanceError("The agenda must be a PDF, Word or text file.", field="agenda")
+    if upload.size > MAX_AGENDA_BYTES:
+        raise AssistanceError("The agenda can be at most 10 MB.", field="agenda")
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=AGENDA_COLLECTION).first() or root.add_child(
+        name=AGENDA_COLLECTION
+    )
+    document = get_document_model()(
+        title=f"Agenda, peer exchange visit #{visit.pk}", collection=collection, uploaded_by_user=user
+    )
+    document.file.save(f"visit-{visit.pk}-agenda.{extension}", upload, save=False)
+    document.save()
+    return document
+
+
+def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", agenda_file=None):
+    """Dates, place, who travels and the agenda (an uploaded file). A
+    scheduled visit can be rescheduled; a new agenda replaces the old one."""
     user = _origin(actor).user
     with transaction.atomic():
         visit = _lock_visit(visit)
@@ -633,8 +665,8 @@ def visit_schedule(*, actor, visit, starts_on, ends_on, place, travellers="", ag
         visit.status = VisitStatus.SCHEDULED
         visit.starts_on, visit.ends_on, visit.place = starts_on, ends_on, place[:200]
         visit.travellers = (travellers or "").strip()[:2000]
-        if agenda is not None:
-            visit.agenda = agenda
+        if agenda_file is not None:
+            visit.agenda = _agenda_document(agenda_file, visit=visit, user=user)
         visit.save()
         request = _lock(visit.request)
         if request.status == Status.ASSIGNED:
@@ -763,32 +795,74 @@ def visit_spotlight_draft(*, actor, visit):
 # --- Program roles --------------------------------------------------------------------
 
 
+def _role_instance(role, *, kind, task_force, partner):
+    role.kind = kind
+    role.task_force = task_force if kind == ProgramRole.Kind.COORDINATOR else None
+    role.partner = partner if kind == ProgramRole.Kind.STAFF else None
+    try:
+        role.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        message = " ".join(m for messages in exc.message_dict.values() for m in messages)
+        raise AssistanceError(message, code="invalid_role") from None
+    if ProgramRole.objects.filter(user_id=role.user_id, kind=kind).exclude(pk=role.pk).exists():
+        raise AssistanceError(f"{role.user} already has this role.", code="invalid_role")
+    return role
+
+
+def staff_group_sync(user):
+    """Put ``user`` in the TTA staff group exactly while they hold the staff
+    role, so the Wagtail admin grants them the staff's permissions and no more."""
+    from django.contrib.auth.models import Group
+
+    group, _ = Group.objects.get_or_create(name=ProgramRole.STAFF_GROUP)
+    if ProgramRole.objects.filter(user_id=user.pk, kind=ProgramRole.Kind.STAFF).exists():
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    permissions.forget_program_roles(user)
+    # Django caches permissions on the user object.
+    for attr in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _role_detail(role):
+    return {"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id}
+
+
 def role_grant(*, actor, user, kind, task_force=None, partner=None):
     """An administrator gives ``user`` a program role; recorded in the audit log."""
     origin = _origin(actor)
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators grant program roles.")
-    role = ProgramRole(
-        user=user,
-        kind=kind,
-        task_force=task_force if kind == ProgramRole.Kind.COORDINATOR else None,
-        partner=partner if kind == ProgramRole.Kind.STAFF else None,
-        granted_by=origin.user,
+    role = _role_instance(
+        ProgramRole(user=user, granted_by=origin.user), kind=kind, task_force=task_force, partner=partner
     )
-    try:
-        role.full_clean()
-    except ValidationError as exc:
-        message = " ".join(m for messages in exc.message_dict.values() for m in messages)
-        raise AssistanceError(message, code="invalid_role") from None
     with transaction.atomic():
         role.save()
+        staff_group_sync(user)
+        audit_record(action="assistance.role_granted", origin=origin, target=user, detail=_role_detail(role))
+    return role
+
+
+def role_change(*, actor, role, kind, task_force=None, partner=None):
+    """An administrator changes a program role (its kind, task force or
+    partner); recorded in the audit log, from what to what."""
+    origin = _origin(actor)
+    if not is_administrator(origin.user):
+        raise NotAllowed("Only administrators change program roles.")
+    with transaction.atomic():
+        role = ProgramRole.objects.select_for_update().select_related("user").get(pk=role.pk)
+        before = _role_detail(role)
+        role = _role_instance(role, kind=kind, task_force=task_force, partner=partner)
+        role.save()
+        staff_group_sync(role.user)
         audit_record(
-            action="assistance.role_granted",
+            action="assistance.role_changed",
             origin=origin,
-            target=user,
-            detail={"kind": kind, "task_force": role.task_force_id, "partner": role.partner_id},
+            target=role.user,
+            detail={"from": before, "to": _role_detail(role)},
         )
-    permissions.forget_program_roles(user)
     return role
 
 
@@ -798,10 +872,7 @@ def role_revoke(*, actor, role):
     if not is_administrator(origin.user):
         raise NotAllowed("Only administrators revoke program roles.")
     with transaction.atomic():
-        audit_record(
-            action="assistance.role_revoked",
-            origin=origin,
-            target=role.user,
-            detail={"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id},
-        )
+        user = role.user
+        audit_record(action="assistance.role_revoked", origin=origin, target=user, detail=_role_detail(role))
         role.delete()
+        staff_group_sync(user)

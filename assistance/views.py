@@ -109,7 +109,7 @@ STAFF_FORMS = {
 }
 
 
-def _request_context(request, tta, forms=None):
+def request_context(request, tta, forms=None):
     user = request.user
     staff = permissions.can_triage(user, tta)
     forms = forms or {}
@@ -151,25 +151,27 @@ def _request_context(request, tta, forms=None):
 @require_GET
 def request_detail(request, pk):
     tta = selectors.request_for(user=request.user, pk=pk)
-    return render(request, "assistance/request_detail.html", _request_context(request, tta))
+    return render(request, "assistance/request_detail.html", request_context(request, tta))
 
 
-@require_POST
-def request_action(request, pk, action):
-    """One staff action, the feedback form or the privacy release, by name."""
-    tta = selectors.request_for(user=request.user, pk=pk)
+def request_action_perform(request, tta, action):
+    """Run one action on ``tta`` by its name, for the member page and the
+    admin alike: the same forms, permissions and services.
+
+    Returns ``(done, form)``: done when it was saved (a success message is
+    queued); otherwise the form with its errors, or None when the refusal is
+    already queued as a message. Raises Http404 for an action the member may
+    not take."""
     actor = Actor.from_request(request)
-    if action == "close":
-        return _run(
-            request, tta, lambda: services.request_close(actor=actor, request=tta), "The request is closed."
-        )
-    if action == "release":
-        return _run(
-            request,
-            tta,
-            lambda: services.request_privacy_review(actor=actor, request=tta),
-            "The description is reviewed and shown to the task force.",
-        )
+    if action in ("close", "release"):
+        call, success = {
+            "close": (lambda: services.request_close(actor=actor, request=tta), "The request is closed."),
+            "release": (
+                lambda: services.request_privacy_review(actor=actor, request=tta),
+                "The description is reviewed and shown to the task force.",
+            ),
+        }[action]
+        return _run(request, call, success), None
     form_class = FeedbackForm if action == "feedback" else STAFF_FORMS.get(action)
     if form_class is None:
         raise Http404
@@ -180,61 +182,71 @@ def request_action(request, pk, action):
     if action == "note" and not permissions.can_see_internal_notes(request.user, tta):
         raise Http404
     form = form_class(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        calls = {
-            "triage": lambda: services.request_triage(
-                actor=actor, request=tta, priority=data["priority"], due_on=data["due_on"]
-            ),
-            "assign": lambda: services.request_assign(
-                actor=actor, request=tta, partner=data["partner"], assignee=data["assignee"]
-            ),
-            "schedule": lambda: services.request_schedule(
-                actor=actor, request=tta, scheduled_on=data["scheduled_on"]
-            ),
-            "deliver": lambda: services.request_deliver(
-                actor=actor,
-                request=tta,
-                delivered_on=data["delivered_on"],
-                delivery_format=data["delivery_format"],
-                attendees=form.attendees(),
-                page=data["page"],
-            ),
-            "decline": lambda: services.request_decline(actor=actor, request=tta, reason=data["reason"]),
-            "note": lambda: services.request_note_add(actor=actor, request=tta, body=data["body"]),
-            "feedback": lambda: services.request_feedback_submit(
-                actor=actor, request=tta, useful=data["useful"], what_next=data["what_next"]
-            ),
-            "propose-host": lambda: services.visit_propose(
-                actor=actor, request=tta, host=data["host"], focus=data["focus"]
-            ),
-        }
-        try:
-            calls[action]()
-        except services.NotAllowed:
-            raise Http404 from None
-        except services.AssistanceError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(tta.get_absolute_url())
+    if not form.is_valid():
+        return False, form
+    data = form.cleaned_data
+    calls = {
+        "triage": lambda: services.request_triage(
+            actor=actor, request=tta, priority=data["priority"], due_on=data["due_on"]
+        ),
+        "assign": lambda: services.request_assign(
+            actor=actor, request=tta, partner=data["partner"], assignee=data["assignee"]
+        ),
+        "schedule": lambda: services.request_schedule(
+            actor=actor, request=tta, scheduled_on=data["scheduled_on"]
+        ),
+        "deliver": lambda: services.request_deliver(
+            actor=actor,
+            request=tta,
+            delivered_on=data["delivered_on"],
+            delivery_format=data["delivery_format"],
+            attendees=form.attendees(),
+            page=data["page"],
+        ),
+        "decline": lambda: services.request_decline(actor=actor, request=tta, reason=data["reason"]),
+        "note": lambda: services.request_note_add(actor=actor, request=tta, body=data["body"]),
+        "feedback": lambda: services.request_feedback_submit(
+            actor=actor, request=tta, useful=data["useful"], what_next=data["what_next"]
+        ),
+        "propose-host": lambda: services.visit_propose(
+            actor=actor, request=tta, host=data["host"], focus=data["focus"]
+        ),
+    }
+    try:
+        calls[action]()
+    except services.NotAllowed:
+        raise Http404 from None
+    except services.AssistanceError as exc:
+        _apply_error(form, exc)
+        return False, form
+    messages.success(request, "Saved.")
+    return True, form
+
+
+@require_POST
+def request_action(request, pk, action):
+    """One staff action, the feedback form or the privacy release, by name."""
     tta = selectors.request_for(user=request.user, pk=pk)
-    context = _request_context(request, tta, forms={action: form})
+    done, form = request_action_perform(request, tta, action)
+    if done or form is None:
+        return redirect(tta.get_absolute_url())
+    tta = selectors.request_for(user=request.user, pk=pk)
+    context = request_context(request, tta, forms={action: form})
     context["failed_action"] = action
     context["failed_errors"] = form.non_field_errors()
     return render(request, "assistance/request_detail.html", context, status=400)
 
 
-def _run(request, obj, call, success):
+def _run(request, call, success):
     try:
         call()
     except services.NotAllowed:
         raise Http404 from None
     except services.AssistanceError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return redirect(obj.get_absolute_url())
+        return False
+    messages.success(request, success)
+    return True
 
 
 @require_GET
@@ -252,7 +264,7 @@ def queue(request):
 VISIT_FORMS = {"respond": RespondForm, "schedule": VisitScheduleForm, "report": ReportForm}
 
 
-def _visit_context(request, visit, forms=None):
+def visit_context(request, visit, forms=None):
     user = request.user
     forms = forms or {}
     manage = permissions.can_manage_visit(user, visit)
@@ -265,6 +277,7 @@ def _visit_context(request, visit, forms=None):
         "can_respond": permissions.can_respond_to_visit(user, visit),
         "report_side": side,
         "has_reported": any(r.side == side for r in reports),
+        "spotlight_editable": permissions.can_edit_spotlight_draft(user, visit.spotlight_page),
     }
     if context["can_respond"]:
         context["respond_form"] = forms.get("respond") or RespondForm()
@@ -275,7 +288,6 @@ def _visit_context(request, visit, forms=None):
                 "ends_on": visit.ends_on,
                 "place": visit.place,
                 "travellers": visit.travellers,
-                "agenda": visit.agenda_id,
             }
         )
     if side and visit.status == "scheduled" and not context["has_reported"]:
@@ -286,16 +298,19 @@ def _visit_context(request, visit, forms=None):
 @require_GET
 def visit_detail(request, pk):
     visit = selectors.visit_for(user=request.user, pk=pk)
-    return render(request, "assistance/visit_detail.html", _visit_context(request, visit))
+    return render(request, "assistance/visit_detail.html", visit_context(request, visit))
 
 
-@require_POST
-def visit_action(request, pk, action):
-    visit = selectors.visit_for(user=request.user, pk=pk)
+def visit_action_perform(request, visit, action):
+    """Run one action on ``visit`` by its name, for the member page and the
+    admin alike. Returns ``(done, form, page)`` as `request_action_perform`
+    does, with the spotlight draft's page when one was made."""
     actor = Actor.from_request(request)
     if action == "close":
-        return _run(
-            request, visit, lambda: services.visit_close(actor=actor, visit=visit), "The visit is closed."
+        return (
+            _run(request, lambda: services.visit_close(actor=actor, visit=visit), "The visit is closed."),
+            None,
+            None,
         )
     if action == "spotlight":
         try:
@@ -304,50 +319,61 @@ def visit_action(request, pk, action):
             raise Http404 from None
         except services.AssistanceError as exc:
             messages.error(request, exc.message)
-            return redirect(visit.get_absolute_url())
+            return False, None, None
         messages.success(request, "A spotlight draft is ready in the admin.")
-        return redirect("wagtailadmin_pages:edit", page.pk)
+        return True, None, page
     form_class = VISIT_FORMS.get(action)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        calls = {
-            "respond": lambda: services.visit_respond(
-                actor=actor, visit=visit, accept=data["decision"] == "accept", reason=data["reason"]
-            ),
-            "schedule": lambda: services.visit_schedule(
-                actor=actor,
-                visit=visit,
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                place=data["place"],
-                travellers=data["travellers"],
-                agenda=data["agenda"],
-            ),
-            "report": lambda: services.visit_report_file(
-                actor=actor,
-                visit=visit,
-                learned=data["learned"],
-                will_adopt=data["will_adopt"],
-                follow_up=data["follow_up"],
-            ),
-        }
-        try:
-            calls[action]()
-        except services.NotAllowed:
-            raise Http404 from None
-        except services.AssistanceError as exc:
-            _apply_error(form, exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(visit.get_absolute_url())
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return False, form, None
+    data = form.cleaned_data
+    calls = {
+        "respond": lambda: services.visit_respond(
+            actor=actor, visit=visit, accept=data["decision"] == "accept", reason=data["reason"]
+        ),
+        "schedule": lambda: services.visit_schedule(
+            actor=actor,
+            visit=visit,
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            place=data["place"],
+            travellers=data["travellers"],
+            agenda_file=data["agenda"],
+        ),
+        "report": lambda: services.visit_report_file(
+            actor=actor,
+            visit=visit,
+            learned=data["learned"],
+            will_adopt=data["will_adopt"],
+            follow_up=data["follow_up"],
+        ),
+    }
+    try:
+        calls[action]()
+    except services.NotAllowed:
+        raise Http404 from None
+    except services.AssistanceError as exc:
+        _apply_error(form, exc)
+        return False, form, None
+    messages.success(request, "Saved.")
+    return True, form, None
+
+
+@require_POST
+def visit_action(request, pk, action):
+    visit = selectors.visit_for(user=request.user, pk=pk)
+    done, form, page = visit_action_perform(request, visit, action)
+    if page is not None and permissions.can_edit_spotlight_draft(request.user, page):
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    if done or form is None:
+        return redirect(visit.get_absolute_url())
     visit = selectors.visit_for(user=request.user, pk=pk)
     return render(
         request,
         "assistance/visit_detail.html",
-        _visit_context(request, visit, forms={action: form}),
+        visit_context(request, visit, forms={action: form}),
         status=400,
     )
 

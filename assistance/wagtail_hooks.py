@@ -15,6 +15,7 @@ from connect.permissions import is_active_member, is_administrator
 from notifications.kinds import NotificationKind
 
 from . import permissions, selectors, services
+from .admin_views import STAFF_ADMIN_AREAS, request_viewset, visit_viewset
 from .models import AssistanceRequest, ExchangeVisit, PartnerOrganization, ProgramRole
 
 # --- Notifications -----------------------------------------------------------------------
@@ -136,17 +137,28 @@ class RoleCreateView(generic.CreateView):
 
 
 class RoleEditView(generic.EditView):
-    def save_instance(self):
-        from connect.audit import audit_record
-
-        role = super().save_instance()
-        audit_record(
-            action="assistance.role_changed",
-            request=self.request,
-            target=role.user,
-            detail={"kind": role.kind, "task_force": role.task_force_id, "partner": role.partner_id},
-        )
-        return role
+    def form_valid(self, form):
+        # The change goes through the service (the staff group, the audit event).
+        self.form = form
+        data = form.cleaned_data
+        holder_id = ProgramRole.objects.filter(pk=self.object.pk).values_list("user_id", flat=True).first()
+        if data["user"].pk != holder_id:
+            self.produced_error_message = "The role was not changed."
+            form.add_error("user", "To give this role to someone else, revoke it and grant a new one.")
+            return self.form_invalid(form)
+        try:
+            self.object = services.role_change(
+                actor=Actor.from_request(self.request),
+                role=self.object,
+                kind=data["kind"],
+                task_force=data.get("task_force"),
+                partner=data.get("partner"),
+            )
+        except services.AssistanceError as exc:
+            self.produced_error_message = exc.message
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        return self.save_action()
 
 
 class RoleDeleteView(generic.DeleteView):
@@ -191,60 +203,13 @@ class PartnerViewSet(ModelViewSet):
     form_fields = ["name", "slug", "website"]
 
 
-class RequestIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        return super().get_base_queryset().select_related("task_force", "topic", "partner")
-
-
-class RequestInspectView(generic.InspectView):
-    template_name = "assistance/admin/request_inspect.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["member_url"] = self.object.get_absolute_url()
-        return context
-
-
-class RequestViewSet(ModelViewSet):
-    """TTA requests for staff in the admin: list, filters and a link to the
-    request's own page, where triage happens (one place for each change)."""
-
-    model = AssistanceRequest
-    icon = "help"
-    menu_label = "TTA requests"
-    inspect_view_enabled = True
-    index_view_class = RequestIndexView
-    inspect_view_class = RequestInspectView
-    copy_view_enabled = False
-    list_display = ["__str__", "task_force", "kind", "topic", "status", "priority", "partner", "created_at"]
-    list_filter = ["status", "kind", "task_force", "partner", "urgency"]
-    inspect_view_fields = [
-        "task_force",
-        "kind",
-        "topic",
-        "preferred_format",
-        "urgency",
-        "status",
-        "priority",
-        "partner",
-        "due_on",
-        "scheduled_on",
-        "delivered_on",
-        "created_at",
-    ]
-    form_fields = []
-    ordering = ["-created_at"]
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name in {"index", "index_results", "inspect"}]
-
-
 class ProgramViewSetGroup(ViewSetGroup):
     menu_label = "TTA program"
     menu_icon = "help"
     menu_order = 250
     items = (
-        RequestViewSet("tta_requests"),
+        request_viewset,
+        visit_viewset,
         PartnerViewSet("tta_partners"),
         ProgramRoleViewSet("program_roles"),
     )
@@ -265,13 +230,22 @@ def register_queue_menu_item():
     return StaffMenuItem("TTA queue", reverse("assistance:queue"), icon_name="list-ul", order=251)
 
 
+@hooks.register("register_admin_access")
+def program_staff_admin_access(user):
+    """TTA staff who are not moderators open the program's lists and pages in
+    the admin, and nothing else of it."""
+    return STAFF_ADMIN_AREAS if permissions.is_program_staff(user) else None
+
+
 @hooks.register("register_role_permissions")
 def program_role_permissions():
     from connect.models import Role
 
-    views = [f"assistance.view_{m}" for m in ("assistancerequest", "partnerorganization")]
+    views = [f"assistance.view_{m}" for m in ("assistancerequest", "exchangevisit", "partnerorganization")]
     return {
-        Role.MODERATOR: views,
+        # Staff may enter the admin and read requests and visits there, and
+        # are given nothing else of it: no pages, documents, images or people.
+        ProgramRole.STAFF_GROUP: ["wagtailadmin.access_admin", *views],
         Role.ADMINISTRATOR: [
             *views,
             "assistance.add_partnerorganization",

@@ -101,11 +101,14 @@ class MembersOnlyMiddleware:
 
     @staticmethod
     def _staff_areas(request):
-        """The Wagtail admin is for moderators and administrators, the Django
-        admin for administrators; to everyone else they do not exist."""
+        """The Wagtail admin is for moderators and administrators, and the parts
+        of it apps open to others (`register_admin_access`); the Django admin
+        is for administrators. To everyone else they do not exist."""
         path = request.path_info
-        if path.startswith(reverse("wagtailadmin_home")) and not permissions.is_moderator(request.user):
-            raise Http404
+        if path.startswith(reverse("wagtailadmin_home")):
+            match = request.resolver_match
+            if not permissions.can_open_admin_view(request.user, match.view_name if match else ""):
+                raise Http404
         if path.startswith(reverse("admin:index")) and not (
             permissions.is_administrator(request.user) and request.user.is_staff
         ):
@@ -276,8 +279,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     scripts and styles (date pickers, inline panels, its own preview frame)
     and has no nonce support, so under `CONNECT_CSP_ADMIN_PREFIXES` it gets
     `CONNECT_CSP_ADMIN_DIRECTIVES` instead: the same policy with those inline
-    sources allowed and same-origin framing for its preview. Only moderators
-    and administrators ever see those pages.
+    sources allowed and same-origin framing for its preview. Only moderators,
+    administrators and those an app opened part of it to ever see those pages.
     """
 
     def get_policy_parts(self, request, response, report_only=False):

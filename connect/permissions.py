@@ -126,6 +126,51 @@ def is_administrator(user):
     return is_active_member(user) and (user.is_superuser or Role.ADMINISTRATOR in user.role_names)
 
 
+# The admin's frame, which anyone let into some part of it needs: its home
+# page, their account settings (name, theme; passwords and emails are
+# managed by allauth, not there), icons, translations and sign-out.
+ADMIN_FRAME_VIEWS = frozenset(
+    {
+        "wagtailadmin_home",
+        "wagtailadmin_account",
+        "wagtailadmin_sprite",
+        "wagtailadmin_javascript_catalog",
+        "wagtailadmin_logout",
+        "wagtailadmin_dismissibles",
+    }
+)
+
+
+def admin_areas(user):
+    """The parts of the Wagtail admin opened to ``user`` who is not a
+    moderator: URL namespaces and view names that apps return from their
+    `register_admin_access` hook (``hook(user) -> iterable or None``)."""
+    if not is_active_member(user):
+        return frozenset()
+    from wagtail import hooks
+
+    areas = set()
+    for hook in hooks.get_hooks("register_admin_access"):
+        areas.update(hook(user) or ())
+    return frozenset(areas)
+
+
+def can_open_admin_view(user, view_name):
+    """Moderators and administrators open the whole Wagtail admin (each view
+    still checks its own permission); anyone else only the areas an app
+    opened to them, and the frame around them. Deny by default: a view of the
+    admin nobody opened does not exist for them."""
+    if is_moderator(user):
+        return True
+    areas = admin_areas(user)
+    if not areas or not view_name:
+        return False
+    if view_name in ADMIN_FRAME_VIEWS or view_name in areas:
+        return True
+    namespace, colon, _rest = view_name.partition(":")
+    return bool(colon) and namespace in areas
+
+
 def can_review_requests(user):
     return is_moderator(user)
 

@@ -74,7 +74,9 @@ def sync_role_permissions():
         group, _ = Group.objects.get_or_create(name=role_name)
         perms = [p for p in (_permission(label) for label in sorted(labels)) if p is not None]
         group.permissions.set(perms)
-        if role_name == Role.MEMBER:
+        # Groups apps add (their own staff, say) hold only what they declare:
+        # the page tree and the collections are the moderators' work.
+        if role_name not in (Role.MODERATOR, Role.ADMINISTRATOR):
             continue
         root = Page.get_first_root_node()
         if root is not None:

@@ -214,6 +214,31 @@ def register_admin_urls():
     ]
 
 
+@hooks.register("construct_main_menu")
+def hide_menu_items_out_of_reach(request, menu_items):
+    """Someone let into part of the admin (`register_admin_access`) sees only
+    the menu items that lead there; the rest would be a 404 to them."""
+    from django.urls import Resolver404, resolve
+
+    from .permissions import can_open_admin_view, is_moderator
+
+    if is_moderator(request.user):
+        return
+    admin_root = reverse("wagtailadmin_home")
+
+    def reachable(item):
+        url = getattr(item, "url", None)
+        if not url or not url.startswith(admin_root):
+            return True
+        try:
+            view_name = resolve(url.split("?")[0]).view_name
+        except Resolver404:
+            return False
+        return can_open_admin_view(request.user, view_name)
+
+    menu_items[:] = [item for item in menu_items if reachable(item)]
+
+
 class AdministratorMenuItem(MenuItem):
     def is_shown(self, request):
         from .permissions import is_administrator

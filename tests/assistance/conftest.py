@@ -13,9 +13,7 @@ from tests.factories import TaskForceFactory, make_member
 
 def grant(user, kind, *, task_force=None, partner=None):
     role = ProgramRole.objects.create(user=user, kind=kind, task_force=task_force, partner=partner)
-    from assistance.permissions import forget_program_roles
-
-    forget_program_roles(user)
+    services.staff_group_sync(user)
     return role
 
 

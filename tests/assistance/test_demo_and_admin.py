@@ -51,10 +51,11 @@ def test_admin_refuses_a_coordinator_of_another_task_force(administrator_client,
     assert not ProgramRole.objects.exists()
 
 
-def test_moderator_lists_requests_but_cannot_grant_roles(moderator, coordinator):
-    from .conftest import submit
+def test_moderator_on_staff_lists_requests_but_cannot_grant_roles(moderator, coordinator, partner):
+    from .conftest import grant, submit
 
     submit(coordinator)
+    grant(moderator, ProgramRole.Kind.STAFF, partner=partner)
     client = login(moderator)
     reauthenticate(client)
     assert client.get("/admin/tta_requests/").status_code == 200
