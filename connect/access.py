@@ -59,6 +59,10 @@ def forget(user_id):
         return
     _bump(user_id)
     transaction.on_commit(lambda: _bump(user_id))
+    # The member's cached page fragments were built under the old access too.
+    from .fragments import bump, member_scope
+
+    bump(member_scope(user_id))
 
 
 def in_transaction():

@@ -8,9 +8,13 @@ class ConnectConfig(AppConfig):
     verbose_name = "Membership"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import (
+            fragments,
+            signals,  # noqa: F401
+        )
         from .access import connect_invalidation_signals
         from .tasks import use_durable_search_updates
 
         use_durable_search_updates()
         connect_invalidation_signals()
+        fragments.connect_invalidation_signals()

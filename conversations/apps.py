@@ -9,11 +9,20 @@ class ConversationsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from connect.tasks import housekeeping
 
         from . import signals
+        from .models import Conversation, Message, Participant
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            for model in (Conversation, Participant, Message):
+                signal.connect(
+                    signals.unread_changed,
+                    sender=model,
+                    dispatch_uid=f"conversations.unread.{model.__name__}.{name}",
+                )
 
         pre_delete.connect(
             signals.member_deleting, sender=get_user_model(), dispatch_uid="conversations.member_deleting"

@@ -16,6 +16,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from .signals import unread_changed
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,6 +50,8 @@ def after_commit(conversation_id, kind, *, seq=0, member_ids=()):
     ``kind`` is ``message`` (a new sequence), ``read`` (someone read up to a
     sequence) or ``participants`` (someone joined or left: every socket
     checks its access again)."""
+    # Every kind changes someone's unread count; some came as bulk updates.
+    unread_changed()
 
     def run():
         _send(conversation_group(conversation_id), {"type": "conversation.event", "kind": kind, "seq": seq})

@@ -7,8 +7,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from connect import fragments
+
 from . import permissions
 from .models import Message, Participant
+from .signals import UNREAD
 
 PAGE_MESSAGES = 100
 INBOX_PAGE = 25
@@ -71,9 +74,17 @@ def inbox(*, user, archived=False):
 
 
 def unread_conversation_count(*, user):
-    """How many of the member's conversations (archived or not) have unread messages: one query."""
+    """How many of the member's conversations (archived or not) have unread
+    messages: one query, cached per member (``connect.fragments``) until a
+    conversation, participant or message changes (``signals.UNREAD``)."""
     if not permissions.is_active_member(user):
         return 0
+    return fragments.get_or_build(
+        "unread-conversations", user_id=user.pk, depends=[UNREAD], build=lambda: _unread_count(user)
+    )
+
+
+def _unread_count(user):
     read_mark = Participant.objects.filter(conversation=OuterRef("conversation_id"), user_id=user.pk).values(
         "last_read_seq"
     )[:1]

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connect import privacy, ratelimit
+from connect import fragments, privacy, ratelimit
 from connect.actors import ServiceError
 from connect.audit import audit_record
 from connect.tasks import enqueue, search_index_later
@@ -40,6 +40,7 @@ from .models import (
     Participant,
 )
 from .rendering import MAX_SOURCE_CHARS, REFUSALS, render_message
+from .signals import unread_changed
 
 
 class ConversationError(ServiceError):
@@ -490,6 +491,8 @@ def conversation_mark_read(*, user, conversation, seq=None):
                 target_id=conversation.pk,
                 read_at__isnull=True,
             ).update(read_at=timezone.now())
+            # A bulk update sends no signal: the header's cached count moves here.
+            fragments.bump(fragments.inbox_scope(user.pk))
         live.after_commit(conversation.pk, "read", seq=seq, member_ids=[user.pk])
     return seq
 
@@ -623,6 +626,7 @@ def member_messages_erase(*, user):
         Attachment.objects.filter(message__in=messages).delete()
         ids = list(messages.values_list("pk", flat=True))
         count = messages.update(body=DELETED_PLACEHOLDER, body_html="", privacy_findings=[], sender=None)
+        unread_changed()  # no sender any more: the bulk update sends no signal
         _reindex(ids)
     return count
 
@@ -656,6 +660,7 @@ def retention_apply(*, days, now=None):
         Attachment.objects.filter(message__in=old).delete()
         ids = list(old.values_list("pk", flat=True))
         erased = old.update(body=RETAINED_PLACEHOLDER, body_html="", privacy_findings=[])
+        unread_changed()
         _reindex(ids)
     return erased, gone
 

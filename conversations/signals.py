@@ -1,4 +1,18 @@
-"""Receivers: a member's account deleted, and the hourly housekeeping."""
+"""Receivers: a member's account deleted, the hourly housekeeping, and the
+header's cached unread count."""
+
+# The connect.fragments generation of every member's unread-conversation
+# count (the header): moved on by every save or delete of a conversation,
+# participant or message, by every broadcast of a change (conversations.live)
+# and by the services' bulk updates.
+UNREAD = "conversations.unread"
+
+
+def unread_changed(sender=None, instance=None, **kwargs):
+    """Something the header's unread-conversation count is built from changed."""
+    from connect import fragments
+
+    fragments.bump(UNREAD)
 
 
 def member_deleting(sender, instance, **kwargs):

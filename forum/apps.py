@@ -24,8 +24,8 @@ class ForumConfig(AppConfig):
 
         from django.db.models.signals import post_delete
 
-        from .models import Category, Thread
-        from .signals import category_stats_changed
+        from .models import Category, CategorySubscription, Post, Thread, ThreadRead, Vote
+        from .signals import board_changed, category_stats_changed, marks_changed
 
         # The discussions index's thread counts and latest threads (forum.selectors).
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
@@ -34,4 +34,12 @@ class ForumConfig(AppConfig):
                     category_stats_changed,
                     sender=model,
                     dispatch_uid=f"forum.category_stats.{model.__name__}.{name}",
+                )
+            for model in (ThreadRead, CategorySubscription, Vote):
+                signal.connect(
+                    marks_changed, sender=model, dispatch_uid=f"forum.marks.{model.__name__}.{name}"
+                )
+            for model in (Post, Thread, Category):
+                signal.connect(
+                    board_changed, sender=model, dispatch_uid=f"forum.board.{model.__name__}.{name}"
                 )

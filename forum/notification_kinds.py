@@ -15,6 +15,7 @@ from notifications.kinds import EmailFrequency, EmailTopic, NotificationKind
 
 from . import permissions
 from .models import Post, Thread
+from .signals import BOARD
 
 MENTION = "mention"
 REPLY = "reply"
@@ -117,7 +118,9 @@ def moderation_link(user, notification):
 
 
 def kinds():
-    common = {"visible": visible, "describe": describe}
+    # Every rule here reads posts, threads and categories, whose every save
+    # moves BOARD on (forum.signals): the header caches its count until then.
+    common = {"visible": visible, "describe": describe, "depends": (BOARD,)}
     return [
         NotificationKind(
             key=MENTION,
@@ -149,5 +152,6 @@ def kinds():
             visible=visible_moderation,
             describe=describe,
             link=moderation_link,
+            depends=(BOARD,),
         ),
     ]

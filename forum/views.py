@@ -12,10 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connect.actors import Actor
+from connect.fragments import Lazy
 
 from . import permissions, selectors, services
 from .forms import EditForm, FlagForm, PostForm, RedactForm, ThreadForm
 from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
+from .signals import fragment_depends
 
 
 def _back(request, fallback):
@@ -56,12 +58,15 @@ def post_url(*, user, post):
 
 @require_GET
 def index(request):
+    # Worked out only when the member's cached copy of the page's lists is
+    # missing or out of date (the {% fragment %} in the template).
     return render(
         request,
         "forum/index.html",
         {
-            "categories": selectors.category_index(user=request.user),
-            "recent": selectors.recent_threads(user=request.user, limit=10),
+            "categories": Lazy(selectors.category_index, user=request.user),
+            "recent": Lazy(selectors.recent_threads, user=request.user, limit=10),
+            "fragment_depends": fragment_depends(request.user),
         },
     )
 
@@ -73,8 +78,11 @@ def category(request, slug):
     if sort not in ("votes", "new"):
         sort = "activity"
     tag = request.GET.get("tag", "")[:50]
-    page_obj = selectors.thread_list(
-        user=request.user, category=category, page=_page_number(request), sort=sort, tag=tag
+    page = _page_number(request)
+    # The list and its pagination are worked out only when the member's
+    # cached copy is missing or out of date (the {% fragment %} in the template).
+    page_obj = Lazy(
+        selectors.thread_list, user=request.user, category=category, page=page, sort=sort, tag=tag
     )
     query = []
     if sort != "activity":
@@ -89,12 +97,13 @@ def category(request, slug):
         {
             "category": category,
             "page_obj": page_obj,
-            "threads": page_obj.object_list,
+            "page": page,
             "sort": sort,
             "tag": tag,
             "querystring": "&".join(query),
             "can_start": permissions.can_start_thread(request.user, category),
             "is_watched": category.subscriptions.filter(user=request.user).exists(),
+            "fragment_depends": fragment_depends(request.user),
         },
     )
 

@@ -7,11 +7,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from connect.admin_panels import CountedMenuItem, WaitingCount
+from connect.fragments import Lazy
 from connect.home import HomePanel
 
 from . import admin_views, permissions, selectors
 from .forms import CategoryForm
 from .models import Category
+from .signals import fragment_depends
 
 
 @hooks.register("register_notification_kind")
@@ -28,7 +30,11 @@ def recent_discussions_panel(request):
     return HomePanel(
         title="Recent discussions",
         template="forum/panels/recent.html",
-        context={"threads": selectors.recent_threads(user=request.user, limit=5)},
+        # Worked out only when the member's cached panel is missing or out of date.
+        context={
+            "threads": Lazy(selectors.recent_threads, user=request.user, limit=5),
+            "depends": fragment_depends(request.user),
+        },
         order=20,
     )
 

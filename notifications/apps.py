@@ -9,3 +9,22 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from connect import fragments
+
+        from .models import Notification
+
+        def on_notification(sender, instance, **kwargs):
+            # The header's cached unread count (notifications.selectors).
+            fragments.bump(fragments.inbox_scope(instance.recipient_id))
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(
+                on_notification,
+                sender=Notification,
+                weak=False,
+                dispatch_uid=f"notifications.inbox.{name}",
+            )

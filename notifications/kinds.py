@@ -49,7 +49,13 @@ class NotificationKind:
     given notifications that passed ``visible``. ``link(user, notification)``
     returns where opening it leads, or None when what it was about can no
     longer be opened (the notice itself is then all there is). ``subject`` is
-    fixed text naming the event: subjects never carry member-written words."""
+    fixed text naming the event: subjects never carry member-written words.
+    ``depends`` names the ``connect.fragments`` generations that every row
+    ``visible`` reads besides the member and the notification moves on when
+    it changes (``("forum.board",)``): the header's unread count is then
+    cached per member until one of them moves; None (the default) means the
+    count is asked of the database on every page while such a notification
+    is unread."""
 
     key: str
     label: str  # follows the actor's name: "mentioned you"
@@ -58,6 +64,7 @@ class NotificationKind:
     subject: str = "You have a new notification"
     describe: Callable | None = None
     link: Callable | None = None
+    depends: tuple[str, ...] | None = None
 
 
 def registered_kinds():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 
+from connect import fragments
 from connect.permissions import is_active_member
 
 from .kinds import EmailFrequency, email_topics, registered_kinds, topic_for
@@ -46,15 +47,40 @@ def notification_for(*, user, pk):
 
 
 def unread_notification_count(*, user):
-    """The header bell's number, on every page: one cheap query when nothing
-    is unread, and then only the rules of the kinds that are unread."""
+    """The header bell's number, on every page: the kinds that are unread and
+    then only their rules, both cached per member (``connect.fragments``)
+    until the member's notifications change (``inbox_scope``, moved by
+    ``notifications.signals``) or, for the count, what the unread kinds' rules
+    read (each kind's ``depends``); a kind that names nothing is counted on
+    every page."""
     if not is_active_member(user):
         return 0
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
-    kinds = set(unread.order_by().values_list("kind", flat=True).distinct())
+    inbox = fragments.inbox_scope(user.pk)
+    kinds = fragments.get_or_build(
+        "unread-notification-kinds",
+        user_id=user.pk,
+        depends=[inbox],
+        build=lambda: tuple(sorted(set(unread.order_by().values_list("kind", flat=True).distinct()))),
+    )
     if not kinds:
         return 0
-    return visible_notifications(user, unread, kinds=kinds).count()
+
+    def count():
+        return visible_notifications(user, unread, kinds=set(kinds)).count()
+
+    registered = registered_kinds()
+    depends = set()
+    for key in kinds:
+        kind = registered.get(key)
+        if kind is None:
+            continue  # seen by nobody: counts nothing, reads nothing
+        if kind.depends is None:
+            return count()
+        depends.update(kind.depends)
+    return fragments.get_or_build(
+        "unread-notification-count", user_id=user.pk, depends=[inbox, *sorted(depends)], build=count
+    )
 
 
 def email_preferences(user):

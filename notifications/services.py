@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connect import fragments
 from connect import permissions as connect_permissions
 
 from . import emails, live
@@ -141,6 +142,8 @@ def notification_mark_read(*, user, notification_ids=None):
         qs = qs.filter(pk__in=notification_ids)
     marked = qs.update(read_at=timezone.now())
     if marked:
+        # A bulk update sends no signal: the header's cached count moves here.
+        fragments.bump(fragments.inbox_scope(user.pk))
         live.notifications_changed(user.pk)
     return marked
 

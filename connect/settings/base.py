@@ -254,6 +254,10 @@ AUTH_USER_MODEL = "connect.User"
 # cache (connect.access), kept this many seconds at most.
 AUTHENTICATION_BACKENDS = ["connect.access.CachedAuthenticationBackend"]
 CONNECT_ACCESS_CACHE_TTL = 60
+# Cached pieces of member pages (header counts, index panels: connect.fragments)
+# are dropped by the writes that change them; this bounds an entry's life
+# should a write ever miss its invalidation (a bulk update, an unreachable cache).
+CONNECT_FRAGMENT_CACHE_TTL = 300
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

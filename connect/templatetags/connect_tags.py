@@ -49,3 +49,45 @@ def ago(value):
     if timezone.now() - value < datetime.timedelta(minutes=1):
         return "just now"
     return f"{timesince(value)} ago"
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, name, depends, vary):
+        self.nodelist, self.name, self.depends, self.vary = nodelist, name, depends, vary
+
+    def render(self, context):
+        from django.utils.safestring import mark_safe
+
+        from connect import fragments
+
+        user = context["request"].user
+        if not user.is_authenticated:
+            return self.nodelist.render(context)
+        html = fragments.render_cached(
+            self.name.resolve(context),
+            user_id=user.pk,
+            depends=list(self.depends.resolve(context) or ()),
+            vary=[v.resolve(context) for v in self.vary],
+            render=lambda: str(self.nodelist.render(context)),
+        )
+        return mark_safe(html)  # noqa: S308 - the block's own rendering, escaped as it rendered
+
+
+@register.tag
+def fragment(parser, token):
+    """``{% fragment "name" depends vary… %}…{% endfragment %}``: the block's HTML,
+    cached per member (``connect.fragments``) until one of the generations
+    named by ``depends`` moves, and varying with each ``vary`` value. The
+    view passes the block's data as ``connect.fragments.Lazy`` values, so a
+    cached block costs no query. Never put a form (a CSRF token) inside."""
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError("fragment takes a name and a list of generations")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        parser.compile_filter(bits[2]),
+        [parser.compile_filter(bit) for bit in bits[3:]],
+    )

@@ -26,6 +26,7 @@ from ..models import (
     Suspension,
     ThreadSubscription,
 )
+from ..signals import board_changed
 from ._validation import _clean_tags, _refuse_unreadable_characters, refresh_thread, render_body
 from .errors import ForumError, NotAllowed, PrivacyCheckRequired
 
@@ -240,6 +241,7 @@ def thread_merge(*, moderator, source, target, reason="", confirm_wider=False, o
         live.record(source, live.Kind.THREAD_MERGED)
         moved = list(Post.objects.filter(thread=source).values_list("pk", flat=True))
         Post.objects.filter(pk__in=moved).update(thread=target)
+        board_changed()  # a bulk update sends no signal
         for sub in ThreadSubscription.objects.filter(thread=source):
             ThreadSubscription.objects.get_or_create(
                 user_id=sub.user_id, thread=target, defaults={"level": sub.level}
@@ -274,6 +276,7 @@ def thread_tags_set(*, moderator, thread, tags, origin=None):
     tags = _clean_tags(tags)
     with transaction.atomic():
         thread.tags.set(tags)
+        board_changed()  # the lists filtered by tag
         _moderation_notice(
             thread,
             moderator,

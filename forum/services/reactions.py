@@ -7,6 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connect import fragments
+
 from .. import events, live, permissions
 from .. import notification_kinds as kinds
 from ..models import (
@@ -19,6 +21,7 @@ from ..models import (
     ThreadSubscription,
     Vote,
 )
+from ..signals import board_changed, marks_scope
 from ._validation import _lock_member
 from .errors import ForumError, NotAllowed
 
@@ -98,7 +101,10 @@ def thread_mark_read(*, user, thread, post_id):
     updated = ThreadRead.objects.filter(user=user, thread=thread, last_read_post_id__lt=post_id).update(
         last_read_post_id=post_id, read_at=timezone.now()
     )
-    if not updated:
+    if updated:
+        # A bulk update sends no signal: the member's cached "New" tags go here.
+        fragments.bump(marks_scope(user.pk))
+    else:
         try:
             with transaction.atomic():
                 ThreadRead.objects.get_or_create(
@@ -120,9 +126,11 @@ def vote_toggle(*, user, thread):
         deleted, _ = Vote.objects.filter(user=user, thread=thread).delete()
         if deleted:
             Thread.objects.filter(pk=thread.pk).update(vote_count=F("vote_count") - 1)
+            board_changed()  # the vote count, in a bulk update that sends no signal
             return False
         Vote.objects.create(user=user, thread=thread)
         Thread.objects.filter(pk=thread.pk).update(vote_count=F("vote_count") + 1)
+        board_changed()
     return True
 
 

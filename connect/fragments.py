@@ -1,0 +1,142 @@
+"""Pieces of member pages cached across requests, per member, until what they show changes.
+
+Much of what a page shows is the same from one request to the next: the
+header's unread counts, the categories of the discussions index, the home
+page's panels. Each such piece is cached under a key made of
+
+* its name and the member's id, so no member is ever served another's;
+* the member's own generation (``member_scope``), which changes whenever the
+  member's access does (account, address, roles, authenticator: the same
+  events that drop the access cache, ``connect.access.forget``) or their
+  profile (task force, discipline) is saved;
+* the generations of everything else it was built from, named by the caller
+  (``"forum.board"``, ``inbox_scope(member id)``, …), which the service or
+  signal that changes those rows moves on with :func:`bump`.
+
+A generation is a random token, not a counter: bumping it makes every entry
+built under the old one unreachable, and a generation the cache lost is
+replaced by a fresh token rather than read as a default, so an evicted
+generation can never bring an old entry back. :func:`bump` moves it at once
+and again after the transaction commits, so an entry built from rows read
+just before a change and stored just after it is never used. Entries are
+only written outside application transactions (their rows may still roll
+back), and live at most ``CONNECT_FRAGMENT_CACHE_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from .access import in_transaction
+
+# Bump when the layout of an entry changes, so a deploy never reads old ones.
+LAYOUT_VERSION = 1
+
+
+def member_scope(user_id):
+    """The generation of one member's access and profile."""
+    return f"member:{user_id}"
+
+
+def inbox_scope(user_id):
+    """The generation of what is addressed to one member (their notifications)."""
+    return f"inbox:{user_id}"
+
+
+def _generation_key(name):
+    return f"connect:fragment-gen:{LAYOUT_VERSION}:{name}"
+
+
+def _tokens(names):
+    keys = [_generation_key(name) for name in names]
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            # Never a default: an entry built under a generation the cache has
+            # since lost must stay unreachable.
+            token = secrets.token_hex(8)
+            if not cache.add(key, token, timeout=None):
+                token = cache.get(key) or token
+        tokens.append(token)
+    return tokens
+
+
+def bump(*names):
+    """Move the generations ``names`` on, now and after the transaction commits:
+    every entry built from them is dropped."""
+    if not names:
+        return
+
+    def move():
+        cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=None)
+
+    move()
+    transaction.on_commit(move)
+
+
+def get_or_build(name, *, user_id, depends, build):
+    """The cached value of fragment ``name`` for member ``user_id``, built by
+    ``build()`` (whose result must be picklable) when missing or when one of
+    ``depends`` (generation names) or the member's own generation moved."""
+    names = [member_scope(user_id), *depends]
+    key = f"connect:fragment:{LAYOUT_VERSION}:{name}:{user_id}:" + ":".join(_tokens(names))
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        if not in_transaction():
+            cache.set(key, value, settings.CONNECT_FRAGMENT_CACHE_TTL)
+    return value
+
+
+def connect_invalidation_signals():
+    """A member's fragments follow their profile (task force, discipline: what
+    restricted categories and the directory show them); their access is
+    followed through ``connect.access.forget``."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import MemberProfile
+
+    def on_profile(sender, instance, **kwargs):
+        bump(member_scope(instance.user_id))
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(
+            on_profile, sender=MemberProfile, weak=False, dispatch_uid=f"connect.fragments.profile.{name}"
+        )
+
+
+class Lazy:
+    """A value computed on first use and then kept: what a view hands a
+    template for the data inside a ``{% fragment %}``, so a page served from
+    the cache never asks the database for it (templates call callables)."""
+
+    def __init__(self, fn, *args, **kwargs):
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._done = False
+        self._value = None
+
+    def __call__(self):
+        if not self._done:
+            self._value = self._fn(*self._args, **self._kwargs)
+            self._done = True
+        return self._value
+
+
+def render_cached(name, *, user_id, depends, vary, render):
+    """The HTML ``render()`` gives, cached as fragment ``name`` for the member.
+
+    ``vary`` (page number, sort, …) is part of the key; so is the current
+    minute, so relative times ("5 minutes ago") are right to the minute."""
+    bucket = int(time.time() // 60)
+    # Hashed: ``vary`` may hold what a member typed (a tag to filter by).
+    digest = hashlib.sha256(repr([str(v) for v in vary]).encode()).hexdigest()[:32]
+    key = f"{name}:{bucket}:{digest}"
+    return get_or_build(key, user_id=user_id, depends=depends, build=render)
