@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev assets browser migrate seed totp bench clean
+.PHONY: run test lint format install install-dev assets browser migrate seed totp bench screenshots clean
 
 # runserver is daphne's (daphne is first in INSTALLED_APPS), so HTTP and
 # WebSockets are served as in production. The task worker (emails, search
@@ -77,6 +77,10 @@ totp: install
 
 bench: install-dev
 	$(PY) bench/forum_thread_page.py --scale 0.1
+
+# docs/screenshots/: the main pages at 1280 and 390 px, on a fresh demo site.
+screenshots: install-dev assets browser
+	$(PY) bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -7,7 +7,8 @@ from . import permissions
 def site(request):
     """Site-wide template context: membership flags and header links that apps
     above `connect` add through the `register_header_link` hook (each returns a
-    dict with ``label``, ``url`` and optionally ``count`` and ``aria_label``, or None)."""
+    dict with ``label``, ``url`` and optionally ``count``, ``aria_label`` and ``icon``,
+    a USWDS icon name that puts the link in the phone header too, or None)."""
     user = getattr(request, "user", None)
     is_member = permissions.is_active_member(user) if user is not None else False
     header_links = []

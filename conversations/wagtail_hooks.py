@@ -27,6 +27,8 @@ def messages_link(request):
         "url": reverse("conversations:inbox"),
         "count": count,
         "aria_label": label,
+        # Shown, with the count, in the phone header beside the Menu button.
+        "icon": "mail",
     }
 
 

@@ -206,6 +206,7 @@ def _signature(user, post, is_moderator):
         is_moderator,
         post.is_unread,
         frozenset(post.my_reactions),
+        tuple(sorted(getattr(post, "reactors", {}).items())),
         post.open_flags if is_moderator else 0,
     )
 

@@ -297,6 +297,13 @@ def can_restore_post(user, post):
     return post_actions(user, post).restore
 
 
+def can_see_reactor(user, reactor):
+    """Whether ``user`` may read ``reactor``'s name beside a reaction: as in the
+    directory (``connect.permissions.visible_profiles``), active members see
+    active members; a deactivated account still counts but is not named."""
+    return is_active_member(user) and reactor.is_active
+
+
 def can_react(user, post):
     return post_actions(user, post).react
 

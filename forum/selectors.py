@@ -109,6 +109,11 @@ def category_index(*, user):
     return categories
 
 
+def startable_categories(*, user):
+    """The categories ``user`` may start a thread in, in the board's order."""
+    return [c for c in permissions.visible_categories(user) if permissions.can_start_thread(user, c)]
+
+
 def category_for(*, user, slug):
     category = Category.objects.filter(slug=slug).first()
     if category is None or not permissions.can_see_category(user, category):
@@ -186,15 +191,54 @@ def _thread_posts(user, thread):
     return qs
 
 
+# A reaction's list of names stops here; the rest are counted ("and 4 others").
+MAX_REACTORS_NAMED = 10
+
+
+def _reactions(post_ids):
+    """Every reaction on ``post_ids`` with what naming its member needs, in one query."""
+    return list(
+        Reaction.objects.filter(post_id__in=post_ids)
+        .select_related("user__profile")
+        .only(
+            "post_id",
+            "kind",
+            "user__is_active",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+            "user__profile__display_name",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _reactors(user, reactions):
+    """``{post_id: {kind: (names, unnamed)}}``: who reacted, as far as ``user`` may see."""
+    out = {}
+    for reaction in reactions:
+        names, unnamed = out.setdefault(reaction.post_id, {}).setdefault(reaction.kind, ([], [0]))
+        if len(names) < MAX_REACTORS_NAMED and permissions.can_see_reactor(user, reaction.user):
+            names.append(reaction.user.display_name)
+        else:
+            unnamed[0] += 1
+    return {
+        post_id: {kind: (tuple(names), unnamed[0]) for kind, (names, unnamed) in kinds.items()}
+        for post_id, kinds in out.items()
+    }
+
+
 def _decorate_posts(user, thread, posts, *, last_read):
-    """What the post template reads besides the post: the member's reactions, the
-    answer and unread marks and, for moderators, open flags (one query each)."""
+    """What the post template reads besides the post: the reactions (the member's
+    own and who reacted), the answer and unread marks and, for moderators, open
+    flags (one query each)."""
     post_ids = [p.pk for p in posts]
+    reactions = _reactions(post_ids) if post_ids else []
     mine = {}
-    for post_id, kind in Reaction.objects.filter(user_id=user.pk, post_id__in=post_ids).values_list(
-        "post_id", "kind"
-    ):
-        mine.setdefault(post_id, set()).add(kind)
+    for reaction in reactions:
+        if reaction.user_id == user.pk:
+            mine.setdefault(reaction.post_id, set()).add(reaction.kind)
+    reactors = _reactors(user, reactions)
     open_flags = {}
     if permissions.is_moderator(user) and post_ids:
         open_flags = dict(
@@ -205,6 +249,7 @@ def _decorate_posts(user, thread, posts, *, last_read):
         )
     for post in posts:
         _decorate(user, thread, post, mine.get(post.pk, set()), last_read, open_flags.get(post.pk, 0))
+        post.reactors = reactors.get(post.pk, {})
     return posts
 
 
@@ -253,11 +298,12 @@ def thread_posts_for_members(*, users, thread, post_ids):
         return
     ids = [p.pk for p in posts]
     user_ids = [u.pk for u in users]
+    reactions = _reactions(ids)
+    wanted = set(user_ids)
     mine = {}
-    for user_id, post_id, kind in Reaction.objects.filter(user_id__in=user_ids, post_id__in=ids).values_list(
-        "user_id", "post_id", "kind"
-    ):
-        mine.setdefault((user_id, post_id), set()).add(kind)
+    for reaction in reactions:
+        if reaction.user_id in wanted:
+            mine.setdefault((reaction.user_id, reaction.post_id), set()).add(reaction.kind)
     last_read = dict(
         ThreadRead.objects.filter(user_id__in=user_ids, thread=thread).values_list(
             "user_id", "last_read_post_id"
@@ -276,6 +322,7 @@ def thread_posts_for_members(*, users, thread, post_ids):
     for user in users:
         flags = open_flags if permissions.is_moderator(user) else {}
         visible = [p for p in posts if permissions.can_see_post(user, p)]
+        reactors = _reactors(user, reactions)
         for post in visible:
             _decorate(
                 user,
@@ -285,6 +332,7 @@ def thread_posts_for_members(*, users, thread, post_ids):
                 last_read.get(user.pk) or 0,
                 flags.get(post.pk, 0),
             )
+            post.reactors = reactors.get(post.pk, {})
         yield user, visible
 
 

@@ -6,6 +6,7 @@ app_name = "forum"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.thread_start, name="thread_start"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("c/<slug:slug>/new/", views.thread_create, name="thread_create"),
     path("c/<slug:slug>/watch/", views.category_watch, name="category_watch"),
@@ -27,4 +28,5 @@ urlpatterns = [
     path("p/<int:pk>/redact/", views.post_redact, name="post_redact"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("members.json", views.mention_suggestions, name="mention_suggestions"),
+    path("preview/", views.post_preview, name="post_preview"),
 ]

@@ -72,6 +72,16 @@ def index(request):
 
 
 @require_GET
+def thread_start(request):
+    """The index's "New thread": where can the member start one? Straight to the
+    form when there is only one place."""
+    categories = selectors.startable_categories(user=request.user)
+    if len(categories) == 1:
+        return redirect("forum:thread_create", slug=categories[0].slug)
+    return render(request, "forum/thread_start.html", {"categories": categories})
+
+
+@require_GET
 def category(request, slug):
     category = selectors.category_for(user=request.user, slug=slug)
     sort = request.GET.get("sort", "")
@@ -235,6 +245,18 @@ def mention_suggestions(request):
 
 
 # --- Writing ---------------------------------------------------------------------------
+
+
+@require_POST
+def post_preview(request):
+    """The composer's preview: the body rendered as it would be posted (JSON)."""
+    try:
+        html = services.post_preview(author=request.user, body=request.POST.get("body", ""))
+    except services.NotAllowed:
+        raise Http404 from None
+    except services.ForumError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"html": html})
 
 
 def _privacy_context(exc):

@@ -16,4 +16,6 @@ def notifications_link(request):
         "url": reverse("notifications:list"),
         "count": count,
         "aria_label": label,
+        # Shown, with the count, in the phone header beside the Menu button.
+        "icon": "notifications",
     }

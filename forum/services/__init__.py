@@ -63,6 +63,7 @@ from .posts import (  # noqa: F401
     post_create,
     post_delete,
     post_edit,
+    post_preview,
     post_restore,
 )
 from .reactions import (  # noqa: F401

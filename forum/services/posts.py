@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connect import ratelimit
 from connect.audit import audit_record
 
 from .. import events, live, permissions
@@ -26,6 +28,27 @@ from ._validation import (
 )
 from .errors import ForumError, NotAllowed
 from .moderation import _moderation_notice
+
+# (previews, seconds): a member clicking "Preview" stays far below it; a script
+# using the endpoint as a free Markdown renderer does not.
+DEFAULT_PREVIEW_RATE_LIMITS = ((60, 60), (600, 3600))
+
+
+def post_preview(*, author, body):
+    """The HTML ``body`` would be posted as: the same checks and renderer as
+    ``post_create`` and ``post_edit`` (size, structure, unreadable characters,
+    mentions), so what the member previews is what is posted. Nothing is
+    stored; the privacy guard runs when the post is sent.
+
+    Raises :class:`ForumError` with the message the form would show."""
+    if not permissions.can_write(author):
+        raise NotAllowed
+    limits = getattr(settings, "CONNECT_PREVIEW_RATE_LIMITS", DEFAULT_PREVIEW_RATE_LIMITS)
+    for limit, period in limits:
+        if not ratelimit.consume(f"forum_preview_{period}", str(author.pk), limit=limit, period=period):
+            raise ForumError("Too many previews in a short time. Please wait a moment.", field="body")
+    _body, html = _validate_body(body)
+    return html
 
 
 def post_create(*, author, thread, body, submission_token="", confirm_privacy=False):

@@ -23,6 +23,78 @@ def _when(value):
     return local.isoformat(), date_format(local, _STAMP)
 
 
+# What the list of who reacted says, per kind of reaction.
+_WHO = {"helpful": "Found helpful by {}", "thanks": "Thanked by {}"}
+
+
+def _who(kind, names, unnamed):
+    people = list(names)
+    if unnamed:
+        people.append(
+            f"{unnamed} other{'' if unnamed == 1 else 's'}"
+            if names
+            else f"{unnamed} member{'' if unnamed == 1 else 's'}"
+        )
+    if len(people) > 1:
+        people = [", ".join(people[:-1]) + " and " + people[-1]]
+    return _WHO.get(kind, "{}").format(people[0]) if people else ""
+
+
+def _reactions(context, post, actions, base, csrf, name):
+    """The reaction buttons, "Helpful · 3", each described by who reacted (the
+    names ``post.reactors`` holds: those the reader may see, from the selector)."""
+    out = []
+    reactors = getattr(post, "reactors", {})
+    shown = []
+    for kind, label in context.get("reaction_kinds", ()):
+        count = getattr(post, f"{kind}_count", 0) or 0
+        if count or actions.react:
+            shown.append((kind, label, count))
+    if not shown:
+        return out
+    if actions.react:
+        out.append(format_html('<form method="post" action="{}react/" class="display-inline">{}', base, csrf))
+    for kind, label, count in shown:
+        names, unnamed = reactors.get(kind, ((), 0))
+        who = _who(kind, names, unnamed) if count else ""
+        who_id = f"post-{post.pk}-{kind}-who"
+        text = format_html("{} · {}", label, count) if count else label
+        described = format_html(' aria-describedby="{}"', who_id) if who else ""
+        out.append('<span class="forum-reaction">')
+        if actions.react:
+            pressed = kind in post.my_reactions
+            out.append(
+                format_html(
+                    '<button class="usa-button usa-button--unstyled forum-reaction__button" type="submit" '
+                    'name="kind" value="{}" aria-pressed="{}"{}>{}'
+                    '<span class="usa-sr-only"> (post by {})</span></button>',
+                    kind,
+                    "true" if pressed else "false",
+                    described,
+                    text,
+                    name,
+                )
+            )
+        else:
+            # Not a control, but focusable so that who reacted can be read by keyboard too.
+            out.append(
+                format_html(
+                    '<span class="forum-reaction__count connect-target"{}{}>{}</span>',
+                    mark_safe(' tabindex="0"') if who else "",  # noqa: S308
+                    described,
+                    text,
+                )
+            )
+        if who:
+            out.append(
+                format_html('<span class="forum-reaction__who" id="{}" role="tooltip">{}</span>', who_id, who)
+            )
+        out.append("</span>")
+    if actions.react:
+        out.append("</form>")
+    return out
+
+
 @register.simple_tag(takes_context=True)
 def forum_post(context, post):
     """One ``<li>`` of the thread page for ``post``.
@@ -73,7 +145,7 @@ def forum_post(context, post):
         if actions.history:
             out.append(format_html(' (<a href="{}history/">history</a>)', base))
     if post.is_unread:
-        out.append(' · <span class="usa-tag bg-secondary-dark">New</span>')
+        out.append(' · <span class="usa-tag connect-new">New</span>')
     out.append("</p></header>")
     if status == "held":
         out.append(
@@ -107,30 +179,7 @@ def forum_post(context, post):
     out.append('<div class="forum-post__body usa-prose">')
     out.append(post.body_html)  # sanitised with nh3 when the post was saved
     out.append('</div><footer class="forum-post__actions margin-top-1">')
-    counts = []
-    if post.helpful_count:
-        counts.append(f"Helpful: {post.helpful_count}")
-    if post.thanks_count:
-        counts.append(f"Thanks: {post.thanks_count}")
-    if counts:
-        out.append(format_html('<span class="margin-right-1">{}</span>', " · ".join(counts)))
-    if actions.react:
-        out.append(format_html('<form method="post" action="{}react/" class="display-inline">{}', base, csrf))
-        for kind, label in context.get("reaction_kinds", ()):
-            pressed = kind in post.my_reactions
-            out.append(
-                format_html(
-                    '<button class="usa-button usa-button--unstyled margin-right-1" type="submit" '
-                    'name="kind" value="{}" aria-pressed="{}">{}{}'
-                    '<span class="usa-sr-only"> (post by {})</span></button>',
-                    kind,
-                    "true" if pressed else "false",
-                    "✓ " if pressed else "",
-                    label,
-                    name,
-                )
-            )
-        out.append("</form>")
+    out.extend(_reactions(context, post, actions, base, csrf, name))
     if actions.quote:
         out.append(
             format_html(

@@ -179,13 +179,15 @@ function showNewThread(message) {
 function memberSocket() {
   const body = document.body;
   if (!body.dataset.liveMe || !("WebSocket" in window)) return;
-  const link = document.querySelector('a[href$="/notifications/"]');
+  // The header shows the count twice: in the phone bar and in the full menu.
+  const links = [...document.querySelectorAll('a[data-header-count="notifications"]')];
+  const setCounts = (unread) => links.forEach((link) => setCount(link, unread));
   connect(() => body.dataset.liveMe, {
     onMessage(message) {
       if (message.type === "notifications") {
-        if (link) setCount(link, message.unread);
+        setCounts(message.unread);
       } else if (message.type === "notification") {
-        if (link) setCount(link, message.unread);
+        setCounts(message.unread);
         showNotification(message);
         announce(`New notification: ${message.text}`);
       } else if (message.type === "thread.created") {

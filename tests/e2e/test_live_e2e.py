@@ -17,7 +17,9 @@ READER = "officer@nd.demo.example"
 WRITER = "prosecutor@pbc.demo.example"
 THREAD = "Screening questions for agricultural labor cases"
 READER_HANDLE = "dana.whitfield"  # the demo officer, Dana Whitfield
-BELL = 'header a[href$="/notifications/"]'
+# The full menu's link; the phone bar beside the Menu button repeats it (PHONE_BELL).
+BELL = 'header .usa-nav a[data-header-count="notifications"]'
+PHONE_BELL = '.usa-navbar a[data-header-count="notifications"]'
 
 
 def _unread(page):
@@ -66,6 +68,8 @@ def test_thread_page_shows_a_reply_from_another_member_without_reloading(browser
         expect(reader.locator(f"{BELL} .usa-tag")).to_have_text(str(unread_before + 1), timeout=15000)
         label = f"Notifications {unread_before + 1} unread"
         expect(reader.locator(BELL)).to_have_attribute("aria-label", label)
+        expect(reader.locator(f"{PHONE_BELL} .usa-tag")).to_have_text(str(unread_before + 1))
+        expect(reader.locator(PHONE_BELL)).to_have_attribute("aria-label", label)
         # Polling a string predicate would need eval, which the page's CSP refuses.
         expect(reader.locator("#live-region")).to_contain_text("New notification")
         assert reader.evaluate("window.__notReloaded") is True

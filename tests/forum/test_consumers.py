@@ -165,7 +165,7 @@ async def test_thread_consumer_delivers_each_event_type(officer, advocate, mod, 
     assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
     edited = received[0]["posts"][str(reply.pk)]
     assert "An edited reply." in edited
-    assert "Helpful: 1" in received[1]["posts"][str(reply.pk)]
+    assert "Helpful · 1" in received[1]["posts"][str(reply.pk)]
     assert "Taken back soon." not in json.dumps(received)
     await communicator.disconnect()
 
