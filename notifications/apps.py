@@ -9,3 +9,6 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers
