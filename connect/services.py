@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,6 +48,18 @@ def _send(template, *, to, context, key=None):
     )
 
 
+# Sent inside the transaction that stores a membership request, with
+# ``membership_request`` and ``review_url`` (the admin page where it waits), so
+# the floors above tell moderators without this module knowing them.
+membership_requested = Signal()
+
+
+def membership_request_review_url(membership_request):
+    from .wagtail_hooks import membership_request_viewset
+
+    return reverse(membership_request_viewset.get_url_name("inspect"), args=[membership_request.pk])
+
+
 def membership_request_create(*, data, origin=None):
     """Store a request to join and acknowledge it to the applicant by email.
 
@@ -73,6 +86,9 @@ def membership_request_create(*, data, origin=None):
         )
         if not duplicate:
             _send("request_received", to=email, context={"request": req}, key=str(req.pk))
+        membership_requested.send(
+            sender=MembershipRequest, membership_request=req, review_url=membership_request_review_url(req)
+        )
     return req
 
 

@@ -202,6 +202,7 @@ def _signature(user, post, is_moderator):
     # two members with equal signatures get byte-identical HTML.
     return (
         post.pk,
+        post.is_placeholder,
         post.actions,
         is_moderator,
         post.is_unread,

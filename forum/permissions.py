@@ -116,7 +116,17 @@ def visible_posts(user, qs=None):
 
 
 def can_see_post(user, post):
+    """Whether ``user`` may read ``post`` (its words, not only its place in the thread)."""
     return _sees_post(user, _thread_rules(user, post.thread), post)
+
+
+def shows_removed_placeholder(user, post, *, thread=None):
+    """Whether ``user`` sees ``post`` as "A post was removed by a moderator": a
+    hidden post keeps its place in the thread for readers (replies that answer
+    it still make sense, and the numbering does not shift), without its words."""
+    thread = post.thread if thread is None else thread
+    rules = _thread_rules(user, thread)
+    return rules.sees and post.status == Post.Status.HIDDEN and not _sees_post(user, rules, post)
 
 
 def active_suspension(user):
@@ -243,8 +253,9 @@ def _sees_post(user, rules, post):
         return False
     if rules.moderates or post.status == Post.Status.VISIBLE:
         return True
-    # Authors still see their own held post (labelled "waiting for review").
-    return post.status == Post.Status.HELD and post.author_id == user.pk
+    # Authors still see their own held post (labelled "waiting for review") and
+    # their own hidden post (labelled "only you can see this").
+    return post.status in (Post.Status.HELD, Post.Status.HIDDEN) and post.author_id == user.pk
 
 
 def post_actions(user, post, *, thread=None):

@@ -185,9 +185,15 @@ def merged_target(*, user, pk):
 
 
 def _thread_posts(user, thread):
+    """The posts that take a place in ``thread`` for ``user``: hidden posts are
+    among them for everyone (readers get a placeholder, see ``_decorate``),
+    so a post's page and position are the same for every reader."""
     qs = Post.objects.filter(thread=thread)
     if not permissions.is_moderator(user):
-        qs = qs.filter(Q(status=Post.Status.VISIBLE) | Q(status=Post.Status.HELD, author_id=user.pk))
+        qs = qs.filter(
+            Q(status__in=(Post.Status.VISIBLE, Post.Status.HIDDEN))
+            | Q(status=Post.Status.HELD, author_id=user.pk)
+        )
     return qs
 
 
@@ -254,6 +260,9 @@ def _decorate_posts(user, thread, posts, *, last_read):
 
 
 def _decorate(user, thread, post, my_reactions, last_read, open_flags):
+    # The rendering reads this flag and shows no word of the post; the rule is
+    # in permissions, shared with the live fan-out.
+    post.is_placeholder = permissions.shows_removed_placeholder(user, post, thread=thread)
     post.my_reactions = my_reactions
     post.is_first = post.pk == thread.first_post_id
     post.is_accepted = post.pk == thread.accepted_answer_id
@@ -321,7 +330,12 @@ def thread_posts_for_members(*, users, thread, post_ids):
         post.thread = thread  # the thread-wide rules are then worked out once per member
     for user in users:
         flags = open_flags if permissions.is_moderator(user) else {}
-        visible = [p for p in posts if permissions.can_see_post(user, p)]
+        visible = [
+            p
+            for p in posts
+            if permissions.can_see_post(user, p)
+            or permissions.shows_removed_placeholder(user, p, thread=thread)
+        ]
         reactors = _reactors(user, reactions)
         for post in visible:
             _decorate(

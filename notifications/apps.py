@@ -15,6 +15,7 @@ class NotificationsConfig(AppConfig):
 
         from connect import fragments
 
+        from . import signals  # noqa: F401 - connects the receivers
         from .models import Notification
 
         def on_notification(sender, instance, **kwargs):

@@ -73,11 +73,8 @@ def _footer(user, topic):
 
 
 def _line(notification):
-    actor = notification.actor.display_name if notification.actor else "A moderator"
     where = f" in {notification.where}" if getattr(notification, "where", "") else ""
-    return f"{actor} {notification.kind_label}{where}", absolute_url(
-        notification.url or reverse("notifications:list")
-    )
+    return f"{notification.headline}{where}", absolute_url(notification.url or reverse("notifications:list"))
 
 
 def initial_email_state(frequency):

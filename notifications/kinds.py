@@ -36,6 +36,8 @@ class EmailTopic:
     field_label: str  # the setting on the preferences page
     default: str = EmailFrequency.DAILY
     order: int = 100
+    # Who is offered the setting (``audience(user)``); None: every member.
+    audience: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class NotificationKind:
     describe: Callable | None = None
     link: Callable | None = None
     depends: tuple[str, ...] | None = None
+    # A fixed sentence shown instead of "<actor> <label>" (notices that name
+    # nobody, such as what waits for moderators).
+    headline: str = ""
 
 
 def registered_kinds():
@@ -90,6 +95,11 @@ def email_topics():
         if kind.topic is not None:
             topics.setdefault(kind.topic.key, kind.topic)
     return sorted(topics.values(), key=lambda topic: (topic.order, topic.key))
+
+
+def email_topics_for(user):
+    """The topics ``user`` is offered on their email settings page."""
+    return [topic for topic in email_topics() if topic.audience is None or topic.audience(user)]
 
 
 def topic_for(key):

@@ -82,6 +82,15 @@ class Notification(models.Model):
         kind = kind_for(self.kind)
         return kind.label if kind else "sent you a notification"
 
+    @property
+    def headline(self):
+        """What the notice says: the kind's fixed sentence, or who did what."""
+        kind = kind_for(self.kind)
+        if kind is not None and kind.headline:
+            return kind.headline
+        actor = self.actor.display_name if self.actor else "A moderator"
+        return f"{actor} {self.kind_label}"
+
 
 class DigestLog(models.Model):
     """One row per digest email sent: a member gets at most one digest per

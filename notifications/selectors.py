@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from connect import fragments
 from connect.permissions import is_active_member
 
-from .kinds import EmailFrequency, email_topics, registered_kinds, topic_for
+from .kinds import EmailFrequency, email_topics_for, registered_kinds, topic_for
 from .models import Notification, NotificationPreference
 from .permissions import visible_notifications
 
@@ -84,9 +84,9 @@ def unread_notification_count(*, user):
 
 
 def email_preferences(user):
-    """``{topic key: frequency}`` for every registered topic, defaults included."""
+    """``{topic key: frequency}`` for every topic offered to ``user``, defaults included."""
     chosen = dict(NotificationPreference.objects.filter(user_id=user.pk).values_list("topic", "email"))
-    return {topic.key: chosen.get(topic.key, topic.default) for topic in email_topics()}
+    return {topic.key: chosen.get(topic.key, topic.default) for topic in email_topics_for(user)}
 
 
 def email_frequency(user, topic_key):

@@ -18,7 +18,7 @@ from connect.decorators import public
 
 from . import emails, selectors, services
 from .forms import PreferencesForm
-from .kinds import email_topics, kind_for, topic_for
+from .kinds import email_topics_for, kind_for, topic_for
 
 
 def _id_or_none(value):
@@ -80,7 +80,7 @@ def notification_open(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    topics = email_topics()
+    topics = email_topics_for(request.user)
     form = PreferencesForm(
         request.POST or None, topics=topics, current=selectors.email_preferences(request.user)
     )

@@ -3,7 +3,12 @@
 from django.urls import reverse
 from wagtail import hooks
 
-from . import selectors
+from . import moderators, selectors
+
+
+@hooks.register("register_notification_kind")
+def moderator_kinds():
+    return moderators.kinds()
 
 
 @hooks.register("register_header_link")

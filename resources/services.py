@@ -19,6 +19,8 @@ from connect.audit import audit_record
 from connect.mail import absolute_url, mail_send
 from connect.privacy_guard import privacy_check
 from connect.tasks import search_index_later
+from notifications import moderators as moderator_kinds
+from notifications.moderators import moderators_notify_on_commit
 
 from .extraction import EXTENSIONS, ExtractionError, extract_file
 from .models import (
@@ -176,6 +178,12 @@ def _resource_share(
                 "has_file": document is not None,
                 "privacy_findings": sorted({f["kind"] for f in findings}),
             },
+        )
+        moderators_notify_on_commit(
+            kind=moderator_kinds.SHARED_RESOURCE,
+            target=share,
+            url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
+            exclude_ids=[member.pk],
         )
     return share
 

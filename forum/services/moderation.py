@@ -9,12 +9,15 @@ from datetime import timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from connect import privacy_guard
 from connect.audit import audit_record
 from connect.live import access_changed
+from notifications import moderators as moderator_kinds
 from notifications.models import Notification
+from notifications.moderators import moderators_notify_on_commit
 
 from .. import events, live, permissions
 from .. import notification_kinds as kinds
@@ -57,9 +60,16 @@ def flag_create(*, reporter, post, reason, details="", confirm_privacy=False):
         return flag
     try:
         with transaction.atomic():
-            return Flag.objects.create(
+            flag = Flag.objects.create(
                 post=post, reporter=reporter, reason=reason, details=(details or "")[:500]
             )
+            moderators_notify_on_commit(
+                kind=moderator_kinds.FLAG,
+                target=flag,
+                url=reverse("forum_admin:queue"),
+                exclude_ids=[reporter.pk],
+            )
+            return flag
     except IntegrityError:
         return Flag.objects.get(post=post, reporter=reporter, resolution="")
 

@@ -95,6 +95,20 @@ def _reactions(context, post, actions, base, csrf, name):
     return out
 
 
+def _removed_placeholder(post):
+    """What readers see where a hidden post was: its place and time, none of its words."""
+    iso, stamp = _when(post.created_at)
+    return format_html(
+        '<li id="post-{}" class="forum-post forum-post--removed border-1px border-base-lighter radius-md '
+        'padding-2 margin-bottom-2 bg-base-lightest"><p class="margin-0 text-base-dark">'
+        'A post was removed by a moderator. <span class="font-body-2xs">'
+        '(<time datetime="{}">{}</time>)</span></p></li>',
+        post.pk,
+        iso,
+        stamp,
+    )
+
+
 @register.simple_tag(takes_context=True)
 def forum_post(context, post):
     """One ``<li>`` of the thread page for ``post``.
@@ -102,6 +116,8 @@ def forum_post(context, post):
     Which links and buttons appear is read from ``post.actions``
     (``forum.permissions.post_actions``, set by the view), never decided here:
     the services accept exactly what is shown."""
+    if getattr(post, "is_placeholder", False):
+        return _removed_placeholder(post)
     actions = post.actions
     is_moderator = context.get("is_moderator", False)
     base = f"{context['post_base']}{post.pk}/"
@@ -155,13 +171,24 @@ def forum_post(context, post):
             + ("moderators and " if is_moderator else "")
             + "the author can see this post.</p></div></div>"
         )
-    elif status == "hidden":
+    elif status == "hidden" and is_moderator:
         out.append(
             format_html(
                 '<div class="usa-alert usa-alert--error usa-alert--slim margin-y-1">'
                 '<div class="usa-alert__body">'
                 '<p class="usa-alert__text">Hidden{}</p></div></div>',
                 f": {post.hidden_reason}" if post.hidden_reason else "",
+            )
+        )
+    elif status == "hidden":
+        # Only its author gets this far (everyone else gets the placeholder).
+        out.append(
+            format_html(
+                '<div class="usa-alert usa-alert--warning usa-alert--slim margin-y-1">'
+                '<div class="usa-alert__body">'
+                '<p class="usa-alert__text">Hidden by a moderator — only you can see this.{}</p>'
+                "</div></div>",
+                f" Reason: {post.hidden_reason}" if post.hidden_reason else "",
             )
         )
     if is_moderator and post.open_flags:

@@ -59,11 +59,15 @@ def test_deliveries_give_each_member_what_they_would_get_alone(officer, advocate
         assert last == Thread.objects.get(pk=thread.pk).event_seq
         assert messages == _alone(user, thread, since), user
     text = {u.pk: str(results[r][1]) for u, r in zip(readers, requests, strict=True)}
-    # The held post reaches its author and the moderator only; the hidden one the moderator only.
+    # The held post reaches its author and the moderator only; the hidden one's words
+    # too (its author sees it marked), the others get the placeholder in its place.
     assert "Names of a victim" in text[advocate.pk] and "Names of a victim" in text[mod.pk]
     assert all("Names of a victim" not in text[u.pk] for u in [officer, *others])
     assert "Taken down by a moderator" in text[mod.pk]
-    assert all("Taken down by a moderator" not in text[u.pk] for u in [officer, advocate, *others])
+    assert "Taken down by a moderator" in text[officer.pk] and "only you can see this" in text[officer.pk]
+    assert all("Taken down by a moderator" not in text[u.pk] for u in [advocate, *others])
+    assert all("A post was removed by a moderator" in text[u.pk] for u in [advocate, *others])
+    assert "A post was removed by a moderator" not in text[mod.pk]
     assert held.pk and hidden.pk
 
 
