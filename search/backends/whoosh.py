@@ -77,9 +77,9 @@ from modelsearch.query import (
     Phrase,
     PlainText,
 )
+from whoosh import collectors, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
@@ -809,7 +809,7 @@ class WhooshSearchResults(BaseSearchResults):
         path for what the index cannot filter or order by itself)."""
         hits = {}
         with self.backend.searcher() as searcher:
-            results = searcher.search(_restrict(whoosh_query, whoosh_filter), limit=None)
+            results = filtered_search(searcher, whoosh_query, whoosh_filter, limit=None)
             for hit in results:
                 pk = self._to_python(hit["pk"])
                 if pk is None:
@@ -847,10 +847,8 @@ class WhooshSearchResults(BaseSearchResults):
         if self.stop is not None and self.stop <= self.start:
             return []
         with self.backend.searcher() as searcher:
-            results = searcher.search(
-                _restrict(whoosh_query, whoosh_filter),
-                limit=self.stop,
-                sortedby=sortedby,
+            results = filtered_search(
+                searcher, whoosh_query, whoosh_filter, limit=self.stop, sortedby=sortedby
             )
             for hit in (
                 results[self.start : self.stop] if self.stop is not None else list(results)[self.start :]
@@ -897,7 +895,7 @@ class WhooshSearchResults(BaseSearchResults):
             return 0
         if translated:
             with self.backend.searcher() as searcher:
-                count = sum(1 for _ in searcher.docs_for_query(_restrict(whoosh_query, whoosh_filter)))
+                count = sum(1 for _ in filtered_docs(searcher, whoosh_query, whoosh_filter))
         else:
             hits = self._hits(whoosh_query, whoosh_filter)
             count = self._queryset_for(hits).order_by().count() if hits else 0
@@ -926,7 +924,7 @@ class WhooshSearchResults(BaseSearchResults):
                 if reader.has_column(column):
                     values = reader.column_reader(column)
                     counts = {}
-                    for docnum in searcher.docs_for_query(_restrict(whoosh_query, whoosh_filter)):
+                    for docnum in filtered_docs(searcher, whoosh_query, whoosh_filter):
                         try:
                             token = values[docnum]
                         except IndexError:  # a segment's column ends at its last value
@@ -947,11 +945,118 @@ class WhooshSearchResults(BaseSearchResults):
         return OrderedDict((row[field_name], row["count"]) for row in rows)
 
 
-def _restrict(whoosh_query, whoosh_filter):
-    # The filter is part of the query (Whoosh skips through both posting
-    # lists at once) but adds nothing worth counting to the score. Whoosh's
-    # own ``filter=`` would first collect every document the filter allows.
-    return wq.And([whoosh_query, wq.ConstantScoreQuery(whoosh_filter, 1e-9)])
+# ---------------------------------------------------------------- filtering
+
+# A queryset's filter (a member's visible boards, a model's label) is the
+# same for query after query, while the words change. Whoosh would turn the
+# filter into the set of documents it allows on every search (reading every
+# posting of every allowed board: the bulk of a search's time on a large
+# index), so that set is kept per segment: segments never gain documents,
+# and a document deleted since is still dropped by the query's own matcher.
+# A commit adds small segments and leaves the large ones, and their sets, as
+# they were.
+KEEP_FILTER_SETS = 64
+_filter_sets = OrderedDict()
+_filter_sets_lock = threading.Lock()
+
+
+def _segment_key(searcher):
+    reader = searcher.reader()
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return None
+    storage = getattr(reader, "storage", None)
+    return (getattr(storage, "folder", None) or id(storage), segment.segment_id())
+
+
+def _is_stable(whoosh_filter):
+    # A range (``expire_at > now``) is a new filter on every request: worth
+    # neither keeping nor evicting a board's set for.
+    return not any(isinstance(q, wq.TermRange) for q in whoosh_filter.leaves())
+
+
+def allowed_in_segment(searcher, whoosh_filter):
+    """The local document numbers of one leaf ``searcher`` that
+    ``whoosh_filter`` allows (a frozenset, kept for the next search)."""
+    segment = _segment_key(searcher)
+    if segment is None:
+        return frozenset(whoosh_filter.docs(searcher))
+    if not _is_stable(whoosh_filter):
+        # The stable parts are kept; only the range is read again.
+        if isinstance(whoosh_filter, wq.And):
+            parts = sorted((allowed_in_segment(searcher, q) for q in whoosh_filter.subqueries), key=len)
+            return parts[0].intersection(*parts[1:]) if parts else frozenset()
+        if isinstance(whoosh_filter, wq.Or):
+            return frozenset().union(*(allowed_in_segment(searcher, q) for q in whoosh_filter.subqueries))
+        return frozenset(whoosh_filter.docs(searcher))
+    key = (segment, repr(whoosh_filter))
+    with _filter_sets_lock:
+        found = _filter_sets.get(key)
+        if found is not None:
+            _filter_sets.move_to_end(key)
+            return found
+    found = frozenset(whoosh_filter.docs(searcher))
+    with _filter_sets_lock:
+        _filter_sets[key] = found
+        while len(_filter_sets) > KEEP_FILTER_SETS:
+            _filter_sets.popitem(last=False)
+    return found
+
+
+class _AllowedCollector(collectors.WrappingCollector):
+    """Passes on to ``child`` only the documents ``whoosh_filter`` allows,
+    checked per segment against the kept sets of ``allowed_in_segment``."""
+
+    def __init__(self, child, whoosh_filter):
+        super().__init__(child)
+        self.whoosh_filter = whoosh_filter
+        self._allowed = frozenset()
+
+    def set_subsearcher(self, subsearcher, offset):
+        self.child.set_subsearcher(subsearcher, offset)
+        self.subsearcher, self.offset = subsearcher, offset
+        self._allowed = allowed_in_segment(subsearcher, self.whoosh_filter)
+
+    def collect_matches(self):
+        child, allowed = self.child, self._allowed
+        if not allowed:
+            return
+        for sub_docnum in child.matches():
+            if sub_docnum in allowed:
+                child.collect(sub_docnum)
+
+    def all_ids(self):
+        return self.child.all_ids()
+
+    def count(self):
+        return self.child.count()
+
+    def results(self):
+        results = self.child.results()
+        results.collector = self
+        return results
+
+
+def filtered_search(searcher, whoosh_query, whoosh_filter, **kwargs):
+    """``searcher.search(whoosh_query, **kwargs)`` restricted to what
+    ``whoosh_filter`` allows (None: everything)."""
+    if whoosh_filter is None:
+        return searcher.search(whoosh_query, **kwargs)
+    collector = _AllowedCollector(searcher.collector(**kwargs), whoosh_filter)
+    searcher.search_with_collector(whoosh_query, collector)
+    return collector.results()
+
+
+def filtered_docs(searcher, whoosh_query, whoosh_filter):
+    """Top-level document numbers matching ``whoosh_query`` that
+    ``whoosh_filter`` allows, without scoring them."""
+    for leaf, offset in searcher.leaf_searchers():
+        allowed = allowed_in_segment(leaf, whoosh_filter)
+        if not allowed:
+            continue
+        for docnum in whoosh_query.docs(leaf):
+            if docnum in allowed:
+                yield docnum + offset
 
 
 def _sort_key(pk):
