@@ -9,8 +9,9 @@ For each number of members (``--members``) and each channel layer (``--layers``)
    layers also run with two daphne processes sharing that Redis, the members
    split between them and the reply posted through the first.
 2. Connects N signed-in members (real sessions, one per member) to one thread
-   with the ``websockets`` library, and measures the server's memory per idle
-   connection (RSS after minus before, divided by N).
+   with the ``websockets`` library, ``--connect-concurrency`` handshakes at a
+   time from this one asyncio process, and measures the server's memory per
+   idle connection (RSS after minus before, divided by N).
 3. Posts ``--replies`` replies through the reply form over HTTP, one after the
    other, and measures for each the time from sending the form until the last
    member has the ``post.created`` message: p50, p99 and max. Messages lost
@@ -22,7 +23,12 @@ For each number of members (``--members``) and each channel layer (``--layers``)
 
     .venv/bin/python bench/live_fanout.py                          # 100 and 1,000 members
     .venv/bin/python bench/live_fanout.py --members 100,1000,2000 --replies 20
+    .venv/bin/python bench/live_fanout.py --members 1000 --layers memory,pubsub --two-process pubsub
     .venv/bin/python bench/live_fanout.py --quick                   # seconds, for CI
+
+The floor is measured first, so each configuration's row is printed (and
+``--out``, a JSON file, rewritten) as soon as that configuration is done: a
+long run that is stopped still leaves every figure it measured.
 
 Exits non-zero when a message was lost, repeated or out of order.
 """
@@ -95,6 +101,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--quick", action="store_true", help="20 members, 5 replies, memory and pubsub")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=200, help="WebSocket handshakes in flight at once"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="JSON results, rewritten after each configuration"
+    )
     parser.add_argument("--var-dir", type=Path, default=VAR)
     args, _unknown = parser.parse_known_args(argv)  # run_all.py passes other benchmarks' options
     if args.quick:
@@ -278,10 +290,12 @@ def start_daphne(args, layer, redis, prefix, log):
             sys.executable,
             "-m",
             "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
+            # A listen backlog for a thousand members arriving at once (twisted's
+            # default is 50), and time for the application to accept them.
+            "-e",
+            f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
+            "--websocket_connect_timeout",
+            "60",
             "-v",
             "0",
             "connect.asgi:application",
@@ -354,13 +368,13 @@ class Clients:
         self.ready = 0
         self.size = 0
 
-    async def open(self, urls, cookies, origins):
+    async def open(self, urls, cookies, origins, concurrency=200):
         from websockets.asyncio.client import connect
         from websockets.exceptions import InvalidHandshake, InvalidMessage
 
-        # daphne's listen backlog is 50, and it drops a handshake the application
-        # has not accepted within 5 seconds: a few at a time, retried.
-        limit = asyncio.Semaphore(10)
+        # Many handshakes in flight at once (daphne runs with a large backlog and
+        # handshake timeout, see start_daphne); a refused one is retried.
+        limit = asyncio.Semaphore(concurrency)
 
         async def one(i):
             async with limit:
@@ -478,7 +492,7 @@ async def run_daphne(args, layer, processes, count, thread_id, poster, cookies, 
         urls = [f"ws://127.0.0.1:{port}/ws/threads/{thread_id}/" for port in ports]
         origins = [f"http://127.0.0.1:{port}" for port in ports]
         started = time.time()
-        await clients.open(urls, cookies[:count], origins)
+        await clients.open(urls, cookies[:count], origins, args.connect_concurrency)
         deadline = time.time() + 120
         while clients.ready < count and time.time() < deadline:
             await asyncio.sleep(0.1)
@@ -544,7 +558,9 @@ async def run_bare(args, count, size, cookies):
 
         clients = Clients()
         url = f"ws://127.0.0.1:{port}/"
-        await clients.open([url], cookies[:count], [f"http://127.0.0.1:{port}"])
+        started = time.time()
+        await clients.open([url], cookies[:count], [f"http://127.0.0.1:{port}"], args.connect_concurrency)
+        connect_seconds = time.time() - started
         control = await connect(url, compression=None, proxy=None, ping_interval=None)
         await asyncio.sleep(1)
         before_rss = rss_kib(proc.pid)
@@ -559,6 +575,7 @@ async def run_bare(args, count, size, cookies):
             await asyncio.sleep(0.05)
         result = summary(times, clients.lost(sequences), clients)
         result["rss_kib"] = before_rss
+        result["connect_seconds"] = connect_seconds
         await control.close()
         await clients.close()
         return result
@@ -623,63 +640,97 @@ async def run_layer_only(args, layer, count, redis, size):
     return {"p50": statistics.median(ms), "p99": percentile(ms, 99), "max": max(ms), "lost": lost}
 
 
+def _load():
+    """The load average now, as /proc/loadavg gives it (1, 5 and 15 minutes)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _daphne_row(name, r, floor, one):
+    extra = ""
+    layer = name.split(",")[0]
+    if name.endswith("2 daphne") and layer in one:
+        extra = f" ({r['p50'] / one[layer]['p50']:.2f}× one daphne)"
+    return (
+        f"| {name} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['lost']} "
+        f"| {r['repeated']}/{r['out_of_order']} | {r['kib_per_connection']:.1f} "
+        f"| {r['p50'] / floor:.2f}{extra} | {r['end_to_end_p50']:.1f} | {r['connect_seconds']:.0f} "
+        f"| {r['load']} |"
+    )
+
+
 async def main_async(args, thread_id, poster, cookies):
     redis = Redis(args.var_dir) if set(args.layers + args.two_process) - {"memory"} else None
     logs = open(args.var_dir / "daphne.log", "ab")
+    out = args.out or args.var_dir / "results.json"
     rows = []
     failed = False
+
+    def save():
+        out.write_text(json.dumps(rows, indent=1))
+
     try:
         for count in args.members:
-            size = 0
-            results = []
-            for layer in args.layers:
-                print(f"-- {count} members, {layer} layer, one daphne", flush=True)
-                r = await run_daphne(args, layer, 1, count, thread_id, poster, cookies, redis, logs)
-                results.append((f"{layer}, 1 daphne", r))
-                size = size or r["size"]
-            for layer in args.two_process:
-                print(f"-- {count} members, {layer} layer, two daphne", flush=True)
-                r = await run_daphne(args, layer, 2, count, thread_id, poster, cookies, redis, logs)
-                results.append((f"{layer}, 2 daphne", r))
-            print(f"-- {count} members, bare websockets broadcast ({size} bytes)", flush=True)
-            bare = await run_bare(args, count, size or 3000, cookies)
-            floor = bare["p50"]
-            layer_only = {}
-            for layer in sorted(set(args.layers + args.two_process)):
-                layer_only[layer] = await run_layer_only(args, layer, count, redis, size)
-            rows.append({"members": count, "bare": bare, "daphne": results, "layer_only": layer_only})
-            one = {name.split(",")[0]: r for name, r in results if name.endswith("1 daphne")}
-            print(f"\n{count} members, {args.replies} replies, message {size} bytes")
+            row = {"members": count, "replies": args.replies, "daphne": [], "layer_only": {}}
+            rows.append(row)
+            # The message a member gets is about the same size at every count;
+            # the bare server sends one as large (a first daphne run would
+            # tell the exact size, but the floor comes first so rows print as they finish).
+            size = 1900
+            print(f"\n{count} members, {args.replies} replies (load average {_load()})", flush=True)
             print(
                 "| configuration | p50 ms | p99 ms | max ms | lost | repeated/out of order | KiB/conn "
-                "| × bare p50 | form sent → last, p50 ms |"
+                "| × bare p50 | form sent → last, p50 ms | connect s | load avg |",
+                flush=True,
             )
-            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
+            bare = await run_bare(args, count, size, cookies)
+            bare["load"] = _load()
+            row["bare"] = bare
+            floor = bare["p50"]
+            save()
             print(
                 f"| bare websockets broadcast | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['max']:.1f} "
-                f"| {bare['lost']} | {bare['repeated']}/{bare['out_of_order']} | | 1.0 | |"
+                f"| {bare['lost']} | {bare['repeated']}/{bare['out_of_order']} | | 1.0 | | "
+                f"{bare['connect_seconds']:.0f} | {bare['load']} |",
+                flush=True,
             )
-            for name, r in results:
-                extra = ""
-                layer = name.split(",")[0]
-                if name.endswith("2 daphne") and layer in one:
-                    extra = f" ({r['p50'] / one[layer]['p50']:.2f}× one daphne)"
-                print(
-                    f"| {name} | {r['p50']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['lost']} "
-                    f"| {r['repeated']}/{r['out_of_order']} | {r['kib_per_connection']:.1f} "
-                    f"| {r['p50'] / floor:.2f}{extra} | {r['end_to_end_p50']:.1f} |"
-                )
-                failed |= bool(r["lost"] or r["repeated"] or r["out_of_order"])
-            for layer, r in layer_only.items():
+            failed |= bool(bare["lost"])
+            for layer in sorted(set(args.layers + args.two_process)):
+                r = await run_layer_only(args, layer, count, redis, size)
+                row["layer_only"][layer] = r
+                save()
                 print(
                     f"| {layer} layer alone, group_send to {count} channels | {r['p50']:.1f} "
-                    f"| {r['p99']:.1f} | {r['max']:.1f} | {r['lost']} | | | {r['p50'] / floor:.2f} | |"
+                    f"| {r['p99']:.1f} | {r['max']:.1f} | {r['lost']} | | | {r['p50'] / floor:.2f} | | | |",
+                    flush=True,
                 )
-            post = statistics.median(r["post_p50"] for _, r in results)
-            print(
-                f"(Daphne rows: from the reply's event row being stored to the last member having it; "
-                f"the reply form itself answered in {post:.0f} ms p50. Bare and layer rows: from the send.)\n"
-            )
+                failed |= bool(r["lost"])
+            one = {}
+            configurations = [(layer, 1) for layer in args.layers] + [
+                (layer, 2) for layer in args.two_process
+            ]
+            for layer, processes in configurations:
+                name = f"{layer}, {processes} daphne"
+                r = await run_daphne(args, layer, processes, count, thread_id, poster, cookies, redis, logs)
+                r["load"] = _load()
+                if processes == 1:
+                    one[layer] = r
+                row["daphne"].append((name, r))
+                save()
+                print(_daphne_row(name, r, floor, one), flush=True)
+                failed |= bool(r["lost"] or r["repeated"] or r["out_of_order"])
+            if row["daphne"]:
+                post = statistics.median(r["post_p50"] for _, r in row["daphne"])
+                sizes = {r["size"] for _, r in row["daphne"]}
+                print(
+                    f"(Daphne rows: from the reply's event row being stored to the last member having it; "
+                    f"the reply form itself answered in {post:.0f} ms p50; messages {sorted(sizes)} B, "
+                    f"the bare server's {size}. Bare and layer rows: from the send.)",
+                    flush=True,
+                )
     finally:
         logs.close()
         if redis:
