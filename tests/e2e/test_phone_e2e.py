@@ -260,11 +260,22 @@ def test_reactions_read_naturally_and_say_who(page, live_server_url):
     page.goto(live_server_url + "/profile/")
     me = page.get_by_label("Display name").input_value()
     page.goto(live_server_url + "/discussions/")
-    page.locator("main .forum-threads a.usa-link[href*='/discussions/t/']").nth(1).click()
-    page.wait_for_url("**/discussions/t/**")
+    threads = page.eval_on_selector_all(
+        "main .forum-threads a.usa-link[href*='/discussions/t/']", "links => links.map(a => a.href)"
+    )
+    # A post the member may react to (not their own, in a thread open to them);
+    # other tests leave the board in any order.
+    reactable = ".forum-post:has(button[name=kind][value=helpful])"
+    for url in threads:
+        page.goto(url)
+        if page.locator(reactable).count():
+            break
+    else:
+        pytest.fail("no post in the recent threads can be reacted to")
+    post_id = page.locator(reactable).first.get_attribute("id")
 
     def helpful():
-        return page.locator(".forum-post").first.locator("button[name=kind][value=helpful]")
+        return page.locator(f"#{post_id} button[name=kind][value=helpful]")
 
     if helpful().get_attribute("aria-pressed") == "true":
         with page.expect_navigation():
