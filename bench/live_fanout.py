@@ -586,9 +586,9 @@ async def run_bare(args, count, size, cookies):
 async def run_layer_only(args, layer, count, redis, size):
     """The channel layer's own group delivery to ``count`` channels in this process."""
     if layer == "memory":
-        from channels.layers import InMemoryChannelLayer
+        from connect.channel_layers import SweepingInMemoryChannelLayer
 
-        channel_layer = InMemoryChannelLayer()
+        channel_layer = SweepingInMemoryChannelLayer()
     elif layer == "core":
         from channels_redis.core import RedisChannelLayer
 

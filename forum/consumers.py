@@ -231,16 +231,17 @@ class ThreadConsumer(_Guarded):
             logger.warning("Could not send to %s", self.group, exc_info=True)
 
     async def _replay(self):
-        status, messages, last, category_id = await fanout.replay(
+        status, frames, last, category_id = await fanout.replay(
             self.thread_id, self.user_id, self.session_key, self.last_sent
         )
         if status != OK:
             await self._close(status)
             return False
         await self._follow_category(category_id)
-        for message in messages:
-            await self.send_json(message)
-        self.last_sent = max(self.last_sent, last) if messages else last
+        for frame in frames:
+            # Encoded once for every socket of the batch that gets the same message.
+            await self.send(text_data=frame)
+        self.last_sent = max(self.last_sent, last) if frames else last
         return True
 
     async def recheck(self):

@@ -25,6 +25,7 @@ a member whose access ended is refused at the next event, as before.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -373,10 +374,43 @@ def connect_state(thread_id, requests):
     return out
 
 
+def _message_key(message):
+    # Within one batch the members whose posts share a signature share the very
+    # same HTML strings (``_render_for``), and every message carries the same
+    # thread state: identity of the HTML and equality of the rest tell which
+    # messages encode to the same text.
+    return (
+        message["type"],
+        message["sequence"],
+        message.get("post_id"),
+        message.get("url"),
+        tuple(sorted(message["thread"].items())) if "thread" in message else (),
+        tuple((k, id(v)) for k, v in message.get("posts", {}).items()),
+    )
+
+
+def encode_messages(results):
+    """``results`` of :func:`deliveries` with each message as JSON text, each
+    distinct message encoded once for the whole batch rather than once per socket."""
+    texts = {}
+    out = {}
+    for request, (status, messages, last) in results.items():
+        encoded = []
+        for message in messages:
+            key = _message_key(message)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = json.dumps(message)
+            encoded.append(text)
+        out[request] = (status, encoded, last)
+    return out
+
+
 def deliveries_in_category(thread_id, requests):
-    """:func:`deliveries`, each with the thread's category id now (a moved
-    thread's sockets follow it to its new category's group)."""
-    results = deliveries(thread_id, requests)
+    """:func:`deliveries` encoded (:func:`encode_messages`), each with the
+    thread's category id now (a moved thread's sockets follow it to its new
+    category's group)."""
+    results = encode_messages(deliveries(thread_id, requests))
     category_id = Thread.objects.filter(pk=thread_id).values_list("category_id", flat=True).first()
     return {request: (*result, category_id) for request, result in results.items()}
 
@@ -452,7 +486,8 @@ async def _run(key, batch, thread_id):
 
 
 async def replay(thread_id, user_id, session_key, since):
-    """``(status, messages, last_sequence, category_id)`` for one socket, answered
+    """``(status, frames, last_sequence, category_id)`` for one socket (each
+    frame a message as JSON text), answered
     with the others of this process that ask at the same moment."""
     return await _ask("replay", deliveries_in_category, thread_id, (user_id, session_key, since))
 

@@ -235,7 +235,8 @@ if REDIS_URL:
         }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: channels' in-memory layer, swept once a second (connect/channel_layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "connect.channel_layers.SweepingInMemoryChannelLayer"}}
 
 # Side effects (every email, search-index updates, clean-up) are tasks stored
 # in the database in the same transaction as the change they follow, and run

@@ -106,7 +106,7 @@ def test_defaults_sqlite_local_cache_in_memory_layer_console_email(tmp_path):
     assert values["db"] == "django.db.backends.sqlite3"
     assert values["db_name"] == str(tmp_path / "db.sqlite3")
     assert values["cache"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert values["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert values["layer"] == "connect.channel_layers.SweepingInMemoryChannelLayer"
     assert values["email"] == "django.core.mail.backends.console.EmailBackend"
 
 
