@@ -126,7 +126,13 @@ def shows_removed_placeholder(user, post, *, thread=None):
     it still make sense, and the numbering does not shift), without its words."""
     thread = post.thread if thread is None else thread
     rules = _thread_rules(user, thread)
-    return rules.sees and post.status == Post.Status.HIDDEN and not _sees_post(user, rules, post)
+    return rules.sees and _removed_by_moderator(post) and not _sees_post(user, rules, post)
+
+
+def _removed_by_moderator(post):
+    # A post its author deleted is gone for everyone, the author included; only
+    # a moderator's removal leaves a placeholder and the author's marked copy.
+    return post.status == Post.Status.HIDDEN and post.hidden_by_id != post.author_id
 
 
 def active_suspension(user):
@@ -255,7 +261,9 @@ def _sees_post(user, rules, post):
         return True
     # Authors still see their own held post (labelled "waiting for review") and
     # their own hidden post (labelled "only you can see this").
-    return post.status in (Post.Status.HELD, Post.Status.HIDDEN) and post.author_id == user.pk
+    if post.author_id != user.pk:
+        return False
+    return post.status == Post.Status.HELD or _removed_by_moderator(post)
 
 
 def post_actions(user, post, *, thread=None):

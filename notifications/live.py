@@ -37,7 +37,7 @@ def notifications_changed(user_id):
 def notification_state(user):
     """``(unread count, id of the newest notification the member may see)``."""
     newest = visible_notifications(user).aggregate(newest=Max("pk"))["newest"] or 0
-    return unread_notification_count(user=user), newest
+    return unread_notification_count(user=user, cached=False), newest
 
 
 def notification_text(notification):

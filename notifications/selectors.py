@@ -46,7 +46,7 @@ def notification_for(*, user, pk):
     return visible_notifications(user).filter(pk=pk).first()
 
 
-def unread_notification_count(*, user):
+def unread_notification_count(*, user, cached=True):
     """The header bell's number, on every page: the kinds that are unread and
     then only their rules, both cached per member (``connect.fragments``)
     until the member's notifications change (``inbox_scope``, moved by
@@ -56,6 +56,11 @@ def unread_notification_count(*, user):
     if not is_active_member(user):
         return 0
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    if not cached:
+        # A live push answers the moment a notification is saved: it counts
+        # from the database, never from a copy built a moment before.
+        kinds = set(unread.order_by().values_list("kind", flat=True).distinct())
+        return visible_notifications(user, unread, kinds=kinds).count() if kinds else 0
     inbox = fragments.inbox_scope(user.pk)
     kinds = fragments.get_or_build(
         "unread-notification-kinds",

@@ -24,7 +24,8 @@ def test_two_members_exchange_messages_live(browser, live_server_url):
 
         reader.goto(f"{live_server_url}/messages/")
         reader.evaluate("window.__notReloaded = true")
-        reader.locator('a[aria-label="Messages, none unread"]').wait_for()
+        # The header shows the link twice (the phone bar and the full menu).
+        reader.locator('.usa-nav a[aria-label="Messages, none unread"]').wait_for()
         reader.wait_for_timeout(1000)  # the inbox socket is open
 
         writer.goto(f"{live_server_url}/messages/new/")
@@ -37,7 +38,7 @@ def test_two_members_exchange_messages_live(browser, live_server_url):
         writer.locator("[data-conversation-socket]").wait_for()
 
         # The reader's header count and inbox update live.
-        reader.locator('a[aria-label="Messages 1 unread"]').wait_for()
+        reader.locator('.usa-nav a[aria-label="Messages 1 unread"]').wait_for()
         reader.get_by_role("link", name="Data sharing agreement", exact=True).wait_for()
         assert reader.evaluate("window.__notReloaded") is True
 

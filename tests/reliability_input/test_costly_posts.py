@@ -66,7 +66,9 @@ def test_validate_body_bounds_cost_of_hostile_posts(body, member):
     baseline = min(_check(_ordinary(len(body) - n), member)[0] for n in range(2))
     elapsed = min(_check(body[: len(body) - n], member)[0] for n in range(2))
 
-    assert elapsed < 4 * baseline + 0.05, (
+    # A bound that a busy machine keeps and a cost growing faster than the text breaks
+    # (those took seconds): the worst of these is several times an ordinary post.
+    assert elapsed < 10 * baseline + 0.1, (
         f"took {elapsed:.3f}s; an ordinary post of the same size {baseline:.3f}s"
     )
 
