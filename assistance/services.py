@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from connect import privacy
 from connect.actors import Actor, ServiceError
 from connect.audit import audit_record
+from connect.files import check_file
 from connect.mail import absolute_url, mail_compose, mail_deliver
 from connect.models import Discipline
 from connect.permissions import is_administrator
@@ -633,6 +634,17 @@ def _agenda_document(upload, *, visit, user):
         raise AssistanceError("The agenda must be a PDF, Word or text file.", field="agenda")
     if upload.size > MAX_AGENDA_BYTES:
         raise AssistanceError("The agenda can be at most 10 MB.", field="agenda")
+    try:
+        # The site's one rule for files: the content must match the name.
+        check_file(
+            upload,
+            max_size=MAX_AGENDA_BYTES,
+            verb="used as an agenda",
+            instead="Upload",
+            too_large_hint="Share a smaller agenda.",
+        )
+    except ValidationError as exc:
+        raise AssistanceError(exc.messages[0], field="agenda") from exc
     root = Collection.get_first_root_node()
     collection = root.get_children().filter(name=AGENDA_COLLECTION).first() or root.add_child(
         name=AGENDA_COLLECTION

@@ -81,6 +81,14 @@ def test_agenda_document_reaches_both_task_forces_and_staff_only(
     response = login(staff).post(schedule, {**fields, "agenda": SimpleUploadedFile("agenda.exe", b"MZ")})
     assert response.status_code == 400
     assert "must be a PDF, Word or text file" in response.content.decode()
+    # Named as a PDF, but an executable: refused by its content, nothing stored.
+    response = login(staff).post(
+        schedule, {**fields, "agenda": SimpleUploadedFile("agenda.pdf", b"MZ\x90\x00")}
+    )
+    assert response.status_code == 400
+    assert "does not match its name" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.agenda_id is None
     response = login(staff).post(
         schedule, {**fields, "agenda": SimpleUploadedFile("agenda.pdf", b"%PDF-1.4 agenda")}
     )
