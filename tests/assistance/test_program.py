@@ -113,8 +113,7 @@ def test_spotlight_draft_enters_the_wagtail_workflow(
     visit = _held_visit(_peer(coordinator, staff, partner), staff, host_task_force, host_coordinator)
     page = services.visit_spotlight_draft(actor=staff, visit=visit)
     workflow = page.get_workflow()
-    if workflow is None:
-        pytest.skip("no workflow is assigned to the spotlight section here")
+    assert workflow is not None, "the spotlight section has a review workflow"
     page.refresh_from_db()
     assert page.workflow_in_progress
     assert page.current_workflow_state.workflow == workflow
