@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -347,21 +348,21 @@ def _find_emails(text: str, allowed: Callable[[str], bool] | None):
         yield "email", m.start(), m.end()
 
 
-def _find_phones(text: str):
-    for m in _PHONE.finditer(text):
+def _find_phones(text: str, runs: list[int]):
+    for m in _near(_PHONE, text, runs, _RUN_BEFORE):
         area = m.group("area1") or m.group("area2")
         if area in _TOLL_FREE:
             continue
         yield "phone", m.start(), m.end()
-    for m in _PHONE_LOCAL.finditer(text):
+    for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
         if _PHONE_CONTEXT.search(text, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
 
 
-def _find_ssns(text: str):
-    for m in _SSN.finditer(text):
+def _find_ssns(text: str, runs: list[int]):
+    for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
-    for m in _SSN_BARE.finditer(text):
+    for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
         if _SSN_CONTEXT.search(text, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
 
@@ -397,8 +398,8 @@ def _is_org_address(text: str, start: int) -> bool:
     return bool(_ORG_ADDRESS.search(text, max(0, start - 30), start))
 
 
-def _find_addresses(text: str):
-    for m in _ADDRESS.finditer(text):
+def _find_addresses(text: str, low: str):
+    for m in _near(_ADDRESS, text, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
         if _is_org_address(text, m.start()):
             continue
         number = m.group("number")
@@ -414,8 +415,8 @@ def _find_addresses(text: str):
         yield "street_address", m.start(), m.end()
 
 
-def _find_case_numbers(text: str, low: str):
-    for m in _CASE_STANDALONE.finditer(text):
+def _find_case_numbers(text: str, low: str, runs: list[int]):
+    for m in _near(_CASE_STANDALONE, text, runs, _RUN_BEFORE):
         yield "case_number", m.start(), m.end()
     for kw in _CASE_KEYWORD_LC.finditer(low):
         m = _CASE_ID.match(text, kw.end())
@@ -470,7 +471,7 @@ def _find_lower_addresses(text: str, low: str):
     pattern finds, and past a budget every candidate is reported.
     """
     calls = 0
-    for m in _ADDRESS_LOWER_LC.finditer(low):
+    for m in _near(_ADDRESS_LOWER_LC, low, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
         if text[m.start("name")].isupper():
             continue  # the strict pattern has it
         name_words = m.group("name").split()
@@ -518,23 +519,19 @@ def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[i
 
     Only these spans are tokenised, and each is tokenised once however many
     victim words it holds, so the name search stays linear in the text.
+    Victim words used as adjectives ("victim services") are left out by the
+    pattern itself, so a text dense with victim words costs one pass.
     """
     windows: list[tuple[int, int]] = []
-    starts: list[int] = []
-    for m in _VICTIM_WORD_LC.finditer(low):
-        following = _WORD_AFTER.match(text, m.end())
-        if following and following.group(1).lower() in _ROLE_WORDS:
-            continue
-        starts.append(m.start())
-        lo, hi = max(0, m.start() - _CONTEXT_WINDOW), min(len(text), m.end() + _CONTEXT_WINDOW)
+    spans = [m.span() for m in _VICTIM_CONTEXT_LC.finditer(low)]
+    size = len(text)
+    for start, end in spans:
+        lo, hi = start - _CONTEXT_WINDOW, end + _CONTEXT_WINDOW
         if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
+            windows[-1] = (windows[-1][0], hi if hi < size else size)
         else:
-            windows.append((lo, hi))
-    return windows, starts
-
-
-_WORD_AFTER = re.compile(r"[ \t]{0,5}(?:[-–][ \t]{0,3})?([^\W\d_][\w-]{0,30})")
+            windows.append((lo if lo > 0 else 0, hi if hi < size else size))
+    return windows, [start for start, _ in spans]
 
 
 def _bare(word: str) -> str:
@@ -621,14 +618,55 @@ def _run_backward(tokens, i, text):
 def _find_named_people(text: str, windows, victim_starts):
     _victims.set(frozenset(victim_starts))
     for lo, hi in windows:
+        strong = _strong_positions(text, lo, hi)
+        if not strong:
+            continue  # nothing in this span can be part of a name
         tokens = _tokens(text, lo, hi)
         starts = [t[2] for t in tokens]
+        last = len(tokens) - 1
         for v in victim_starts[bisect.bisect_left(victim_starts, lo) : bisect.bisect_left(victim_starts, hi)]:
             k = bisect.bisect_left(starts, v)
-            if k >= len(tokens) or tokens[k][2] != v:
+            if k > last or tokens[k][2] != v:
+                continue
+            # Both walks look at most _MAX_STEPS tokens away and a name at
+            # most four tokens long, and every name holds an initial, a first
+            # name or a capitalised word: without one nearby, there is none.
+            reach_lo = tokens[max(0, k - _MAX_STEPS - 4)][2]
+            reach_hi = tokens[min(last, k + _MAX_STEPS + 4)][3]
+            i = bisect.bisect_left(strong, reach_lo)
+            if i == len(strong) or strong[i] >= reach_hi:
                 continue
             yield from _walk_forward(tokens, k, text)
             yield from _walk_backward(tokens, k, text)
+
+
+# What a name must hold somewhere: a letter that is not a lower-case ASCII
+# letter (a capital, or any accented letter), or an initial.
+_NAME_SIGN = re.compile(r"[^\W\d_a-z]|[a-z]\.")
+_LOWER_WORD = re.compile(r"[^\W\d_](?:[\w'’-]{0,40}[^\W_])?")
+
+
+def _strong_positions(text: str, lo: int, hi: int) -> list[int]:
+    """Sorted offsets in ``text[lo:hi]`` where a name could be: capitals,
+    initials and lower-case first names (a superset of what a walk accepts)."""
+    chunk = text[lo:hi]
+    if chunk.islower() and "." not in chunk:
+        positions = []  # no capital, no initial: only a lower-case first name can start a name
+    else:
+        positions = [m.start() for m in _NAME_SIGN.finditer(text, lo, hi)]
+    words = set(_LOWER_WORD.findall(text, lo, hi))
+    names = first_names()
+    found = {w for w in words if _bare(w) in names}
+    if found:
+        pattern = _word_pattern(frozenset(found))
+        positions += [m.start() for m in pattern.finditer(text, lo, hi)]
+        positions.sort()
+    return positions
+
+
+@functools.lru_cache(maxsize=256)
+def _word_pattern(words: frozenset[str]) -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
 # Where the victim words of the text being scanned start (a context variable,
@@ -815,7 +853,7 @@ _MAX_LIBRARY_CALLS = 200
 
 def _find_ages(text: str, low: str):
     """An age next to a school, a grade, a workplace, lodging or a named place."""
-    for m in _AGE_LC.finditer(low):
+    for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low), _AGE_BEFORE):
         lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
         if (
             _SCHOOL.search(text, lo, hi)
@@ -854,12 +892,13 @@ _CLASS_AT = re.compile(
 
 def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
     # "a sophomore at Riverside" pins a child down whoever the sentence is about.
-    for m in _CLASS_AT.finditer(text):
+    school_anchors = _anchors(_SCHOOL_FINDER, low)
+    for m in _near(_CLASS_AT, text, school_anchors, _SCHOOL_BEFORE):
         yield "school", m.start(), m.end()
-    for m in _SCHOOL.finditer(text):
+    for m in _near(_SCHOOL, text, school_anchors, _SCHOOL_BEFORE):
         if _near_victim(victim_starts, m.start(), m.end()):
             yield "school", m.start(), m.end()
-    for m in _WORKPLACE_LC.finditer(low):
+    for m in _near(_WORKPLACE_LC, low, _anchors(_WORKPLACE_FINDER, low), 0):
         words = m.group("place").lower().split()
         if words[0] in _GENERIC_PLACES:
             continue
@@ -867,8 +906,8 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
             yield "workplace", m.start(), m.end()
 
 
-def _find_lodging(text: str, victim_starts: list[int]):
-    for m in _LODGING.finditer(text):
+def _find_lodging(text: str, low: str, victim_starts: list[int]):
+    for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
         if _MEETING_WORD.search(text, lo, hi):
             continue
@@ -887,8 +926,8 @@ def _find_lodging(text: str, victim_starts: list[int]):
         yield "lodging", m.start(), m.end()
 
 
-def _find_nicknames(text: str):
-    for m in _NICKNAME.finditer(text):
+def _find_nicknames(text: str, low: str):
+    for m in _near(_NICKNAME, text, _anchors(_NICKNAME_FINDER, low), 0):
         nick = m.group("nick").strip("\"“”'‘’ ")
         if not nick or nick.split()[0].lower() in _NICK_STOP:
             continue
@@ -926,8 +965,8 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
 _HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 
 
-def _find_id_numbers(text: str, low: str):
-    for m in _A_NUMBER.finditer(text):
+def _find_id_numbers(text: str, low: str, runs: list[int]):
+    for m in _near(_A_NUMBER, text, runs, _RUN_BEFORE):
         yield "immigration_number", m.start(), m.end()
     for kw in _ID_KEYWORD_LC.finditer(low):
         value = _ID_VALUE.match(text, kw.end())
@@ -980,9 +1019,7 @@ def _normalise_name(name: str) -> str:
 # Markdown structure a reader never sees. Each is replaced by as many spaces
 # (or a comma, where it separates items) so offsets in the rendered text are
 # offsets in what the member wrote.
-_MARKUP = str.maketrans(
-    {"*": " ", "`": " ", "~": " ", "\\": " ", "[": " ", "]": " ", "|": ",", "\n": " ", "\r": " "}
-)
+_MARKUP = bytes.maketrans(b"*`~\\[]|\n\r", b"      ,  ")
 _LINE_START = re.compile(
     r"(?m)^[ \t]{0,12}(?:>[ \t]{0,3}){0,5}(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)"
 )
@@ -1023,7 +1060,7 @@ _AGE_GATE = "year yr yo y/o y.o age".split()
 
 # Past this many candidates of one kind the text is held for review anyway;
 # stopping there bounds the work a hostile text can cause.
-_MAX_PER_DETECTOR = 1000
+_MAX_PER_DETECTOR = 500
 
 
 def _capped(found):
@@ -1033,7 +1070,65 @@ def _capped(found):
 # Keyword patterns run over an ASCII-lowered copy of the text (same length, so
 # the same offsets): Python's engine matches a case-sensitive alternation
 # several times faster than a case-insensitive one.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    # bytes.lower() changes only ASCII letters, and in UTF-8 every byte of a
+    # non-ASCII character is above 127, so the result has the same
+    # characters at the same offsets; str.translate is many times slower on
+    # text that holds any non-ASCII character.
+    low = text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+    if not low.isascii():
+        for char, folded in _FOLDS:
+            if char in low:
+                low = low.replace(char, folded)
+    return low
+
+
+# Non-ASCII characters a case-insensitive pattern matches as an ASCII letter.
+# Folded into the lower-cased copy, patterns over it read the text like
+# (?i) patterns over the original.
+_FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u212a", "k"), ("\u017f", "s"))
+
+
+def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
+    """``pattern.finditer(text)``, run only near ``anchors`` (sorted offsets).
+
+    Every match of ``pattern`` must hold an anchor starting at most
+    ``before`` characters after the match starts. Each stretch that can hold
+    a match start is scanned with room for the longest match past its end,
+    and matches starting past it are dropped, so what is found, and in what
+    order, is what a scan of the whole text finds, while a long text with
+    few anchors costs little more than finding them.
+    """
+    reach = _REACH[pattern]
+    if len(anchors) * (before + reach) >= len(text):
+        yield from pattern.finditer(text)  # anchors everywhere: one pass is cheaper
+        return
+    windows: list[list[int]] = []
+    for anchor in anchors:
+        lo = anchor - before
+        if windows and lo <= windows[-1][1] + reach:
+            windows[-1][1] = anchor + 1
+        else:
+            windows.append([lo if lo > 0 else 0, anchor + 1])
+    for lo, hi in windows:
+        for m in pattern.finditer(text, lo, hi + reach):
+            if m.start() >= hi:
+                break
+            yield m
+
+
+def _anchors(finder: re.Pattern, low: str) -> list[int]:
+    return [m.start() for m in finder.finditer(low)]
+
+
+def _reach(pattern: re.Pattern) -> int:
+    # The longest text one attempt of the pattern reads: its longest match
+    # plus room for the look-aheads after it.
+    longest = re._parser.parse(pattern.pattern, pattern.flags).getwidth()[1]
+    assert longest < 10_000, pattern.pattern
+    return longest + 16
 
 
 def _lower_case(pattern: re.Pattern) -> re.Pattern:
@@ -1047,6 +1142,14 @@ _BIRTH_LC = _lower_case(_BIRTH)
 _PLATE_KEYWORD_LC = _lower_case(_PLATE_KEYWORD)
 _LIVES_AT_LC = _lower_case(_LIVES_AT)
 _VICTIM_WORD_LC = _lower_case(_VICTIM_WORD)
+# A victim word not followed by a role word (after spaces and a dash, the word
+# that follows, up to 31 characters, is not one of ``_ROLE_WORDS``).
+_VICTIM_CONTEXT_LC = re.compile(
+    _VICTIM_WORD_LC.pattern
+    + r"(?![ \t]{0,5}(?:[-–][ \t]{0,3})?(?:"
+    + "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
+    + r")(?![\w-]))"
+)
 _AGE_LC = _lower_case(_AGE)
 _WORKPLACE_LC = _lower_case(_WORKPLACE)
 _SOCIAL_URL_LC = _lower_case(_SOCIAL_URL)
@@ -1054,6 +1157,53 @@ _ID_KEYWORD_LC = _lower_case(_ID_KEYWORD)
 _PHONE_WORD_DIGITS_LC = _lower_case(_PHONE_WORD_DIGITS)
 _SOCIAL_WORD_LC = _lower_case(_SOCIAL_WORD)
 _ADDRESS_LOWER_LC = _lower_case(_ADDRESS_LOWER)
+
+# Anchors over the lower-cased text, each a word every match of a pattern
+# holds (see _near); the number is how far into a match the anchor may start.
+_STREET_FINDER = re.compile(
+    r"[ \t](?:street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct"
+    r"|place|pl|way|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|trail|trl"
+    r"|square|sq|loop|pike|alley|plaza|plz|expressway|expy|freeway|fwy)\b"
+)
+_STREET_BEFORE = 130
+_LODGING_FINDER = re.compile(
+    r"(?<![\w-])(?:room|rm\.?|rooms|suite|unit)[ \t]{0,3}#?[ \t]{0,2}\d"
+    r"|[ \t](?:motel|inn|hotel|lodge|suites)(?![\w])|motel[ \t]{1,3}\d"
+)
+_LODGING_BEFORE = 80
+_NICKNAME_FINDER = re.compile(
+    r"(?<![\w-])(?:ad|advert|listing|post|escort|goes|went|known|aka|a\.k\.a|nickname|street"
+    r"|working|called|calls|under|profile|screen|stage)"
+)
+_SCHOOL_FINDER = re.compile(
+    r"high|middle|elementary|junior|intermediate|charter|prep|academy|grade|freshman|sophomore|senior"
+)
+_SCHOOL_BEFORE = 110
+_WORKPLACE_FINDER = re.compile(r"(?<![\w-])(?:work|employed|job|shift|clean|danc)")
+_AGE_FINDER = re.compile(r"year|yr|yo|y/o|y\.o|(?<![\w-])age")
+_AGE_BEFORE = 16
+_DIGIT_RUN = re.compile(r"\d{3,}")
+# A match starts at most this far before its first run of three digits: "+1 (555", "AB-12-345".
+_RUN_BEFORE = 12
+_REACH = {
+    pattern: _reach(pattern)
+    for pattern in (
+        _PHONE,
+        _PHONE_LOCAL,
+        _SSN,
+        _SSN_BARE,
+        _CASE_STANDALONE,
+        _A_NUMBER,
+        _ADDRESS,
+        _ADDRESS_LOWER_LC,
+        _LODGING,
+        _NICKNAME,
+        _SCHOOL,
+        _CLASS_AT,
+        _WORKPLACE_LC,
+        _AGE_LC,
+    )
+}
 
 
 def _gate(low: str, words) -> bool:
@@ -1071,7 +1221,9 @@ def render_for_scan(text: str) -> str:
     text = _LINE_START.sub(_item, text)
     text = _HTML_TAG.sub(_blank, text)
     text = _UNDERSCORE.sub(_blank, text)
-    return text.translate(_MARKUP)
+    # Every character the table changes is ASCII and becomes one ASCII
+    # character, so translating the UTF-8 bytes keeps offsets (and is fast).
+    return text.encode("utf-8", "surrogatepass").translate(_MARKUP).decode("utf-8", "surrogatepass")
 
 
 def scan(
@@ -1109,7 +1261,7 @@ def scan(
     # Each family of detectors runs only when the text holds what it needs
     # (a digit, an @, a keyword): a cheap test in C that spares most posts
     # most of the regular expressions.
-    low = text.translate(_ASCII_LOWER)
+    low = _ascii_lower(text)
     has_digit = _DIGIT.search(text) is not None
     windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
     candidates = [*_capped(_find_named_people(text, windows, victim_starts))]
@@ -1118,23 +1270,26 @@ def scan(
     if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
         candidates += _capped(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
+        # Where runs of three or more digits start: every phone number, SSN,
+        # A-number and case number holds one.
+        runs = _anchors(_DIGIT_RUN, text)
         candidates += [
-            *_capped(_find_ssns(text)),
-            *_capped(_find_id_numbers(text, low)),
-            *_capped(_find_phones(text)),
+            *_capped(_find_ssns(text, runs)),
+            *_capped(_find_id_numbers(text, low, runs)),
+            *_capped(_find_phones(text, runs)),
             *_capped(_find_worded_phones(text, low)),
             *_capped(_find_birth_dates(text, low)),
             *_capped(_find_plates(text, low)),
-            *_capped(_find_case_numbers(text, low)),
-            *_capped(_find_addresses(text)),
+            *_capped(_find_case_numbers(text, low, runs)),
+            *_capped(_find_addresses(text, low)),
             *_capped(_find_lower_addresses(text, low)),
         ]
         if "+" in text:
             candidates += _capped(_find_intl_phones(text))
     if _gate(low, _NICK_GATE):
-        candidates += _capped(_find_nicknames(text))
+        candidates += _capped(_find_nicknames(text, low))
     if _gate(low, _LODGING_GATE):
-        candidates += _capped(_find_lodging(text, victim_starts))
+        candidates += _capped(_find_lodging(text, low, victim_starts))
     if _gate(low, _SCHOOL_GATE):
         candidates += _capped(_find_schools_and_work(text, low, victim_starts))
     if _gate(low, _AGE_GATE):
