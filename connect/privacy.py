@@ -282,7 +282,6 @@ _TOKEN = re.compile(
 _MAX_STEPS = 8
 _MAX_NAMES = 6
 _CONTEXT_WINDOW = 110
-_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 # Capitalised words that start sentences or name organisations, places and
 # programmes; a "name" containing any of them is not a person's name.
@@ -348,22 +347,22 @@ def _find_emails(text: str, allowed: Callable[[str], bool] | None):
         yield "email", m.start(), m.end()
 
 
-def _find_phones(text: str, runs: list[int]):
+def _find_phones(text: str, low: str, runs: list[int]):
     for m in _near(_PHONE, text, runs, _RUN_BEFORE):
         area = m.group("area1") or m.group("area2")
         if area in _TOLL_FREE:
             continue
         yield "phone", m.start(), m.end()
     for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
-        if _PHONE_CONTEXT.search(text, max(0, m.start() - 25), m.start()):
+        if _PHONE_CONTEXT_LC.search(low, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
 
 
-def _find_ssns(text: str, runs: list[int]):
+def _find_ssns(text: str, low: str, runs: list[int]):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
-        if _SSN_CONTEXT.search(text, max(0, m.start() - 30), m.start()):
+        if _SSN_CONTEXT_LC.search(low, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
 
 
@@ -394,18 +393,18 @@ _ORG_ADDRESS = re.compile(
 )
 
 
-def _is_org_address(text: str, start: int) -> bool:
-    return bool(_ORG_ADDRESS.search(text, max(0, start - 30), start))
+def _is_org_address(low: str, start: int) -> bool:
+    return bool(_ORG_ADDRESS_LC.search(low, max(0, start - 30), start))
 
 
 def _find_addresses(text: str, low: str):
     for m in _near(_ADDRESS, text, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
-        if _is_org_address(text, m.start()):
+        if _is_org_address(low, m.start()):
             continue
         number = m.group("number")
         name_words = m.group("name").split()
-        if re.fullmatch(r"(?:19|20)\d\d", number) and _YEAR_PREPOSITION.search(
-            text, max(0, m.start() - 12), m.start()
+        if re.fullmatch(r"(?:19|20)\d\d", number) and _YEAR_PREPOSITION_LC.search(
+            low, max(0, m.start() - 12), m.start()
         ):
             continue
         if m.group("suffix").lower() in {"court", "ct"} and any(
@@ -477,7 +476,7 @@ def _find_lower_addresses(text: str, low: str):
         name_words = m.group("name").split()
         if any(w in _COMMON_NOT_STREET for w in name_words):
             continue
-        if _is_org_address(text, m.start()):
+        if _is_org_address(low, m.start()):
             continue
         calls += 1
         if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
@@ -507,11 +506,7 @@ def _usaddress_says_street(candidate: str) -> bool:
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
     """(kind, lower-case text, start, end) of the tokens between ``start`` and ``end``."""
-    out = []
-    for m in _TOKEN.finditer(text, start, end):
-        kind = m.lastgroup
-        out.append((kind, m.group().lower(), m.start(), m.end()))
-    return out
+    return [(m.lastgroup, m.group().lower(), *m.span()) for m in _TOKEN.finditer(text, start, end)]
 
 
 def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -535,7 +530,12 @@ def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[i
 
 
 def _bare(word: str) -> str:
-    return _POSSESSIVE.sub("", word)
+    # A possessive ending ("'s", "’s", "'", "’") is not part of the name.
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    if word.endswith(("'", "’")):
+        return word[:-1]
+    return word
 
 
 def _name_part(tokens, i, original: str, *, lower_ok: bool) -> str | None:
@@ -615,8 +615,15 @@ def _run_backward(tokens, i, text):
     return None
 
 
+# How many tokens before and after a victim word its two walks can read
+# (eight steps, names of up to four tokens, one token of look-ahead).
+_MEMO_BEFORE = 13
+_MEMO_AFTER = 36
+
+
 def _find_named_people(text: str, windows, victim_starts):
     _victims.set(frozenset(victim_starts))
+    memo: dict[tuple, list[tuple[str, int, int]]] = {}
     for lo, hi in windows:
         strong = _strong_positions(text, lo, hi)
         if not strong:
@@ -636,8 +643,24 @@ def _find_named_people(text: str, windows, victim_starts):
             i = bisect.bisect_left(strong, reach_lo)
             if i == len(strong) or strong[i] >= reach_hi:
                 continue
-            yield from _walk_forward(tokens, k, text)
-            yield from _walk_backward(tokens, k, text)
+            # What the walks find depends only on the text around the victim
+            # word, so a text that repeats itself is walked once per shape.
+            a, b = max(0, k - _MEMO_BEFORE), min(last, k + _MEMO_AFTER)
+            base, end = tokens[a][2], tokens[b][3]
+            nearby = victim_starts[
+                bisect.bisect_left(victim_starts, base) : bisect.bisect_left(victim_starts, end)
+            ]
+            key = (text[base : end + 1], k - a, a == 0, b == last, tuple(x - base for x in nearby))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = [
+                    (kind, start - base, stop - base)
+                    for kind, start, stop in itertools.chain(
+                        _walk_forward(tokens, k, text), _walk_backward(tokens, k, text)
+                    )
+                ]
+            for kind, start, stop in found:
+                yield kind, start + base, stop + base
 
 
 # What a name must hold somewhere: a letter that is not a lower-case ASCII
@@ -848,7 +871,7 @@ _PHONE_WORD_DIGITS = re.compile(
     r"[ \t]{0,3}(?:is|was|number|no\.?"
     r"|#)?[ \t]{0,3}[:#]?[ \t]{0,3}(?P<num>\d{2,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/-])"
 )
-_MAX_LIBRARY_CALLS = 200
+_MAX_LIBRARY_CALLS = 50
 
 
 def _find_ages(text: str, low: str):
@@ -858,7 +881,7 @@ def _find_ages(text: str, low: str):
         if (
             _SCHOOL.search(text, lo, hi)
             or _WORKPLACE_LC.search(low, lo, hi)
-            or _LODGING_NEAR.search(text, lo, hi)
+            or _LODGING_NEAR_LC.search(low, lo, hi)
         ):
             yield "age_detail", m.start(), m.end()
             continue
@@ -909,18 +932,18 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
     for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
-        if _MEETING_WORD.search(text, lo, hi):
+        if _MEETING_WORD_LC.search(low, lo, hi):
             continue
         if (
             m.group("room") is not None
-            and not _LODGING_WORD.search(text, lo, hi)
+            and not _LODGING_WORD_LC.search(low, lo, hi)
             and not _near_victim(victim_starts, m.start(), m.end())
         ):
             continue
         if (
             m.group("room") is None
             and not _near_victim(victim_starts, m.start(), m.end())
-            and not (_LODGING_WORD.search(text, lo, m.start()))
+            and not (_LODGING_WORD_LC.search(low, lo, m.start()))
         ):
             continue
         yield "lodging", m.start(), m.end()
@@ -1058,13 +1081,16 @@ _SCHOOL_GATE = (
 _AGE_GATE = "year yr yo y/o y.o age".split()
 
 
-# Past this many candidates of one kind the text is held for review anyway;
-# stopping there bounds the work a hostile text can cause.
-_MAX_PER_DETECTOR = 500
+# Past this many candidates of one kind the text is held for review anyway
+# (the writer sees the first ones, enough to know what to remove); stopping
+# there bounds the work a hostile text can cause. Email addresses cost almost
+# nothing each and a directory pasted into a post lists them all.
+_MAX_PER_DETECTOR = 200
+_MAX_EMAILS = 500
 
 
-def _capped(found):
-    return itertools.islice(found, _MAX_PER_DETECTOR)
+def _capped(found, limit=_MAX_PER_DETECTOR):
+    return itertools.islice(found, limit)
 
 
 # Keyword patterns run over an ASCII-lowered copy of the text (same length, so
@@ -1157,6 +1183,13 @@ _ID_KEYWORD_LC = _lower_case(_ID_KEYWORD)
 _PHONE_WORD_DIGITS_LC = _lower_case(_PHONE_WORD_DIGITS)
 _SOCIAL_WORD_LC = _lower_case(_SOCIAL_WORD)
 _ADDRESS_LOWER_LC = _lower_case(_ADDRESS_LOWER)
+_PHONE_CONTEXT_LC = _lower_case(_PHONE_CONTEXT)
+_SSN_CONTEXT_LC = _lower_case(_SSN_CONTEXT)
+_ORG_ADDRESS_LC = _lower_case(_ORG_ADDRESS)
+_YEAR_PREPOSITION_LC = _lower_case(_YEAR_PREPOSITION)
+_LODGING_NEAR_LC = _lower_case(_LODGING_NEAR)
+_MEETING_WORD_LC = _lower_case(_MEETING_WORD)
+_LODGING_WORD_LC = _lower_case(_LODGING_WORD)
 
 # Anchors over the lower-cased text, each a word every match of a pattern
 # holds (see _near); the number is how far into a match the anchor may start.
@@ -1266,7 +1299,7 @@ def scan(
     windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
     candidates = [*_capped(_find_named_people(text, windows, victim_starts))]
     if "@" in text:
-        candidates += _capped(_find_emails(text, allowed_emails))
+        candidates += _capped(_find_emails(text, allowed_emails), _MAX_EMAILS)
     if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
         candidates += _capped(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
@@ -1274,9 +1307,9 @@ def scan(
         # A-number and case number holds one.
         runs = _anchors(_DIGIT_RUN, text)
         candidates += [
-            *_capped(_find_ssns(text, runs)),
+            *_capped(_find_ssns(text, low, runs)),
             *_capped(_find_id_numbers(text, low, runs)),
-            *_capped(_find_phones(text, runs)),
+            *_capped(_find_phones(text, low, runs)),
             *_capped(_find_worded_phones(text, low)),
             *_capped(_find_birth_dates(text, low)),
             *_capped(_find_plates(text, low)),
