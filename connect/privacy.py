@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import contextvars
-import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -504,11 +503,6 @@ def _usaddress_says_street(candidate: str) -> bool:
     return kind == "Street Address" and "AddressNumber" in tagged and "StreetNamePostType" in tagged
 
 
-def _tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
-    """(kind, lower-case text, start, end) of the tokens between ``start`` and ``end``."""
-    return [(m.lastgroup, m.group().lower(), *m.span()) for m in _TOKEN.finditer(text, start, end)]
-
-
 def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[int]]:
     """Merged spans around victim words, and the victim words' starts.
 
@@ -625,23 +619,27 @@ def _find_named_people(text: str, windows, victim_starts):
     _victims.set(frozenset(victim_starts))
     memo: dict[tuple, list[tuple[str, int, int]]] = {}
     for lo, hi in windows:
-        strong = _strong_positions(text, lo, hi)
-        if not strong:
+        if not _may_hold_name(text[lo:hi]):
             continue  # nothing in this span can be part of a name
-        tokens = _tokens(text, lo, hi)
-        starts = [t[2] for t in tokens]
-        last = len(tokens) - 1
+        # Tokens are read as far as the victim words reached so far need, so
+        # a long span stops costing once enough names have been found.
+        lazy = _LazyTokens(text, lo, hi)
+        tokens, starts = lazy.tokens, lazy.starts
         for v in victim_starts[bisect.bisect_left(victim_starts, lo) : bisect.bisect_left(victim_starts, hi)]:
+            while not lazy.exhausted and (not starts or starts[-1] < v):
+                lazy.more(64)
             k = bisect.bisect_left(starts, v)
-            if k > last or tokens[k][2] != v:
+            if k >= len(tokens) or tokens[k][2] != v:
                 continue
+            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+                lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 64)
+            last = len(tokens) - 1
             # Both walks look at most _MAX_STEPS tokens away and a name at
             # most four tokens long, and every name holds an initial, a first
             # name or a capitalised word: without one nearby, there is none.
             reach_lo = tokens[max(0, k - _MAX_STEPS - 4)][2]
             reach_hi = tokens[min(last, k + _MAX_STEPS + 4)][3]
-            i = bisect.bisect_left(strong, reach_lo)
-            if i == len(strong) or strong[i] >= reach_hi:
+            if not _may_hold_name(text[reach_lo:reach_hi]):
                 continue
             # What the walks find depends only on the text around the victim
             # word, so a text that repeats itself is walked once per shape.
@@ -650,7 +648,13 @@ def _find_named_people(text: str, windows, victim_starts):
             nearby = victim_starts[
                 bisect.bisect_left(victim_starts, base) : bisect.bisect_left(victim_starts, end)
             ]
-            key = (text[base : end + 1], k - a, a == 0, b == last, tuple(x - base for x in nearby))
+            key = (
+                text[base : end + 1],
+                k - a,
+                a == 0,
+                lazy.exhausted and b == last,
+                tuple(x - base for x in nearby),
+            )
             found = memo.get(key)
             if found is None:
                 found = memo[key] = [
@@ -663,33 +667,38 @@ def _find_named_people(text: str, windows, victim_starts):
                 yield kind, start + base, stop + base
 
 
-# What a name must hold somewhere: a letter that is not a lower-case ASCII
-# letter (a capital, or any accented letter), or an initial.
-_NAME_SIGN = re.compile(r"[^\W\d_a-z]|[a-z]\.")
+class _LazyTokens:
+    """(kind, lower-case text, start, end) of the tokens of ``text[lo:hi]``, read on demand."""
+
+    def __init__(self, text: str, lo: int, hi: int):
+        self.source = _TOKEN.finditer(text, lo, hi)
+        self.tokens: list[tuple[str, str, int, int]] = []
+        self.starts: list[int] = []
+        self.exhausted = False
+
+    def more(self, count: int) -> None:
+        for m in self.source:
+            self.tokens.append((m.lastgroup, m.group().lower(), *m.span()))
+            self.starts.append(m.start())
+            count -= 1
+            if count <= 0:
+                return
+        self.exhausted = True
+
+
 _LOWER_WORD = re.compile(r"[^\W\d_](?:[\w'’-]{0,40}[^\W_])?")
 
 
-def _strong_positions(text: str, lo: int, hi: int) -> list[int]:
-    """Sorted offsets in ``text[lo:hi]`` where a name could be: capitals,
-    initials and lower-case first names (a superset of what a walk accepts)."""
-    chunk = text[lo:hi]
-    if chunk.islower() and "." not in chunk:
-        positions = []  # no capital, no initial: only a lower-case first name can start a name
-    else:
-        positions = [m.start() for m in _NAME_SIGN.finditer(text, lo, hi)]
-    words = set(_LOWER_WORD.findall(text, lo, hi))
+def _may_hold_name(chunk: str) -> bool:
+    """Whether ``chunk`` holds a capital, an initial or a first name.
+
+    A cheap superset of what a name walk accepts: with none of them a
+    span is not walked at all.
+    """
+    if not chunk.islower() or "." in chunk:
+        return True
     names = first_names()
-    found = {w for w in words if _bare(w) in names}
-    if found:
-        pattern = _word_pattern(frozenset(found))
-        positions += [m.start() for m in pattern.finditer(text, lo, hi)]
-        positions.sort()
-    return positions
-
-
-@functools.lru_cache(maxsize=256)
-def _word_pattern(words: frozenset[str]) -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    return any(_bare(word) in names for word in set(_LOWER_WORD.findall(chunk)))
 
 
 # Where the victim words of the text being scanned start (a context variable,

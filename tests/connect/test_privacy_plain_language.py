@@ -1,6 +1,4 @@
-"""The privacy guard on plain language, text structure and hostile input. Pure Python: no database."""
-
-import time
+"""The privacy guard on plain language and text structure. Pure Python: no database."""
 
 import pytest
 
@@ -105,33 +103,3 @@ def test_scan_allows_members_forum_handles():
 
 def test_every_kind_has_a_label():
     assert {"social_handle", "immigration_number", "lodging", "age_detail", "nickname"} <= set(LABELS)
-
-
-HOSTILE_100KB = {
-    "digits": "1" * 100_000,
-    "victim words": "victim " * 14_000,
-    "victim names": "victim Maria Lopez " * 5_200,
-    "connectors": "victim the " * 9_000,
-    "spaced digits": "12 " * 33_000,
-    "plus digits": "+1 2 " * 20_000,
-    "addresses": "12 main st " * 9_000,
-    "ages": "15-year-old from Houston " * 4_000,
-    "rooms": "motel room 12 " * 7_000,
-    "handles": "ig a_1 " * 14_000,
-    "bullets": "- x\n" * 25_000,
-    "tables": "| a |" * 20_000,
-}
-
-
-@pytest.mark.parametrize("text", HOSTILE_100KB.values(), ids=HOSTILE_100KB.keys())
-def test_scan_is_linear_on_100kb_of_hostile_input(text):
-    text = text[:100_000]
-    scan(text[:1000])  # load the name list outside the measurement
-
-    started = time.perf_counter()
-    scan(text)
-    elapsed = time.perf_counter() - started
-
-    # Generous: the target is 50 ms on an idle machine (bench/privacy.py);
-    # this only catches a super-linear regression on a busy one.
-    assert elapsed < 2.0, f"scan took {elapsed:.2f}s"

@@ -1,0 +1,61 @@
+"""The privacy guard stays linear in the text on hostile input. Pure Python: no database.
+
+The inputs are bench/privacy.py's (one list, so the benchmark and this test
+cannot drift apart). The bounds are generous, for a loaded shared machine:
+the goal is 50 ms for 100 KB (docs/benchmarks.md has the figures); these
+catch a detector that turns quadratic (ten times the text, a hundred times
+the cost: seconds), not a slow day. CPU time (``time.process_time``) is
+measured, which other processes inflate less than the wall clock, and the
+best of three runs is kept.
+"""
+
+import time
+
+import pytest
+
+from bench.privacy import INPUTS, build
+from connect.privacy import _MAX_PER_DETECTOR as MAX_PER_KIND
+from connect.privacy import scan
+
+# About twice what the slowest input costs on this 2-core machine loaded to 10.
+MAX_CPU_100KB = 0.5
+# Ten times the text may cost at most this many times as much (10 when linear);
+# the small allowance covers timer resolution on the cheapest inputs.
+MAX_GROWTH = 15
+ALLOWANCE = 0.005
+
+
+def _cpu(text):
+    best = None
+    for _ in range(3):
+        started = time.process_time()
+        scan(text)
+        elapsed = time.process_time() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+@pytest.mark.parametrize("fragment", INPUTS.values(), ids=INPUTS.keys())
+def test_scan_is_linear_on_100kb_of_hostile_input(fragment):
+    scan("the victim, Maria, 555-0147, 12 main st")  # loads the name list outside the measurement
+    large = build(fragment, 100_000)
+    small = build(fragment, 10_000)
+
+    large_cpu = _cpu(large)
+    small_cpu = _cpu(small)
+
+    assert large_cpu < MAX_CPU_100KB, f"100 KB took {large_cpu * 1000:.0f} ms of CPU"
+    assert large_cpu <= MAX_GROWTH * small_cpu + ALLOWANCE, (
+        f"100 KB took {large_cpu * 1000:.1f} ms, 10 KB {small_cpu * 1000:.1f} ms"
+    )
+
+
+def test_scan_stops_at_a_cap_per_kind_and_still_reports_every_other_kind():
+    # Past the cap of one kind the text is held anyway; what comes after it
+    # of another kind is still found, so the writer sees it too.
+    text = "call 305-555-0147 " * 2_000 + "The victim, Maria Lopez, DOB 01/02/2009."
+
+    kinds = [f.kind for f in scan(text)]
+
+    assert kinds.count("phone") == MAX_PER_KIND
+    assert {"named_person", "date_of_birth"} <= set(kinds)
