@@ -15,6 +15,13 @@ module.exports = {
     "static/js/**/*.js",
     "{connect,forum,resources,search,spotlights,notifications,assistance,conversations}/**/*.py",
   ],
+  // USWDS's responsive and state utilities carry a prefix and a colon
+  // (tablet:grid-col-6, hover:bg-primary), which PurgeCSS's default word
+  // extractor would cut in two: keep the whole token as well as its parts.
+  defaultExtractor: (content) => {
+    const tokens = content.match(/[A-Za-z0-9_:-]+/g) || [];
+    return tokens.concat(tokens.flatMap((token) => token.split(":")));
+  },
   // Unused @font-face and @keyframes rules go too: a font the remaining rules
   // never name is never downloaded anyway.
   fontFace: true,
@@ -37,6 +44,10 @@ module.exports = {
       "usa-sr-only",
       "usa-hint",
       /--open$/,
+      // Names templates compose from a variable (usa-alert--{{ level }},
+      // usa-{{ kind }}__input), which no file spells out whole.
+      /^usa-alert--(success|warning|error|info)$/,
+      /^usa-(radio|checkbox)(__input|__label)?$/,
     ],
     // Components whose markup USWDS's JavaScript builds around the element
     // a template writes (the file input's drop zone, previews and messages):
