@@ -56,7 +56,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 TRIMMED_CSS := static/vendor/uswds/css/uswds.trimmed.min.css
 TRIM_SOURCES := $(shell find templates static/js connect forum resources search spotlights notifications \
 	assistance conversations \( -name '*.html' -o -name '*.js' -o -name '*.py' \) -not -path '*/migrations/*' 2>/dev/null)
-assets: static/vendor/.installed $(TRIMMED_CSS)
+# esbuild bundles the USWDS components the pages use (assets/uswds-components.js)
+# into uswds.trimmed.min.js, which pages load instead of the full uswds.min.js.
+TRIMMED_JS := static/vendor/uswds/js/uswds.trimmed.min.js
+assets: static/vendor/.installed $(TRIMMED_CSS) $(TRIMMED_JS)
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -77,6 +80,10 @@ $(TRIMMED_CSS): static/vendor/.installed purgecss.config.cjs $(TRIM_SOURCES)
 	rm -rf static/vendor/.purgecss && mkdir -p static/vendor/.purgecss
 	node_modules/.bin/purgecss --config purgecss.config.cjs --output static/vendor/.purgecss
 	mv static/vendor/.purgecss/uswds.min.css $@ && rm -rf static/vendor/.purgecss
+
+$(TRIMMED_JS): static/vendor/.installed assets/uswds-components.js
+	node_modules/.bin/esbuild assets/uswds-components.js --bundle --minify --format=iife \
+	  --target=es2018 --log-level=warning --outfile=$@
 
 # End-to-end tests drive Debian's Chromium through Playwright.
 browser:

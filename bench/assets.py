@@ -1,5 +1,5 @@
 """Benchmark: what a member's browser downloads for a page, with the full USWDS
-stylesheet and with the trimmed one, side by side on the same server.
+stylesheet and script and with the trimmed ones, side by side on the same server.
 
 1. Builds a demo site in a temporary directory (migrate, seed_demo, the search
    index) and runs ``collectstatic`` with production's storage, so static
@@ -7,7 +7,8 @@ stylesheet and with the trimmed one, side by side on the same server.
 2. Starts one daphne process (bench.settings with BENCH_PRODUCTION_STATIC:
    WhiteNoise serves STATIC_ROOT, no finders). A request carrying
    ``X-Bench-Assets: full`` gets the page as it was before the trimming: the
-   full uswds.min.css and no font preloads (FullStylesheetMiddleware below);
+   full uswds.min.css and uswds.min.js and no font preloads
+   (FullUswdsMiddleware below);
    everything else is the same page from the same process.
 3. For the home, thread, library and search pages, signed in as a demo
    member: the bytes of the HTML and of each stylesheet and script it links,
@@ -20,6 +21,11 @@ stylesheet and with the trimmed one, side by side on the same server.
 
     .venv/bin/python bench/assets.py            # bytes and Lighthouse, ~5 minutes
     .venv/bin/python bench/assets.py --quick    # bytes only
+    .venv/bin/python bench/assets.py --static finders   # as `make run` serves static files
+
+``--static finders`` serves static files as development does (WhiteNoise
+straight from static/ through the finders: no hashed names, no compressed
+copies, a short max-age), to compare with what `make run` shows.
 """
 
 from __future__ import annotations
@@ -41,15 +47,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MEMBER = "prosecutor@pbc.demo.example"
-TRIMMED = "vendor/uswds/css/uswds.trimmed.min.css"
-FULL = "vendor/uswds/css/uswds.min.css"
+# (trimmed, full): what pages link now, and what they linked before.
+SWAPS = (
+    ("vendor/uswds/css/uswds.trimmed.min.css", "vendor/uswds/css/uswds.min.css"),
+    ("vendor/uswds/js/uswds.trimmed.min.js", "vendor/uswds/js/uswds.min.js"),
+)
 VARIANTS = ("full", "trimmed")
 PRELOAD = re.compile(r'\s*<link rel="preload"[^>]*as="font"[^>]*>')
 
 
-class FullStylesheetMiddleware:
-    """The baseline page: the full USWDS stylesheet where the trimmed one is
-    linked, and no font preloads, for requests that ask for it."""
+class FullUswdsMiddleware:
+    """The baseline page: the full USWDS stylesheet and script where the
+    trimmed ones are linked, and no font preloads, for requests that ask."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,14 +72,15 @@ class FullStylesheetMiddleware:
         from django.contrib.staticfiles.storage import staticfiles_storage
 
         html = response.content.decode()
-        html = html.replace(staticfiles_storage.url(TRIMMED), staticfiles_storage.url(FULL))
+        for trimmed, full in SWAPS:
+            html = html.replace(staticfiles_storage.url(trimmed), staticfiles_storage.url(full))
         response.content = PRELOAD.sub("", html).encode()
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
 
 
-def prepare(var):
+def prepare(var, collect=True):
     """In this process: the demo site, its search index and production's static files."""
     import django
 
@@ -94,8 +104,9 @@ def prepare(var):
     )
     # Wagtail's and Django admin's files serve only the admin; leaving them out
     # keeps the run short without changing a member page.
-    ignore = ["wagtail*", "admin", "account", "mfa"]
-    call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=ignore)
+    if collect:
+        ignore = ["wagtail*", "admin", "account", "mfa"]
+        call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=ignore)
     from forum.models import Thread
 
     member = User.objects.get(email=MEMBER)
@@ -121,7 +132,7 @@ def fetch(port, path, headers):
 ASSET = re.compile(r'<(?:link rel="stylesheet"|script[^>]*?) (?:href|src)="(/static/[^"]+)"')
 
 
-def page_bytes(port, path, cookie, variant):
+def page_bytes(port, path, cookie, variant, hashed=True):
     """(HTML, CSS, JS) bytes as sent compressed, and the same uncompressed."""
     base = {"Cookie": cookie, "X-Bench-Assets": variant}
     status, _, html = fetch(port, path, base)
@@ -134,7 +145,7 @@ def page_bytes(port, path, cookie, variant):
         _, headers, body = fetch(port, url, {**base, "Accept-Encoding": "br, gzip"})
         sent[kind] += len(body)
         raw[kind] += len(fetch(port, url, base)[2])
-        if variant == "trimmed" and "immutable" not in headers.get("Cache-Control", ""):
+        if hashed and variant == "trimmed" and "immutable" not in headers.get("Cache-Control", ""):
             raise SystemExit(f"{url}: no far-future Cache-Control ({headers.get('Cache-Control')})")
     return sent, raw
 
@@ -202,6 +213,12 @@ def main():
     parser.add_argument("--quick", action="store_true", help="bytes only, no Lighthouse")
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page and variant (median)")
     parser.add_argument("--only", action="append", help="measure only these pages")
+    parser.add_argument(
+        "--static",
+        choices=("production", "finders"),
+        default="production",
+        help="collectstatic with hashed, compressed files (default), or development's finders",
+    )
     args, _ = parser.parse_known_args()  # bench/run_all.py passes every benchmark the same arguments
 
     from bench.forum_thread_page import free_port
@@ -212,14 +229,15 @@ def main():
             DJANGO_SETTINGS_MODULE="bench.settings",
             CONNECT_VAR_DIR=str(tmp / "var"),
             DJANGO_STATIC_ROOT=str(tmp / "static"),
-            BENCH_PRODUCTION_STATIC="1",
             BENCH_ASSETS_BASELINE="1",
         )
-        for name in ("DATABASE_URL", "REDIS_URL", "WHITENOISE_USE_FINDERS"):
+        for name in ("DATABASE_URL", "REDIS_URL", "WHITENOISE_USE_FINDERS", "BENCH_PRODUCTION_STATIC"):
             os.environ.pop(name, None)
+        production = args.static == "production"
+        os.environ["BENCH_PRODUCTION_STATIC" if production else "WHITENOISE_USE_FINDERS"] = "1"
         started = time.time()
-        cookie, pages = prepare(tmp)
-        print(f"demo site and collectstatic ready in {time.time() - started:.0f}s", flush=True)
+        cookie, pages = prepare(tmp, collect=production)
+        print(f"demo site ({args.static} static files) ready in {time.time() - started:.0f}s", flush=True)
         if args.only:
             pages = {name: path for name, path in pages.items() if name in args.only}
         port = free_port()
@@ -230,7 +248,7 @@ def main():
             totals = {}
             for name, path in pages.items():
                 for variant in VARIANTS:
-                    sent, raw = page_bytes(port, path, cookie, variant)
+                    sent, raw = page_bytes(port, path, cookie, variant, hashed=production)
                     total = sum(sent.values())
                     totals[name, variant] = total
                     print(

@@ -35,7 +35,7 @@ MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F40
 # DJANGO_STATIC_ROOT with hashed, compressed files, served by WhiteNoise
 # without finders. With BENCH_ASSETS_BASELINE, a request carrying
 # X-Bench-Assets: full gets the page as it was before the stylesheet was
-# trimmed (the full uswds.min.css, no font preloads), from the same server.
+# trimmed (the full uswds.min.css and uswds.min.js, no font preloads), from the same server.
 if os.environ.get("BENCH_PRODUCTION_STATIC"):
     STORAGES = {
         **STORAGES,  # noqa: F405
@@ -43,4 +43,4 @@ if os.environ.get("BENCH_PRODUCTION_STATIC"):
     }
     WHITENOISE_USE_FINDERS = False
 if os.environ.get("BENCH_ASSETS_BASELINE"):
-    MIDDLEWARE = ["bench.assets.FullStylesheetMiddleware", *MIDDLEWARE]
+    MIDDLEWARE = ["bench.assets.FullUswdsMiddleware", *MIDDLEWARE]

@@ -186,6 +186,58 @@ def test_trimmed_stylesheet_keeps_what_uswds_javascript_toggles():
     assert not missing, "run-time selectors PurgeCSS dropped: " + " | ".join(missing)
 
 
+# USWDS components with behaviour, and the markup that needs each one.
+JS_COMPONENTS = {
+    "usa-accordion": ("usa-accordion",),
+    "usa-banner": ("usa-banner",),
+    "usa-button": ('a class="usa-button',),
+    "usa-character-count": ("usa-character-count",),
+    "usa-combo-box": ("usa-combo-box",),
+    "usa-date-picker": ("usa-date-picker",),
+    "usa-date-range-picker": ("usa-date-range-picker",),
+    "usa-file-input": ("usa-file-input",),
+    "usa-footer": ("usa-footer--big", "usa-footer--medium"),
+    "usa-header": ("usa-menu-btn",),
+    "usa-in-page-navigation": ("usa-in-page-nav",),
+    "usa-input-mask": ("usa-masked",),
+    "usa-language-selector": ("usa-language",),
+    "usa-modal": ("usa-modal",),
+    "usa-range": ("usa-range",),
+    "usa-search": ("js-search-form",),
+    "usa-skipnav": ("usa-skipnav",),
+    "usa-table": ("data-sortable",),
+    "usa-time-picker": ("usa-time-picker",),
+    "usa-tooltip": ("usa-tooltip",),
+    "usa-validation": ("data-validate-",),
+}
+BUNDLE_ENTRY = ROOT / "assets" / "uswds-components.js"
+TRIMMED_JS = ROOT / "static" / "vendor" / "uswds" / "js" / "uswds.trimmed.min.js"
+
+
+def test_uswds_bundle_has_every_component_the_markup_needs():
+    """A template that starts using a modal or a tooltip without adding it to
+    the bundle would get the markup without the behaviour."""
+    markup = "\n".join(path.read_text() for path in ROOT.glob("templates/**/*.html"))
+    markup += "\n".join(
+        path.read_text()
+        for app in APPS
+        for path in (ROOT / app).glob("**/*.py")
+        if "migrations" not in path.parts
+    )
+    bundled = set(re.findall(r'require\("@uswds/uswds/js/([\w-]+)"\)', BUNDLE_ENTRY.read_text()))
+    needed = {name for name, markers in JS_COMPONENTS.items() if any(marker in markup for marker in markers)}
+    assert needed <= bundled, f"add to {BUNDLE_ENTRY.name}: {sorted(needed - bundled)}"
+    assert {"usa-accordion", "usa-header", "usa-skipnav"} <= needed
+
+
+def test_uswds_bundle_is_built_and_smaller_than_the_full_script():
+    if not TRIMMED_JS.exists():
+        pytest.fail("static/vendor/uswds/js/uswds.trimmed.min.js is missing: run `make assets`")
+    full = TRIMMED_JS.with_name("uswds.min.js")
+    assert TRIMMED_JS.stat().st_size < full.stat().st_size / 2
+    assert "uswdsPresent" in TRIMMED_JS.read_text()
+
+
 def _head(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
@@ -202,8 +254,11 @@ def test_base_links_the_trimmed_stylesheet_and_not_the_full_one(client):
     stylesheets = [HREF.search(tag).group(1) for tag in LINK.findall(head) if 'rel="stylesheet"' in tag]
     assert "/static/vendor/uswds/css/uswds.trimmed.min.css" in stylesheets
     assert not any(href.endswith("/uswds.min.css") for href in stylesheets)
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', head)
+    assert "/static/vendor/uswds/js/uswds.trimmed.min.js" in scripts
+    assert not any(src.endswith("/uswds.min.js") for src in scripts)
     source = (ROOT / "templates" / "base.html").read_text() + (ROOT / "templates" / "500.html").read_text()
-    assert "uswds.min.css" not in source
+    assert "uswds.min.css" not in source and "uswds.min.js" not in source
 
 
 @pytest.mark.django_db
@@ -275,7 +330,7 @@ def test_collectstatic_in_production_hashes_and_compresses(production_static_roo
     css = target.read_text()
     font = paths["vendor/uswds/fonts/source-sans-pro/sourcesanspro-regular-webfont.woff2"]
     assert re.search(r"""url\(["']?\.\./fonts/source-sans-pro/""" + re.escape(Path(font).name), css)
-    for name in ("css/connect.css", "js/live.js", "vendor/uswds/js/uswds.min.js"):
+    for name in ("css/connect.css", "js/live.js", "vendor/uswds/js/uswds.trimmed.min.js"):
         assert (production_static_root / (paths[name] + ".gz")).exists(), name
 
 
