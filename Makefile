@@ -50,15 +50,40 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 
 # USWDS (and axe-core for the accessibility tests) come from the npm registry
 # at the versions pinned in package-lock.json, copied into static/vendor/.
-assets: static/vendor/.installed
+# PurgeCSS (purgecss.config.cjs) then writes uswds.trimmed.min.css, the
+# stylesheet pages link: only the USWDS rules that templates, scripts and the
+# HTML-rendering Python can use. It is made again whenever one of those changes.
+TRIMMED_CSS := static/vendor/uswds/css/uswds.trimmed.min.css
+TRIM_SOURCES := $(shell find templates static/js connect forum resources search spotlights notifications \
+	assistance conversations \( -name '*.html' -o -name '*.js' -o -name '*.py' \) -not -path '*/migrations/*' 2>/dev/null)
+# esbuild bundles the USWDS components the pages use (assets/uswds-components.js)
+# into uswds.trimmed.min.js, which pages load instead of the full uswds.min.js.
+TRIMMED_JS := static/vendor/uswds/js/uswds.trimmed.min.js
+assets: static/vendor/.installed $(TRIMMED_CSS) $(TRIMMED_JS)
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/uswds static/vendor/axe
 	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
 	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img static/vendor/uswds/
+	@# What no page, stylesheet or script names stays out, so collectstatic does
+	@# not hash and compress it on every deploy: the material-icons copies of
+	@# usa-icons, the .ttf/.woff fonts (the stylesheets ask only for .woff2) and
+	@# the unminified builds.
+	rm -rf static/vendor/uswds/img/material-icons static/vendor/uswds/img/material-icons-deprecated \
+	       static/vendor/uswds/css/uswds.css static/vendor/uswds/js/uswds.js
+	find static/vendor/uswds/fonts \( -name '*.ttf' -o -name '*.woff' \) -delete
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/
 	touch $@
+
+$(TRIMMED_CSS): static/vendor/.installed purgecss.config.cjs $(TRIM_SOURCES)
+	rm -rf static/vendor/.purgecss && mkdir -p static/vendor/.purgecss
+	node_modules/.bin/purgecss --config purgecss.config.cjs --output static/vendor/.purgecss
+	mv static/vendor/.purgecss/uswds.min.css $@ && rm -rf static/vendor/.purgecss
+
+$(TRIMMED_JS): static/vendor/.installed assets/uswds-components.js
+	node_modules/.bin/esbuild assets/uswds-components.js --bundle --minify --format=iife \
+	  --target=es2018 --log-level=warning --outfile=$@
 
 # End-to-end tests drive Debian's Chromium through Playwright.
 browser:

@@ -30,3 +30,17 @@ if os.environ.get("BENCH_POSTING_UNLIMITED"):
 # load, with the X-Bench-Count-Queries header; the answer comes back in
 # X-Bench-Queries. Without the header the middleware only checks for it.
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# bench/assets.py serves the site as production does: collectstatic into
+# DJANGO_STATIC_ROOT with hashed, compressed files, served by WhiteNoise
+# without finders. With BENCH_ASSETS_BASELINE, a request carrying
+# X-Bench-Assets: full gets the page as it was before the stylesheet was
+# trimmed (the full uswds.min.css and uswds.min.js, no font preloads), from the same server.
+if os.environ.get("BENCH_PRODUCTION_STATIC"):
+    STORAGES = {
+        **STORAGES,  # noqa: F405
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    WHITENOISE_USE_FINDERS = False
+if os.environ.get("BENCH_ASSETS_BASELINE"):
+    MIDDLEWARE = ["bench.assets.FullUswdsMiddleware", *MIDDLEWARE]
