@@ -26,6 +26,7 @@ back), and live at most ``CONNECT_FRAGMENT_CACHE_TTL`` seconds.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 
@@ -42,6 +43,16 @@ LAYOUT_VERSION = 1
 def member_scope(user_id):
     """The generation of one member's access and profile."""
     return f"member:{user_id}"
+
+
+# The generation of what any page shows about members: names, task forces,
+# whether an account is active (post authors, who reacted, the directory).
+PROFILES = "connect.profiles"
+
+# The generation of the site's Wagtail pages (spotlights, resources, events):
+# moved on by every save, publish, unpublish, move or delete of a page, of a
+# view restriction and of an image (what the home page's panels show).
+PAGES = "connect.pages"
 
 
 def inbox_scope(user_id):
@@ -99,18 +110,87 @@ def get_or_build(name, *, user_id, depends, build):
 def connect_invalidation_signals():
     """A member's fragments follow their profile (task force, discipline: what
     restricted categories and the directory show them); their access is
-    followed through ``connect.access.forget``."""
-    from django.db.models.signals import post_delete, post_save
+    followed through ``connect.access.forget``. Every save of a profile, an
+    account, a task force or a profile's expertise moves ``PROFILES`` on:
+    fragments that name other members (posts, the directory) depend on it."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import MemberProfile
+    from .models import MemberProfile, TaggedExpertise, TaskForce
 
     def on_profile(sender, instance, **kwargs):
-        bump(member_scope(instance.user_id))
+        bump(member_scope(instance.user_id), PROFILES)
+
+    def on_people(sender, **kwargs):
+        bump(PROFILES)
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(
             on_profile, sender=MemberProfile, weak=False, dispatch_uid=f"connect.fragments.profile.{name}"
         )
+        for model in (get_user_model(), TaskForce, TaggedExpertise):
+            signal.connect(
+                on_people,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"connect.fragments.people.{model.__name__}.{name}",
+            )
+    m2m_changed.connect(
+        on_people,
+        sender=TaggedExpertise,
+        weak=False,
+        dispatch_uid="connect.fragments.people.expertise",
+    )
+    _connect_page_signals()
+
+
+def _connect_page_signals():
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from wagtail.images import get_image_model
+    from wagtail.models import Page, PageViewRestriction
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    image_model = get_image_model()
+
+    def on_pages(sender, **kwargs):
+        bump(PAGES)
+
+    def on_model(sender, instance, **kwargs):
+        # Every page type is its own sender: one receiver for all models, asking the type.
+        if isinstance(instance, (Page, PageViewRestriction, image_model)):
+            bump(PAGES)
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(on_model, weak=False, dispatch_uid=f"connect.fragments.pages.{name}")
+    for name, signal in (
+        ("published", page_published),
+        ("unpublished", page_unpublished),
+        ("moved", post_page_move),
+    ):
+        signal.connect(on_pages, weak=False, dispatch_uid=f"connect.fragments.pages.{name}")
+    m2m_changed.connect(
+        on_pages,
+        sender=PageViewRestriction.groups.through,
+        weak=False,
+        dispatch_uid="connect.fragments.pages.restriction_groups",
+    )
+
+
+def pages_epoch():
+    """How many of the pages' expiry moments have passed. A page leaves every
+    list the moment it expires (``connect.permissions.visible_pages``), with no
+    save to move ``PAGES`` on: fragments that list pages vary with this too."""
+    from bisect import bisect_right
+
+    def expiries():
+        from wagtail.models import Page
+
+        stamps = Page.objects.filter(expire_at__isnull=False).values_list("expire_at", flat=True)
+        return tuple(sorted(stamp.timestamp() for stamp in stamps))
+
+    # Not a member's own: user 0's generation never moves.
+    stamps = get_or_build("page-expiries", user_id=0, depends=[PAGES], build=expiries)
+    return bisect_right(stamps, time.time())
 
 
 class Lazy:
@@ -140,3 +220,26 @@ def render_cached(name, *, user_id, depends, vary, render):
     digest = hashlib.sha256(repr([str(v) for v in vary]).encode()).hexdigest()[:32]
     key = f"{name}:{bucket}:{digest}"
     return get_or_build(key, user_id=user_id, depends=depends, build=render)
+
+
+def marker(name):
+    """What a cached fragment holds in place of a value of one request (its
+    CSRF token, a form's one-time submission token), put back on every use
+    (``fill``): forms can be cached, their tokens never are.
+
+    Derived from the secret key, so no member can write one into a post or a
+    profile and have a token put there."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"connect.fragments.{name}".encode(), hashlib.sha256)
+    return "fill" + digest.hexdigest()[:40]
+
+
+def csrf_marker():
+    return marker("csrf")
+
+
+def fill(html, values):
+    """``html`` (a cached fragment) with each marker of ``values`` replaced by its value."""
+    for key, value in values.items():
+        if key in html:
+            html = html.replace(key, str(value))
+    return html

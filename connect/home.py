@@ -7,23 +7,39 @@ None; panels are ordered by ``order``.
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from wagtail import hooks
 
 
 @dataclass
 class HomePanel:
+    """One panel. With ``depends`` (generation names of ``connect.fragments``)
+    its HTML is cached per member until one of them moves, so its
+    ``context`` should hold ``connect.fragments.Lazy`` values: a cached
+    panel then costs no query. ``vary`` holds anything else its HTML
+    depends on."""
+
     title: str
     template: str
     context: dict = field(default_factory=dict)
     order: int = 100
+    depends: list | None = None
+    vary: list = field(default_factory=list)
 
 
 def home_panels(request):
+    from .fragments import PAGES, pages_epoch
+
     panels = []
     for hook in hooks.get_hooks("register_home_panel"):
         panel = hook(request)
         if panel is not None:
             panels.append(panel)
+    for panel in panels:
+        if panel.depends is not None and PAGES in panel.depends:
+            # Which pages a member may see also turns with the date (a
+            # spotlight's week) and the clock (a page's expiry).
+            panel.vary = [*panel.vary, timezone.localdate(), pages_epoch()]
     return sorted(panels, key=lambda panel: panel.order)
 
 

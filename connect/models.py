@@ -538,6 +538,8 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["panels"] = home_panels(request)
+        # The greeting names the member: cached with their own generation alone.
+        context["greeting_depends"] = []
         return context
 
     def serve(self, request, *args, **kwargs):

@@ -22,10 +22,29 @@ class ForumConfig(AppConfig):
 
         housekeeping.connect(on_housekeeping, dispatch_uid="forum.prune_thread_events")
 
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import m2m_changed, post_delete
 
-        from .models import Category, CategorySubscription, Post, Thread, ThreadRead, Vote
-        from .signals import board_changed, category_stats_changed, marks_changed
+        from .models import (
+            Bookmark,
+            Category,
+            CategorySubscription,
+            Flag,
+            Post,
+            Suspension,
+            TaggedThread,
+            Thread,
+            ThreadRead,
+            ThreadSubscription,
+            Vote,
+        )
+        from .signals import (
+            board_changed,
+            category_stats_changed,
+            marks_changed,
+            suspension_changed,
+            thread_changed,
+            thread_tags_changed,
+        )
 
         # The discussions index's thread counts and latest threads (forum.selectors).
         for signal, name in ((post_save, "save"), (post_delete, "delete")):
@@ -35,7 +54,7 @@ class ForumConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"forum.category_stats.{model.__name__}.{name}",
                 )
-            for model in (ThreadRead, CategorySubscription, Vote):
+            for model in (ThreadRead, CategorySubscription, Vote, ThreadSubscription, Bookmark):
                 signal.connect(
                     marks_changed, sender=model, dispatch_uid=f"forum.marks.{model.__name__}.{name}"
                 )
@@ -43,3 +62,10 @@ class ForumConfig(AppConfig):
                 signal.connect(
                     board_changed, sender=model, dispatch_uid=f"forum.board.{model.__name__}.{name}"
                 )
+            signal.connect(suspension_changed, sender=Suspension, dispatch_uid=f"forum.suspension.{name}")
+            # A thread's cached page (forum.views.thread).
+            for model in (Post, Thread, Flag, TaggedThread):
+                signal.connect(
+                    thread_changed, sender=model, dispatch_uid=f"forum.thread.{model.__name__}.{name}"
+                )
+        m2m_changed.connect(thread_tags_changed, sender=TaggedThread, dispatch_uid="forum.thread.tags")

@@ -154,11 +154,41 @@ def suspended_user_ids():
     )
 
 
+def suspension_scope(user_id):
+    """The generation of one member's suspensions (moved on by every save or
+    delete of one: ``forum.signals.suspension_changed``)."""
+    return f"forum.suspension:{user_id}"
+
+
+def _suspension_end(user):
+    # By the rule of active_suspension: when the member's suspensions end.
+    ends = list(
+        Suspension.objects.filter(user_id=user.pk, lifted_at__isnull=True)
+        .exclude(ends_at__lte=timezone.now())
+        .values_list("ends_at", flat=True)
+    )
+    if not ends:
+        return ("none",)
+    if None in ends:
+        return ("forever",)
+    return ("until", max(ends))
+
+
 def is_suspended(user):
     if not connect_permissions.is_active_member(user):
         return False
     if not hasattr(user, "_forum_suspended"):
-        user._forum_suspended = active_suspension(user) is not None
+        from connect import fragments
+
+        # When the member's suspension ends, kept until one of theirs is
+        # saved; whether that moment has passed is asked of the clock each time.
+        end = fragments.get_or_build(
+            "forum-suspension",
+            user_id=user.pk,
+            depends=[suspension_scope(user.pk)],
+            build=lambda: _suspension_end(user),
+        )
+        user._forum_suspended = end[0] == "forever" or (end[0] == "until" and end[1] > timezone.now())
     return user._forum_suspended
 
 
@@ -252,6 +282,16 @@ def _thread_rules(user, thread):
     )
     setattr(thread, _THREAD_RULES_ATTR, (key, rules))
     return rules
+
+
+def thread_signature(user, thread):
+    """All that ``post_actions``, the removed-post placeholder and the thread's
+    own controls know of ``user`` for ``thread``: for the same posts, two
+    requests with equal signatures get the same actions on every post (the
+    rest follows from the post and whether ``user`` wrote it). The thread page
+    keys its cached copy with it (``forum.views.thread``)."""
+    rules = _thread_rules(user, thread)
+    return (rules.sees, rules.moderates, rules.writes, rules.open, rules.reply, rules.accept, rules.vote)
 
 
 def _sees_post(user, rules, post):

@@ -151,27 +151,39 @@ def thread_list(*, user, category=None, page=1, sort="activity", tag=""):
     return page_obj
 
 
-def thread_for(*, user, pk, with_member_state=False):
-    qs = Thread.objects.select_related("category", "author__profile")
+def _member_state(user):
+    # The member's own marks on a thread, as annotations of its row.
+    return {
+        "member_last_read": Subquery(
+            ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values("last_read_post_id")[
+                :1
+            ]
+        ),
+        "member_subscription": Subquery(
+            ThreadSubscription.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values("level")[:1]
+        ),
+        "member_bookmarked": Exists(Bookmark.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
+        "member_voted": Exists(Vote.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
+    }
+
+
+def thread_for(*, user, pk, with_member_state=False, with_author=True):
+    qs = Thread.objects.select_related("category", *(["author__profile"] if with_author else []))
     if with_member_state:
         # The member's own marks on the thread, in the same query.
-        qs = qs.annotate(
-            member_last_read=Subquery(
-                ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values(
-                    "last_read_post_id"
-                )[:1]
-            ),
-            member_subscription=Subquery(
-                ThreadSubscription.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values("level")[
-                    :1
-                ]
-            ),
-            member_bookmarked=Exists(Bookmark.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
-            member_voted=Exists(Vote.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))),
-        )
+        qs = qs.annotate(**_member_state(user))
     thread = qs.filter(pk=pk).first()
     if thread is None or not permissions.can_see_thread(user, thread):
         raise Http404
+    return thread
+
+
+def thread_member_state(*, user, thread):
+    """Put the member's own marks on ``thread`` (from ``thread_for``) as
+    ``thread_for(with_member_state=True)`` does, in one query."""
+    state = Thread.objects.filter(pk=thread.pk).values(**_member_state(user)).first() or {}
+    for name in ("member_last_read", "member_subscription", "member_bookmarked", "member_voted"):
+        setattr(thread, name, state.get(name))
     return thread
 
 
@@ -353,6 +365,12 @@ def thread_posts_for_members(*, users, thread, post_ids):
 def thread_page(*, user, thread_id, page=1):
     """Everything the thread page shows, in a fixed number of queries."""
     thread = thread_for(user=user, pk=thread_id, with_member_state=True)
+    return {"thread": thread, **thread_page_posts(user=user, thread=thread, page=page)}
+
+
+def thread_page_posts(*, user, thread, page=1):
+    """The page of posts of ``thread`` (from ``thread_for(with_member_state=True)``)
+    that ``user`` sees, prepared for the post tag, with the thread's tags."""
     posts_qs = _thread_posts(user, thread).select_related("author__profile__task_force").order_by("id")
     page_obj = Paginator(posts_qs, posts_per_page()).get_page(page)
     posts = list(page_obj.object_list)
@@ -363,7 +381,6 @@ def thread_page(*, user, thread_id, page=1):
     tags = list(thread.tags.values_list("name", flat=True))
     page_obj.object_list = posts
     return {
-        "thread": thread,
         "page_obj": page_obj,
         "posts": posts,
         "first_unread": first_unread,

@@ -26,13 +26,53 @@ BOARD = "forum.board"
 
 def marks_scope(user_id):
     """The generation of one member's own marks on the board: what they have
-    read, the categories they watch, their votes (the "New" tags, "Watching")."""
+    read, the categories and threads they watch or mute, their bookmarks and
+    votes (the "New" tags, "Watching")."""
     return f"forum.marks:{user_id}"
 
 
 def fragment_depends(user):
     """What a cached list of threads or categories shown to ``user`` is built from."""
     return [BOARD, marks_scope(user.pk)]
+
+
+def thread_scope(thread_id):
+    """The generation of one thread's page: its posts, reactions, flags and tags.
+    (Its row's ``event_seq`` moves with every change too; this also covers
+    the writes that record no event.)"""
+    return f"forum.thread:{thread_id}"
+
+
+def thread_changed(sender, instance, **kwargs):
+    """A post, thread, flag or tag of a thread was saved or deleted."""
+    from connect import fragments
+
+    from .models import Flag, Post, Thread
+
+    if isinstance(instance, Thread):
+        thread_id = instance.pk
+    elif isinstance(instance, Flag):
+        thread_id = Post.objects.filter(pk=instance.post_id).values_list("thread_id", flat=True).first()
+    else:
+        thread_id = getattr(instance, "thread_id", None) or getattr(instance, "content_object_id", None)
+    if thread_id:
+        fragments.bump(thread_scope(thread_id))
+
+
+def thread_tags_changed(sender, instance, action, reverse, pk_set=None, **kwargs):
+    from connect import fragments
+
+    if action.startswith("post_") and not reverse:
+        fragments.bump(thread_scope(instance.pk))
+
+
+def suspension_changed(sender, instance, **kwargs):
+    """A suspension was saved or deleted: whether its member may write is asked again."""
+    from connect import fragments
+
+    from .permissions import suspension_scope
+
+    fragments.bump(suspension_scope(instance.user_id))
 
 
 def marks_changed(sender, instance, **kwargs):

@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connect import fragments
 from connect.actors import Actor
 from connect.fragments import Lazy
 
 from . import permissions, selectors, services
-from .forms import EditForm, FlagForm, PostForm, RedactForm, ThreadForm
+from .forms import EditForm, FlagForm, PostForm, RedactForm, ThreadForm, new_token
 from .models import Post, PostRevision, Reaction, SuggestionStatus, ThreadSubscription
-from .signals import fragment_depends
+from .signals import fragment_depends, marks_scope, thread_scope
 
 
 def _back(request, fallback):
@@ -118,32 +119,56 @@ def category(request, slug):
     )
 
 
+SUBMISSION_MARKER = fragments.marker("forum.submission_token")
+
+
+def _thread_posts(user, thread, page):
+    """The page of posts, worked out only when the member's cached copy of the
+    thread page is missing or out of date; reading them marks them read."""
+    selectors.thread_member_state(user=user, thread=thread)
+    data = selectors.thread_page_posts(user=user, thread=thread, page=page)
+    for post in data["posts"]:
+        post.actions = permissions.post_actions(user, post, thread=thread)
+    if data["max_post_id"] > data["last_read_post_id"]:
+        services.thread_mark_read(user=user, thread=thread, post_id=data["max_post_id"])
+    return data
+
+
 @require_GET
 def thread(request, pk):
+    user = request.user
     try:
-        data = selectors.thread_page(user=request.user, thread_id=pk, page=_page_number(request))
+        thread = selectors.thread_for(user=user, pk=pk, with_author=False)
     except Http404:
         # A merged thread sends old links on to the thread it was merged into.
-        target = selectors.merged_target(user=request.user, pk=pk)
+        target = selectors.merged_target(user=user, pk=pk)
         if target is None:
             raise
         return redirect(target.get_absolute_url())
-    thread = data["thread"]
-    if thread.merged_into_id and not permissions.is_moderator(request.user):
+    if thread.merged_into_id and not permissions.is_moderator(user):
         return redirect("forum:thread", pk=thread.merged_into_id)
-    user = request.user
-    if data["max_post_id"] > data["last_read_post_id"]:
-        services.thread_mark_read(user=user, thread=thread, post_id=data["max_post_id"])
     is_moderator = permissions.is_moderator(user)
-    for post in data["posts"]:
-        post.actions = permissions.post_actions(user, post, thread=thread)
-    form = PostForm()
+    page = _page_number(request)
+    data = Lazy(_thread_posts, user, thread, page)
+    category = thread.category
     return render(
         request,
         "forum/thread.html",
         {
-            **data,
-            "form": form,
+            "thread": thread,
+            # The posts and everything about them are read only when the
+            # member's cached copy (the {% fragment %} in the template) is
+            # missing or out of date; a cached copy marked its posts read.
+            "page_obj": Lazy(lambda: data()["page_obj"]),
+            "posts": Lazy(lambda: data()["posts"]),
+            "first_unread": Lazy(lambda: data()["first_unread"]),
+            "tags": Lazy(lambda: data()["tags"]),
+            "subscription": Lazy(lambda: data()["subscription"]),
+            "is_bookmarked": Lazy(lambda: data()["is_bookmarked"]),
+            "has_voted": Lazy(lambda: data()["has_voted"]),
+            # The reply form is in the cached copy: its one-time token is put in on each view.
+            "form": Lazy(PostForm, initial={"submission_token": SUBMISSION_MARKER}),
+            "fragment_fills": {SUBMISSION_MARKER: new_token()},
             "can_reply": permissions.can_reply(user, thread),
             "is_moderator": is_moderator,
             "is_suspended": permissions.is_suspended(user),
@@ -155,6 +180,21 @@ def thread(request, pk):
             "post_base": reverse("forum:post", kwargs={"pk": 0})[:-2],
             "reply_url": reverse("forum:reply", kwargs={"pk": thread.pk}),
             "queue_url": reverse("forum_admin:queue") if is_moderator else "",
+            # The cached copy is the member's own, for this page of this thread as
+            # it is now (every change numbers a new event and moves thread_scope),
+            # what the member may do in it (the signature of the permission
+            # rules), their marks on the board (read, watched, bookmarked, voted)
+            # and the names it shows (PROFILES).
+            "fragment_depends": [marks_scope(user.pk), thread_scope(thread.pk), fragments.PROFILES],
+            "fragment_vary": [
+                thread.pk,
+                page,
+                thread.event_seq,
+                permissions.thread_signature(user, thread),
+                is_moderator,
+                permissions.is_suspended(user),
+                (category.pk, category.name, category.slug, category.is_suggestions, category.is_archived),
+            ],
         },
     )
 

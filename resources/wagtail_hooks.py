@@ -7,6 +7,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from connect.fragments import PAGES, Lazy
 from connect.home import HomePanel
 from connect.models import Role
 from connect.permissions import is_active_member
@@ -87,8 +88,13 @@ def new_resources_panel(request):
     return HomePanel(
         title="New resources",
         template="resources/panels/new_resources.html",
-        context={"resources": list(new_resources(request.user)), "share_url": reverse("resources:share")},
+        # Worked out only when the member's cached panel is missing or out of date.
+        context={
+            "resources": Lazy(lambda: list(new_resources(request.user))),
+            "share_url": reverse("resources:share"),
+        },
         order=30,
+        depends=[PAGES],
     )
 
 
@@ -101,8 +107,11 @@ def upcoming_events_panel(request):
     return HomePanel(
         title="Upcoming events",
         template="resources/panels/upcoming_events.html",
-        context={"events": list(upcoming_events(request.user, limit=4))},
+        # Worked out only when the member's cached panel is missing or out of
+        # date; an event leaves the list within the minute it ends.
+        context={"events": Lazy(lambda: list(upcoming_events(request.user, limit=4)))},
         order=40,
+        depends=[PAGES],
     )
 
 

@@ -2,6 +2,7 @@
 
 from wagtail import hooks
 
+from connect.fragments import PAGES, PROFILES, Lazy
 from connect.home import HomePanel
 from connect.permissions import is_active_member
 
@@ -15,8 +16,10 @@ def this_weeks_spotlight_panel(request):
     return HomePanel(
         title="This week’s spotlight",
         template="spotlights/panels/this_week.html",
-        context={"spotlight": this_weeks_spotlight(request.user)},
+        # Worked out only when the member's cached panel is missing or out of date.
+        context={"spotlight": Lazy(this_weeks_spotlight, request.user)},
         order=10,
+        depends=[PAGES, PROFILES],  # the spotlight and its task force's name
     )
 
 

@@ -63,13 +63,24 @@ class FragmentNode(template.Node):
         user = context["request"].user
         if not user.is_authenticated:
             return self.nodelist.render(context)
+
+        def build():
+            # The block's forms are stored with a marker for their CSRF token.
+            with context.push(csrf_token=fragments.csrf_marker()):
+                return str(self.nodelist.render(context))
+
         html = fragments.render_cached(
             self.name.resolve(context),
             user_id=user.pk,
             depends=list(self.depends.resolve(context) or ()),
             vary=[v.resolve(context) for v in self.vary],
-            render=lambda: str(self.nodelist.render(context)),
+            render=build,
         )
+        values = dict(context.get("fragment_fills") or {})
+        token = context.get("csrf_token")
+        if token:
+            values[fragments.csrf_marker()] = token
+        html = fragments.fill(html, values)
         return mark_safe(html)  # noqa: S308 - the block's own rendering, escaped as it rendered
 
 
@@ -79,7 +90,10 @@ def fragment(parser, token):
     cached per member (``connect.fragments``) until one of the generations
     named by ``depends`` moves, and varying with each ``vary`` value. The
     view passes the block's data as ``connect.fragments.Lazy`` values, so a
-    cached block costs no query. Never put a form (a CSRF token) inside."""
+    cached block costs no query. Forms inside get the request's CSRF token;
+    any other value of one request (a form's one-time submission token) is
+    rendered as ``connect.fragments.marker(name)`` and given in the context's
+    ``fragment_fills`` (``{marker: value}``), put in on every use."""
     bits = token.split_contents()
     if len(bits) < 3:
         raise template.TemplateSyntaxError("fragment takes a name and a list of generations")
