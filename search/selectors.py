@@ -33,6 +33,7 @@ from functools import lru_cache
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
+from wagtail.search.backends import get_search_backend
 from wagtail.search.index import get_indexed_models
 
 from . import highlight, vocabulary
@@ -380,7 +381,7 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
     search_query = parsed.to_query(expansions)
     terms = parsed.highlight_terms(expansions)
 
-    bases, searched, facet_cache = {}, [], {}
+    bases = {}
     for source in sources():
         try:
             base = source.model.searchable_for(user)
@@ -390,6 +391,168 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
         if source.select_related:
             base = base.select_related(*source.select_related)
         bases[source] = base
+
+    backend = get_search_backend()
+    found = None
+    if hasattr(backend, "search_across"):
+        try:
+            found = _search_across(backend, result, bases, filters, search_query, sort, page, terms)
+        except Exception:  # noqa: BLE001 - the per-kind searches below still answer
+            logger.exception("Search across kinds failed")
+            found = None
+    if found is None:
+        hits, facet_counts, chosen = _search_each(
+            user, result, bases, filters, search_query, sort, page, terms
+        )
+        finds = _finds_each(chosen)
+    else:
+        hits, facet_counts, finds = found
+    if terms:
+        _add_passages(hits, terms)
+    result.hits = _collapse(hits)
+    result.facets = _labelled_facets(user, filters, facet_counts)
+
+    if result.total < FEW_HITS:
+        result.suggestion = _did_you_mean(parsed, finds)
+    return result
+
+
+def _count_kinds(result, filters, counted):
+    """Counts per kind (of every kind, whatever kind is chosen) and the total
+    of the chosen one, from ``[(source, count)]``."""
+    by_kind = {}
+    for source, count in counted:
+        by_kind[source.kind] = by_kind.get(source.kind, 0) + count
+    labels = kind_labels()
+    result.kind_counts = [
+        FacetValue(kind, labels[kind], by_kind.get(kind, 0), selected=filters.kind == kind)
+        for kind in labels
+        if by_kind.get(kind) or filters.kind == kind
+    ]
+    result.total = sum(c for s, c in counted if not filters.kind or s.kind == filters.kind)
+
+
+def _paginate(result, page):
+    reachable = min(result.total, PER_PAGE * MAX_PAGE)
+    result.truncated = result.total > reachable
+    paginator = Paginator(range(reachable), PER_PAGE)
+    result.page_obj = paginator.get_page(page)
+    number = result.page_obj.number
+    return (number - 1) * PER_PAGE, number * PER_PAGE
+
+
+def _search_across(backend, result, bases, filters, search_query, sort, page, terms):
+    """One search of the index for every kind: the hits ranked together, and
+    counts and facets from that same search's matches. None when the backend
+    cannot filter some source in the index."""
+    active = filters.active()
+    chosen, searched = [], []
+    for source, base in bases.items():
+        qs = _filtered(source, base, filters)
+        if qs is None:
+            continue
+        listed = not filters.kind or source.kind == filters.kind
+        searched.append((source, qs, listed))
+        if listed:
+            chosen.append(source)
+    wanted = {
+        source: {
+            name: source.lookups[name]
+            for name in FACET_NAMES
+            if name in source.lookups and name not in active
+        }
+        for source in chosen
+    }
+    newest = {s: s.date_lookup for s in chosen} if sort == "newest" else None
+    # The page needs the best ``stop`` hits, and the total is known only
+    # after the search: ask for the deepest page a member may reach and cut.
+    reachable = PER_PAGE * MAX_PAGE
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    limit = min(number, MAX_PAGE) * PER_PAGE
+    found = backend.search_across(searched, search_query, limit=limit, newest=newest, facets=wanted)
+    if found is None:
+        return None
+    _count_kinds(result, filters, [(s, found.counts.get(s, 0)) for s, _qs, _l in searched])
+    start, stop = _paginate(result, page)
+    ranked = found.page
+    if stop > limit:
+        # The page asked for was past the last one: Paginator chose the last.
+        ranked = backend.search_across(searched, search_query, limit=min(stop, reachable), newest=newest).page
+    hits = _load_hits(ranked[start:stop], {s: qs for s, qs, _l in searched}, terms)
+
+    facet_counts = {}
+    for (source, name), counts in found.facets.items():
+        _add_counts(facet_counts.setdefault(name, ({}, [])), source, counts)
+    # A filter's own facet counts what the *other* filters leave: one more
+    # search for each active filter.
+    for name in active:
+        others, asked = [], {}
+        for source in chosen:
+            if name not in source.lookups:
+                continue
+            qs = _filtered(source, bases[source], filters, skip=name)
+            if qs is None:
+                continue
+            others.append((source, qs, True))
+            asked[source] = {name: source.lookups[name]}
+        if not others:
+            continue
+        narrowed = backend.search_across(others, search_query, facets=asked)
+        if narrowed is None:
+            return None
+        for (source, _name), counts in narrowed.facets.items():
+            _add_counts(facet_counts.setdefault(name, ({}, [])), source, counts)
+
+    def finds(query):
+        again = backend.search_across([(s, qs, False) for s, qs, listed in searched if listed], query)
+        return again is not None and any(again.counts.values())
+
+    return hits, facet_counts, finds
+
+
+def _add_counts(entry, source, counts):
+    total, labellers = entry
+    labellers.append(source.model)
+    for value, n in counts.items():
+        if value is not None and n:
+            total[value] = total.get(value, 0) + n
+
+
+def _load_hits(ranked, querysets, terms):
+    """The hits of ``[(source, pk, score)]`` in that order, loaded through each
+    source's queryset (one query per kind on the page), so the database has
+    the last word on what the member may see."""
+    by_source = {}
+    for source, pk, _score in ranked:
+        by_source.setdefault(source, []).append(pk)
+    loaded = {}
+    for source, raw_pks in by_source.items():
+        pks = []
+        for raw in raw_pks:
+            try:
+                pks.append(source.model._meta.pk.to_python(raw))
+            except Exception:  # noqa: BLE001 - a document of an older schema
+                logger.debug("Skipped index key %r of %s", raw, source.model._meta.label)
+        objects = querysets[source].order_by().in_bulk(pks)
+        loaded[source] = {str(pk): obj for pk, obj in objects.items()}
+    hits = []
+    for source, pk, score in ranked:
+        obj = loaded.get(source, {}).get(str(pk))
+        if obj is None:
+            continue
+        obj._search_score = score
+        hits.append(_hit(source, obj, terms))
+    return hits
+
+
+def _search_each(user, result, bases, filters, search_query, sort, page, terms):
+    """The fallback for a backend that cannot search several models at once:
+    each kind searched on its own and the lists merged by score."""
+    searched, facet_cache = [], {}
+    for source, base in bases.items():
         qs = _filtered(source, base, filters)
         if qs is None:
             continue
@@ -399,25 +562,9 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
             logger.exception("Search in %s failed", source.model._meta.label)
             continue
         searched.append((source, results, _count_with_facet(source, results, facet_cache)))
-
-    by_kind = {}
-    for source, _results, count in searched:
-        by_kind[source.kind] = by_kind.get(source.kind, 0) + count
-    labels = kind_labels()
-    result.kind_counts = [
-        FacetValue(kind, labels[kind], by_kind.get(kind, 0), selected=filters.kind == kind)
-        for kind in labels
-        if by_kind.get(kind) or filters.kind == kind
-    ]
+    _count_kinds(result, filters, [(s, c) for s, _r, c in searched])
     chosen = [(s, r, c) for s, r, c in searched if not filters.kind or s.kind == filters.kind]
-    result.total = sum(c for _s, _r, c in chosen)
-
-    reachable = min(result.total, PER_PAGE * MAX_PAGE)
-    result.truncated = result.total > reachable
-    paginator = Paginator(range(reachable), PER_PAGE)
-    result.page_obj = paginator.get_page(page)
-    number = result.page_obj.number
-    start, stop = (number - 1) * PER_PAGE, number * PER_PAGE
+    start, stop = _paginate(result, page)
 
     hits = []
     with_hits = [(s, r, c) for s, r, c in chosen if c]
@@ -425,7 +572,6 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
         source, results, _count_ = with_hits[0]
         hits = [_hit(source, obj, terms) for obj in _fetch(results, start, stop)]
     else:
-        # One ranked list: every source's best ``stop`` hits, merged.
         for source, results, count in with_hits:
             hits.extend(_hit(source, obj, terms) for obj in _fetch(results, 0, min(stop, count)))
         if sort == "newest":
@@ -433,14 +579,7 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
         else:
             hits.sort(key=lambda h: -h.score)
         hits = hits[start:stop]
-    if terms:
-        _add_passages(hits, terms)
-    result.hits = _collapse(hits)
-    result.facets = _facets(user, filters, chosen, bases, search_query, facet_cache)
-
-    if result.total < FEW_HITS:
-        result.suggestion = _did_you_mean(parsed, user, chosen, search_query)
-    return result
+    return hits, _facets_each(user, filters, chosen, bases, search_query, facet_cache), chosen
 
 
 def _fetch(results, start, stop):
@@ -505,16 +644,15 @@ def _narrow(results, lookup, value):
     return qs.search(compiler.query, order_by_relevance=False)
 
 
-def _facets(user, filters, chosen, bases, search_query, facet_cache):
-    facets = []
+def _facets_each(user, filters, chosen, bases, search_query, facet_cache):
+    """``{name: ({value: count}, [models])}`` of the per-kind searches."""
+    out = {}
     active = filters.active()
     for name in FACET_NAMES:
-        counts, labellers = {}, []
         for source, results, count in chosen:
             lookup = source.lookups.get(name)
             if lookup is None:
                 continue
-            labellers.append(source.model)
             if name in active:
                 # Counts that take every *other* filter into account.
                 qs = _filtered(source, bases[source], filters, skip=name)
@@ -528,10 +666,17 @@ def _facets(user, filters, chosen, bases, search_query, facet_cache):
             cached = facet_cache.get((source, lookup)) if name not in active else None
             if cached is None:
                 cached = _facet_counts(source, results, lookup, name, user, count)
-            found = cached
-            for value, n in found.items():
-                if value is not None and n:
-                    counts[value] = counts.get(value, 0) + n
+            _add_counts(out.setdefault(name, ({}, [])), source, cached)
+    return out
+
+
+def _labelled_facets(user, filters, facet_counts):
+    """The facets the page shows: each name's top values, labelled by the
+    models that know them (only values the member may see have a label)."""
+    facets = []
+    active = filters.active()
+    for name in FACET_NAMES:
+        counts, labellers = facet_counts.get(name, ({}, []))
         if not counts:
             continue
         top = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:FACET_VALUES]
@@ -562,8 +707,9 @@ def _facets(user, filters, chosen, bases, search_query, facet_cache):
 # ------------------------------------------------------------- did you mean
 
 
-def _did_you_mean(parsed, user, chosen, search_query):
-    """A corrected query, offered only if it finds something this member may see."""
+def _did_you_mean(parsed, finds):
+    """A corrected query, offered only if it finds something this member may
+    see (``finds(query)`` searches what the page searched)."""
     fixes = vocabulary.corrections(parsed.words())
     if not fixes:
         return ""
@@ -571,14 +717,25 @@ def _did_you_mean(parsed, user, chosen, search_query):
     query = corrected.to_query()
     if query is None:
         return ""
-    for _source, results, _n in chosen:  # noqa: B007
-        qs = results.query_compiler.queryset
-        try:
-            if qs.search(query, order_by_relevance=False)[:1].count():
-                return corrected.text
-        except Exception:  # noqa: BLE001
-            logger.exception("Did-you-mean search failed")
-    return ""
+    try:
+        return corrected.text if finds(query) else ""
+    except Exception:  # noqa: BLE001
+        logger.exception("Did-you-mean search failed")
+        return ""
+
+
+def _finds_each(chosen):
+    def finds(query):
+        for _source, results, _n in chosen:  # noqa: B007
+            qs = results.query_compiler.queryset
+            try:
+                if qs.search(query, order_by_relevance=False)[:1].count():
+                    return True
+            except Exception:  # noqa: BLE001
+                logger.exception("Did-you-mean search failed")
+        return False
+
+    return finds
 
 
 # ------------------------------------------------------------ autocomplete

@@ -33,18 +33,21 @@ This module imports only Whoosh, Django and Wagtail's search layer
 (``modelsearch``), so it runs under any Django project.
 """
 
+import array
 import contextlib
 import datetime
 import decimal
 import fcntl
 import hashlib
+import heapq
+import itertools
 import logging
 import os
 import shutil
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from django.apps import apps
 from django.db.models import Count, Manager, Model
@@ -549,9 +552,14 @@ class WhooshSearchQueryCompiler(BaseSearchQueryCompiler):
     HANDLES_ORDER_BY_EXPRESSIONS = True
     analyzer = TEXT_ANALYZER
 
+    # Set by ``SearchBackend.search_across``: the fields of several models at once.
+    boosts = None
+
     def _field_boosts(self):
         """The Whoosh fields to search, with their boosts."""
         model = self.queryset.model
+        if self.boosts is not None:
+            return self.boosts
         if self.fields is not None:
             return [(TEXT_PREFIX + name, 1.0) for name in self.fields]
         fields = [(ALL_FIELD, 1.0)]
@@ -1059,6 +1067,174 @@ def filtered_docs(searcher, whoosh_query, whoosh_filter):
                 yield docnum + offset
 
 
+# ------------------------------------------------------- several models at once
+
+# A segment's column as small integer codes and its distinct values, kept like
+# the filter sets (a segment never changes), so counting a facet over a large
+# matched set is a list lookup per document instead of a column read.
+KEEP_COLUMNS = 32
+_columns = OrderedDict()
+_columns_lock = threading.Lock()
+# A facet of a field without a column (a post's category, a resource's topics)
+# is counted per value from its postings; a field with more values than this
+# in a segment is not worth it.
+MAX_FACET_TERMS = 500
+
+
+def _column_codes(leaf, column):
+    """``(codes, values)`` of ``column`` in one leaf searcher's segment (the
+    value of document ``d`` is ``values[codes[d]]``), or None without a column."""
+    reader = leaf.reader()
+    if not reader.has_column(column):
+        return None
+    segment = _segment_key(leaf)
+    key = (segment, column)
+    if segment is not None:
+        with _columns_lock:
+            found = _columns.get(key)
+            if found is not None:
+                _columns.move_to_end(key)
+                return found
+    values, seen, codes = [""], {"": 0}, array.array("i")
+    for token in reader.column_reader(column):
+        code = seen.get(token)
+        if code is None:
+            code = seen[token] = len(values)
+            values.append(token)
+        codes.append(code)
+    missing = reader.doc_count_all() - len(codes)
+    if missing > 0:  # a segment's column ends at its last value
+        codes.extend([0] * missing)
+    found = (codes, values)
+    if segment is not None:
+        with _columns_lock:
+            _columns[key] = found
+            while len(_columns) > KEEP_COLUMNS:
+                _columns.popitem(last=False)
+    return found
+
+
+def _date_rank(token):
+    # Dates and times of different kinds compare as one timeline, newest last.
+    if not token or token == NULL or token[0] not in "td":
+        return ""
+    return token[1:].ljust(20, "0")
+
+
+class _AcrossCollector(collectors.Collector):
+    """One pass over a query's matches in every segment. Each match counts for
+    the first source whose filter allows it; the matches of the listed sources
+    are also ranked (by score, or newest first by their date column) and the
+    best ``limit`` kept."""
+
+    def __init__(self, sources, limit, date_columns):
+        self.sources = sources  # [(key, whoosh filter, listed)]
+        self.limit = limit
+        self.date_columns = date_columns  # {key: column} to sort newest first, or None
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        self.matched = {key: [] for key, _f, _l in self.sources}
+        self.best = []
+
+    def collect_matches(self):
+        leaf, offset = self.subsearcher, self.offset
+        allowed = []
+        for key, whoosh_filter, listed in self.sources:
+            docs = allowed_in_segment(leaf, whoosh_filter)
+            if docs:
+                dates = None
+                if listed and self.date_columns is not None:
+                    column = self.date_columns.get(key)
+                    coded = _column_codes(leaf, column) if column else None
+                    if coded is not None:
+                        dates = (coded[0], [_date_rank(v) for v in coded[1]])
+                allowed.append((key, docs, listed and self.limit > 0, [], dates))
+        if not allowed:
+            return
+        # Most matches belong to the biggest source: ask it first.
+        allowed.sort(key=lambda entry: -len(entry[1]))
+        by_score = self.date_columns is None
+        best, limit = self.best, self.limit
+        push, replace = heapq.heappush, heapq.heapreplace
+        matcher = self.matcher
+        while matcher.is_active():
+            docnum = matcher.id()
+            for key, docs, ranked, found, dates in allowed:
+                if docnum not in docs:
+                    continue
+                found.append(docnum)
+                if ranked:
+                    if by_score:
+                        rank = matcher.score()
+                    elif dates is not None:
+                        rank = dates[1][dates[0][docnum]]
+                    else:
+                        rank = ""
+                    # Ties keep index order: the earlier document first.
+                    item = (rank, -(docnum + offset), key)
+                    if len(best) < limit:
+                        push(best, item)
+                    elif item > best[0]:
+                        replace(best, item)
+                break
+            matcher.next()
+        for key, _docs, _ranked, found, _dates in allowed:
+            if found:
+                self.matched[key].append((leaf, found))
+
+    def collect(self, sub_docnum):  # pragma: no cover - collect_matches does the work
+        raise NotImplementedError
+
+    def sort_key(self, sub_docnum):  # pragma: no cover
+        raise NotImplementedError
+
+    def results(self):  # pragma: no cover
+        raise NotImplementedError
+
+    def ranked(self):
+        """``[(key, top-level docnum, rank)]``, best first."""
+        return [(key, -negative, rank) for rank, negative, key in sorted(self.best, reverse=True)]
+
+
+def _facet_counts(matched, path):
+    """``{value: n}`` of the filter field ``path`` over ``[(leaf, docnums)]``."""
+    counts = {}
+    for leaf, docnums in matched:
+        coded = _column_codes(leaf, SORT_PREFIX + path)
+        if coded is not None:
+            codes, values = coded
+            for code, n in Counter(codes[d] for d in docnums).items():
+                token = values[code]
+                counts[token] = counts.get(token, 0) + n
+            continue
+        field = FILTER_PREFIX + path
+        reader = leaf.reader()
+        if field not in reader.schema:
+            continue
+        tokens = list(itertools.islice(reader.field_terms(field), MAX_FACET_TERMS + 1))
+        if len(tokens) > MAX_FACET_TERMS:
+            logger.warning("Facet %s has too many values to count", path)
+            continue
+        found = set(docnums)
+        for token in tokens:
+            n = len(found.intersection(allowed_in_segment(leaf, wq.Term(field, token))))
+            if n:
+                counts[token] = counts.get(token, 0) + n
+    return {decode(token): n for token, n in counts.items() if token and token != NULL}
+
+
+class AcrossResults:
+    """What ``SearchBackend.search_across`` found: ``counts`` per source key,
+    the ranked ``page`` of ``(key, pk, score or None)`` and ``facets``
+    ``{(key, name): {value: count}}``."""
+
+    def __init__(self, counts, page, facets):
+        self.counts = counts
+        self.page = page
+        self.facets = facets
+
+
 def _sort_key(pk):
     # Ties in score keep a stable order across pages.
     return (0, pk, "") if isinstance(pk, (int, float)) else (1, 0, str(pk))
@@ -1369,6 +1545,69 @@ class SearchBackend(BaseSearchBackend):
         with self.searcher() as searcher:
             docnums = searcher.docs_for_query(query)
             return {searcher.stored_fields(docnum)["pk"] for docnum in docnums}
+
+    # Several models at once ------------------------------------------------
+
+    def search_across(self, sources, query, *, limit=0, newest=None, facets=None):
+        """Search several querysets in one pass over the index, so their hits
+        are ranked together and counted from the same matches.
+
+        ``sources`` is ``[(key, queryset, listed)]``: every source is counted,
+        the ``listed`` ones are also ranked, the best ``limit`` of them kept.
+        ``newest`` (``{key: date field}``) ranks newest first instead of by
+        relevance. ``facets`` (``{key: {name: filter field path}}``) asks for
+        counts per value over a source's matches. Each queryset's filters are
+        applied in the index; the hits are not checked against the database
+        here (the caller loads them through the querysets). Returns an
+        ``AcrossResults``, or None when a queryset has a filter the index
+        cannot express (the caller then searches each queryset on its own).
+        """
+        compiled, boosts = [], {}
+        for key, queryset, listed in sources:
+            compiler = self.query_compiler_class(queryset, query)
+            try:
+                translated = compiler.whoosh_filter()
+            except (Untranslatable, FilterFieldError) as exc:
+                logger.debug("No search across models: %s", exc)
+                return None
+            whoosh_filter = wq.Term("models", model_label(queryset.model))
+            if translated is not None:
+                whoosh_filter = wq.And([whoosh_filter, translated])
+            compiled.append((key, whoosh_filter, listed, compiler))
+            for name, boost in compiler._field_boosts():
+                boosts[name] = max(boost, boosts.get(name, boost))
+        counts = {key: 0 for key, *_rest in compiled}
+        if not compiled:
+            return AcrossResults(counts, [], {})
+        # One query for every model: a field a model does not have matches
+        # none of its documents, so each document scores as its own model's
+        # query would score it.
+        compiler = compiled[0][3]
+        compiler.boosts = [(ALL_FIELD, boosts.pop(ALL_FIELD, 1.0)), *sorted(boosts.items())]
+        whoosh_query = compiler.compile()
+        if whoosh_query is NOTHING:
+            return AcrossResults(counts, [], {})
+        date_columns = None
+        if newest is not None:
+            date_columns = {key: SORT_PREFIX + field for key, field in newest.items() if field}
+        collector = _AcrossCollector([(k, f, listed) for k, f, listed, _c in compiled], limit, date_columns)
+        with self.searcher() as searcher:
+            searcher.search_with_collector(
+                whoosh_query, collector, context=searcher.context(needs_current=True)
+            )
+            page = []
+            for key, docnum, rank in collector.ranked():
+                page.append((key, searcher.stored_fields(docnum)["pk"], rank if newest is None else None))
+            found_facets = {}
+            for key, names in (facets or {}).items():
+                matched = collector.matched.get(key)
+                if not matched:
+                    continue
+                for name, path in names.items():
+                    found_facets[(key, name)] = _facet_counts(matched, path)
+        for key, matched in collector.matched.items():
+            counts[key] = sum(len(docnums) for _leaf, docnums in matched)
+        return AcrossResults(counts, page, found_facets)
 
     # API ----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from modelsearch.backends import get_search_backend
+from modelsearch.query import PlainText
 
 from search import selectors
 from search.selectors import Filters
@@ -212,6 +214,41 @@ def test_search_never_finds_a_members_hidden_contact_details(world):
     assert world["hidden"].profile.get_absolute_url() in _urls(_search(world["advocate"], "quinn"))
 
 
+@pytest.mark.parametrize("who", ["advocate", "officer", "moderator"])
+def test_search_results_come_from_one_search_of_every_kind_filtered_in_the_index(world, who):
+    # Every kind's rule is expressed in the index, so one search ranks and
+    # counts them all; a rule the index could not express would send the
+    # page back to one search per kind.
+    user = world[who]
+    found = get_search_backend().search_across(
+        [(s, s.model.searchable_for(user), True) for s in selectors.sources()],
+        PlainText("labor trafficking", operator="and"),
+        limit=20,
+    )
+    assert found is not None
+    result = _search(user, "labor trafficking")
+    assert result.total == sum(found.counts.values()) == sum(v.count for v in result.kind_counts)
+    assert [url for url in _urls(result)][:1] == [world["toolkit"].url]
+
+
+def test_search_results_facets_and_counts_leave_out_what_the_member_may_not_see(world):
+    def facets(result):
+        return {f.name: {v.label: v.count for v in f.values} for f in result.facets}
+
+    advocate = _search(world["advocate"], "recruiters")
+    assert advocate.total == 1 and {v.value: v.count for v in advocate.kind_counts} == {"discussions": 1}
+    assert facets(advocate) == {"category": {"Field casework": 1}, "author": {"Robin Advocate": 1}}
+    officer = _search(world["officer"], "recruiters")
+    assert officer.total == 2
+    assert facets(officer) == {
+        "category": {"Field casework": 1, "Sworn officers only": 1},
+        "author": {"Robin Advocate": 1, "Dana Officer": 1},
+    }
+    # The held post counts for nobody but a moderator (who is not sworn).
+    moderator = _search(world["moderator"], "recruiters")
+    assert moderator.total == 2 and facets(moderator)["author"] == {"Robin Advocate": 2}
+
+
 def test_search_results_are_nothing_for_someone_not_a_member(world):
     from tests.factories import make_member
 
@@ -300,8 +337,10 @@ def test_search_page_query_count_does_not_grow_with_hits(world):
     reindex()
     many, many_hits = count()
     assert (few_hits, many_hits) == (2, 18)
-    assert many == few
-    assert many <= 40
+    # The session, the member's rules (boards, profile, page restrictions,
+    # conversations), one query per kind on the page and two for the facets'
+    # labels: none of it per hit.
+    assert many == few == 11
 
 
 # ------------------------------------------------------------ autocomplete
