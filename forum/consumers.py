@@ -30,13 +30,12 @@ import time
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.core.cache import cache
 
 from connect.consumers import FrameGuardConsumer
 from connect.live import member_group_name
 from notifications import live as member_live
 
-from . import fanout, live, permissions
+from . import fanout, hub, live, permissions
 from .models import CategorySubscription, Thread
 
 logger = logging.getLogger(__name__)
@@ -56,40 +55,6 @@ def _member(user_id, session_key, *, allow_suspended=False):
     same rule as the thread sockets', in :mod:`forum.fanout`)."""
     pair = (user_id, session_key)
     return fanout.members({pair}, allow_suspended=allow_suspended)[pair]
-
-
-# --- Presence ---------------------------------------------------------------------
-# One cache entry per thread: {channel name: [user id, name, expires at]}. The
-# cache is Redis when REDIS_URL is set, so every process sees the same viewers.
-
-
-def _presence_key(thread_id):
-    return f"forum.live.presence.{thread_id}"
-
-
-def _presence_ttl():
-    return _setting("FORUM_LIVE_PRESENCE_TTL", 90)
-
-
-def _presence_update(thread_id, channel_name, user_id=None, name=""):
-    key = _presence_key(thread_id)
-    now = time.time()
-    viewers = {k: v for k, v in (cache.get(key) or {}).items() if v[2] > now}
-    if user_id is None:
-        viewers.pop(channel_name, None)
-    else:
-        viewers[channel_name] = [user_id, name, now + _presence_ttl()]
-    cache.set(key, viewers, _presence_ttl() * 2)
-
-
-def _presence_viewers(thread_id):
-    """``{user id: name}`` of the thread's viewers now."""
-    now = time.time()
-    viewers = {}
-    for user_id, name, expires in (cache.get(_presence_key(thread_id)) or {}).values():
-        if expires > now:
-            viewers[user_id] = name
-    return viewers
 
 
 class _Guarded(FrameGuardConsumer):
@@ -164,7 +129,12 @@ class ThreadConsumer(_Guarded):
 
     Frames from the client: ``{"type": "catch_up", "since": n}`` (replay after
     ``n``), ``{"type": "typing"}`` and ``{"type": "ping"}`` (keeps the member in
-    the viewers' list)."""
+    the viewers' list).
+
+    The thread's group messages reach the process's :class:`forum.hub.ThreadHub`
+    for the thread, once; the hub asks for every socket's answer in one round
+    and hands each socket its frames through :meth:`deliver`, :meth:`send_text`
+    and :meth:`shut`. The socket itself only joins its member's group."""
 
     allowed_types = frozenset({"ping", "catch_up", "typing"})
 
@@ -173,24 +143,28 @@ class ThreadConsumer(_Guarded):
         self.thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         self.group = live.group_name(self.thread_id)
         self.last_typing = 0.0
-        self.category_group = None
+        self.last_sent = 0
+        self.live = False  # the hub sends nothing before the socket is accepted and caught up
+        self.hub = None
         status, current, category_id = await fanout.connect(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             # The same close whether the thread is missing or out of reach.
             await self.refuse(status)
             return
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.hub = await hub.join(self)
         await self.join_member_group()
-        await self._follow_category(category_id)
+        await self.hub.follow_category(category_id)
         await self.accept()
-        self.joined = True
         since = self._since_param()
         self.last_sent = current if since is None else since
         await self.send_json({"type": "ready", "sequence": current})
-        if since is not None:
-            await self._replay()
+        if since is not None and not await self._replay():
+            return
+        self.live = True
+        if self.hub.latest > self.last_sent and not await self._replay():
+            # An event the hub heard while this socket was opening.
+            return
         await self._presence_join()
-        self._start_rechecks()
 
     def _since_param(self):
         query = self.scope.get("query_string", b"").decode("latin-1")
@@ -201,27 +175,39 @@ class ThreadConsumer(_Guarded):
         return None
 
     async def _close(self, status):
+        self.live = False
         await self.close(code=status)
         await self._leave()
 
-    async def _follow_category(self, category_id):
-        """Be in the group of the thread's category, where a change of its
-        audience is announced; a moved thread changes the group."""
-        group = live.category_group_name(category_id) if category_id is not None else None
-        if group == self.category_group:
-            return
-        if self.category_group is not None:
-            await self.channel_layer.group_discard(self.category_group, self.channel_name)
-        self.category_group = group
-        if group is not None:
-            await self.channel_layer.group_add(group, self.channel_name)
+    async def shut(self, status):
+        """Close with ``status`` (4403, 4401) unless already closing: the hub's verdict."""
+        if self.live:
+            await self._close(status)
+
+    async def send_text(self, text):
+        """One frame, already encoded, straight to the client."""
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def deliver(self, status, frames, last):
+        """The hub's (or this socket's own) answer: the frames after what the page
+        has, each sent once and in order whichever answer comes first, or a close."""
+        if status != OK:
+            await self._close(status)
+            return False
+        for sequence, frame in frames:
+            if sequence > self.last_sent:
+                self.last_sent = sequence
+                await self.send_text(frame)
+        self.last_sent = max(self.last_sent, last)
+        return True
 
     async def _leave(self):
-        if getattr(self, "joined", False):
-            self.joined = False
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self._follow_category(None)
-            await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name)
+        hub_, self.hub = self.hub, None
+        if hub_ is not None:
+            await hub_.leave(self)
+            await database_sync_to_async(fanout.presence_update)(
+                self.thread_id, [(self.channel_name, None, "")]
+            )
             await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def _layer_send(self, message):
@@ -234,27 +220,23 @@ class ThreadConsumer(_Guarded):
         status, frames, last, category_id = await fanout.replay(
             self.thread_id, self.user_id, self.session_key, self.last_sent
         )
-        if status != OK:
-            await self._close(status)
-            return False
-        await self._follow_category(category_id)
-        for frame in frames:
-            # Encoded once for every socket of the batch that gets the same message.
-            await self.send(text_data=frame)
-        self.last_sent = max(self.last_sent, last) if frames else last
-        return True
+        if status == OK and self.hub is not None:
+            await self.hub.follow_category(category_id)
+        return await self.deliver(status, frames, last)
 
     async def recheck(self):
         status, _can_reply, name = await fanout.access(self.thread_id, self.user_id, self.session_key)
         if status != OK:
             await self._close(status)
             return False
-        await database_sync_to_async(_presence_update)(self.thread_id, self.channel_name, self.user_id, name)
+        await database_sync_to_async(fanout.presence_update)(
+            self.thread_id, [(self.channel_name, self.user_id, name)]
+        )
         return True
 
     async def _presence_join(self):
-        await self.recheck()
-        await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
+        if await self.recheck():
+            await fanout.presence_changed(self.channel_layer, self.group, self._layer_send)
 
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
@@ -285,36 +267,8 @@ class ThreadConsumer(_Guarded):
                 {"type": "typing.event", "channel": self.channel_name, "user_id": self.user_id, "name": name}
             )
 
-    # --- Group messages: each re-checks access before anything is sent --------------
-
-    async def thread_event(self, event):
-        """A change was committed: send this member everything after what they have,
-        from the database, so a lost broadcast is filled in by the next one."""
-        if event["sequence"] <= self.last_sent:
-            return
-        await self._replay()
-
-    async def presence_changed(self, event):
-        """Someone arrived or left: the viewers' names this member may see, and a count."""
-        status, message = await fanout.presence(
-            self.thread_id, self.user_id, self.session_key, _presence_viewers
-        )
-        if status != OK:
-            await self._close(status)
-            return
-        await self.send_json(message)
-
-    async def typing_event(self, event):
-        """Another viewer is writing a reply."""
-        if event["channel"] == self.channel_name or event["user_id"] == self.user_id:
-            return
-        status = (await fanout.access(self.thread_id, self.user_id, self.session_key))[0]
-        if status != OK:
-            await self._close(status)
-            return
-        await self.send_json({"type": "typing", "name": event["name"]})
-
     async def disconnect(self, code):
+        self.live = False
         await super().disconnect(code)
         await self._leave()
 
