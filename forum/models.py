@@ -100,6 +100,13 @@ class Thread(index.Indexed, models.Model):
     # Hidden when its first post is deleted or held for review; moderators still see it.
     is_hidden = models.BooleanField(default=False)
     is_question = models.BooleanField(default=False)
+    # The thread newcomers are asked to introduce themselves in (the home
+    # page's welcome links to it and ticks once the member posted there).
+    is_welcome = models.BooleanField(
+        "welcome thread",
+        default=False,
+        help_text="Newcomers are asked to introduce themselves here. Only one thread should be marked.",
+    )
     accepted_answer = models.ForeignKey(
         "forum.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from connect.admin_panels import CountedMenuItem, WaitingCount
 from connect.fragments import Lazy
-from connect.home import HomePanel
+from connect.home import HomePanel, WelcomeStep
 
 from . import admin_views, permissions, selectors
 from .forms import CategoryForm
@@ -36,6 +36,24 @@ def recent_discussions_panel(request):
             "depends": fragment_depends(request.user),
         },
         order=20,
+    )
+
+
+@hooks.register("register_welcome_step")
+def introduce_yourself_step(request):
+    if not permissions.connect_permissions.is_active_member(request.user):
+        return None
+    from .welcome import has_introduced_themselves, welcome_thread
+
+    thread = welcome_thread(user=request.user)
+    if thread is None:
+        return None
+    return WelcomeStep(
+        label="Introduce yourself",
+        detail=f"Say hello in “{thread.title}”: your role, your task force, what you hope to find here.",
+        url=thread.get_absolute_url(),
+        done=has_introduced_themselves(user=request.user, thread=thread),
+        order=30,
     )
 
 
