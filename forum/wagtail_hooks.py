@@ -137,6 +137,7 @@ def register_admin_urls():
                 (
                     [
                         path("queue/", admin_views.queue, name="queue"),
+                        path("threads/", admin_views.threads, name="threads"),
                         path("posts/<int:pk>/approve/", admin_views.post_approve, name="post_approve"),
                         path("posts/<int:pk>/hide/", admin_views.post_hide, name="post_hide"),
                         path("threads/<int:pk>/", admin_views.thread_manage, name="thread_manage"),
@@ -163,6 +164,13 @@ class CountedModeratorMenuItem(CountedMenuItem, ModeratorMenuItem):
 def register_queue_menu_item():
     return CountedModeratorMenuItem(
         "Moderation queue", reverse("forum_admin:queue"), icon_name="warning", order=300
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_threads_menu_item():
+    return ModeratorMenuItem(
+        "Discussion threads", reverse("forum_admin:threads"), icon_name="folder-open-inverse", order=305
     )
 
 
