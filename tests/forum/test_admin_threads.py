@@ -135,3 +135,13 @@ def test_welcome_thread_cannot_be_in_a_restricted_category(le_mod, client_for):
     assert response.status_code == 200
     assert "every member can read" in response.content.decode()
     assert not Thread.objects.filter(is_welcome=True).exists()
+
+
+def test_thread_page_and_lists_show_the_authors_initials(officer, client_for, thread):
+    from connect.templatetags.avatars import initials
+
+    client = client_for(officer)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert f'aria-hidden="true">{initials(officer.display_name)}</span><a class="text-bold"' in page
+    board = client.get(thread.category.get_absolute_url()).content.decode()
+    assert "connect-avatar--xs" in board
