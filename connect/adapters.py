@@ -4,14 +4,19 @@ reauthentication with the second factor for members who have one. allauth's
 own emails (verification, password reset) are delivered by `connect.mail`,
 like every other email the site sends."""
 
+from urllib.parse import quote
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from . import lockout
 from .audit import audit_record, client_ip
-from .mail import mail_deliver
+from .mail import AUTOMATED_HEADERS, absolute_url, base_url, mail_deliver
 from .services import InvitationError, invitation_resolve
 
 INVITATION_SESSION_KEY = "connect_invitation_token"
@@ -33,9 +38,32 @@ class AccountAdapter(DefaultAccountAdapter):
         return invitation_from_session(request) is not None
 
     def send_mail(self, template_prefix, email, context):
-        # allauth renders (its templates, ACCOUNT_EMAIL_SUBJECT_PREFIX); the one
-        # delivery path of connect.mail sends, so its retries apply here too.
-        mail_deliver(self.render_mail(template_prefix, email, context))
+        # allauth renders (our templates/account/email and templates/mfa/email,
+        # ACCOUNT_EMAIL_SUBJECT_PREFIX); the one delivery path of connect.mail
+        # sends, so its retries apply here too. allauth's own context names the
+        # site after the request's host; these emails name it and link to it
+        # through the one base URL instead, like every other email.
+        context = {
+            "email": email,
+            **context,
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_url": base_url(),
+            "help_email": settings.CONNECT_HELP_EMAIL,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        message.extra_headers = {**AUTOMATED_HEADERS, **message.extra_headers}
+        if not getattr(message, "alternatives", None):
+            message.attach_alternative(
+                render_to_string("email/base.html", {"text": message.body}), "text/html"
+            )
+        mail_deliver(message)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))
 
     def get_client_ip(self, request):
         # allauth's rate limits read the address through the same rule as the

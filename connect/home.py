@@ -8,6 +8,7 @@ None; panels are ordered by ``order``.
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.urls import reverse
 from wagtail import hooks
 
 
@@ -25,6 +26,69 @@ class HomePanel:
     order: int = 100
     depends: list | None = None
     vary: list = field(default_factory=list)
+
+
+@dataclass
+class WelcomeStep:
+    """One step of the first-visit welcome: what to do, where, and whether
+    the member has done it."""
+
+    label: str
+    url: str
+    done: bool
+    detail: str = ""
+    order: int = 100
+
+
+def profile_is_filled(profile):
+    """A profile colleagues can place: a job title and a short bio."""
+    return bool(profile and profile.title.strip() and profile.bio.strip())
+
+
+def welcome_steps(request):
+    """The newcomer's first steps, in order. Steps other apps own (a first
+    post in the welcome thread) come from the `register_welcome_step` hook;
+    each returns a WelcomeStep or None."""
+    from .models import GuidelinesPage, WelcomeProgress
+
+    user = request.user
+    progress = WelcomeProgress.objects.filter(user=user).first()
+    steps = [
+        WelcomeStep(
+            label="Complete your profile",
+            detail="Add your job title and a short bio so colleagues know what you work on.",
+            url=reverse("connect:profile_edit"),
+            done=profile_is_filled(getattr(user, "profile", None)),
+            order=10,
+        )
+    ]
+    guidelines = GuidelinesPage.objects.live().first()
+    if guidelines is not None:
+        steps.append(
+            WelcomeStep(
+                label="Read the community guidelines",
+                detail="How we keep discussions useful and safe for victims and colleagues.",
+                url=reverse("connect:guidelines"),
+                done=bool(progress and progress.guidelines_read_at),
+                order=20,
+            )
+        )
+    for hook in hooks.get_hooks("register_welcome_step"):
+        step = hook(request)
+        if step is not None:
+            steps.append(step)
+    return progress, sorted(steps, key=lambda step: step.order)
+
+
+def welcome_panel(request):
+    """The first-visit welcome, or None once every step is done or the member
+    dismissed it."""
+    progress, steps = welcome_steps(request)
+    if progress is not None and progress.dismissed_at is not None:
+        return None
+    if all(step.done for step in steps):
+        return None
+    return {"steps": steps, "done": sum(step.done for step in steps), "total": len(steps)}
 
 
 def home_panels(request):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
@@ -534,12 +535,14 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from .home import home_panels
+        from .home import home_panels, welcome_panel
 
         context = super().get_context(request, *args, **kwargs)
         context["panels"] = home_panels(request)
         # The greeting names the member: cached with their own generation alone.
         context["greeting_depends"] = []
+        # Never cached with the panels: each step ticks as soon as it is done.
+        context["welcome"] = welcome_panel(request)
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -552,6 +555,48 @@ class HomePage(Page):
 
             return TemplateResponse(request, "connect/landing.html", {"page": self})
         return super().serve(request, *args, **kwargs)
+
+
+class GuidelinesPage(Page):
+    """The community guidelines: one page under the home page that moderators
+    edit in Wagtail. A member's first visit ticks the welcome panel's step."""
+
+    intro = models.TextField(blank=True, help_text="One or two sentences shown under the title.")
+    body = RichTextField(features=["h2", "h3", "bold", "italic", "ol", "ul", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = ["connect.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    def serve(self, request, *args, **kwargs):
+        from .permissions import is_active_member
+        from .services import welcome_guidelines_read
+
+        response = super().serve(request, *args, **kwargs)
+        if is_active_member(request.user) and not getattr(request, "is_preview", False):
+            welcome_guidelines_read(user=request.user)
+        return response
+
+
+class WelcomeProgress(models.Model):
+    """What the home page's first-visit welcome knows about a member: whether
+    they opened the guidelines and whether they put the welcome away. The
+    other steps (a filled profile, a post in the welcome thread) are read from
+    the data itself, so they tick even when done from elsewhere."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="welcome"
+    )
+    guidelines_read_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "welcome progress"
+        verbose_name_plural = "welcome progress"
+
+    def __str__(self):
+        return f"Welcome progress of {self.user}"
 
 
 class DeliveredEmail(models.Model):

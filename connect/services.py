@@ -16,7 +16,15 @@ from . import mail, permissions
 from .audit import audit_record
 from .live import access_changed
 from .mail import absolute_url
-from .models import Invitation, MemberProfile, MembershipRequest, Role, User, display_name_conflict
+from .models import (
+    Invitation,
+    MemberProfile,
+    MembershipRequest,
+    Role,
+    User,
+    WelcomeProgress,
+    display_name_conflict,
+)
 from .privacy_guard import privacy_check
 from .tasks import message_key
 
@@ -396,3 +404,24 @@ def lockout_alert_send(*, user, failures, addresses):
     }
     for email in recipients:
         _send("attack_alert", to=email, context=context)
+
+
+def welcome_guidelines_read(*, user):
+    """Record that a member opened the community guidelines (the first time
+    only: later visits write nothing)."""
+    if WelcomeProgress.objects.filter(user=user, guidelines_read_at__isnull=False).exists():
+        return
+    with transaction.atomic():
+        progress, _ = WelcomeProgress.objects.select_for_update().get_or_create(user=user)
+        if progress.guidelines_read_at is None:
+            progress.guidelines_read_at = timezone.now()
+            progress.save(update_fields=["guidelines_read_at"])
+
+
+def welcome_dismiss(*, user):
+    """Put the home page's welcome away for good, whatever is left of it."""
+    with transaction.atomic():
+        progress, _ = WelcomeProgress.objects.select_for_update().get_or_create(user=user)
+        if progress.dismissed_at is None:
+            progress.dismissed_at = timezone.now()
+            progress.save(update_fields=["dismissed_at"])

@@ -17,6 +17,8 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/release/", views.profile_release, name="profile_release"),
     path("profile/", views.profile_edit, name="profile_edit"),
+    path("guidelines/", views.guidelines, name="guidelines"),
+    path("welcome/dismiss/", views.welcome_dismiss, name="welcome_dismiss"),
     path("task-forces/", views.taskforce_list, name="taskforce_list"),
     path("task-forces/<slug:slug>/", views.taskforce_detail, name="taskforce_detail"),
 ]

@@ -210,6 +210,27 @@ def profile_release(request, pk):
 
 
 @require_GET
+def guidelines(request):
+    """A stable address for the community guidelines (the footer's link),
+    wherever moderators keep the page in the tree."""
+    from .models import GuidelinesPage
+
+    page = GuidelinesPage.objects.live().first()
+    if page is None:
+        raise Http404
+    return redirect(page.url)
+
+
+@require_POST
+def welcome_dismiss(request):
+    services.welcome_dismiss(user=request.user)
+    messages.success(
+        request, "The welcome checklist is hidden. The community guidelines stay linked in the footer."
+    )
+    return redirect("/")
+
+
+@require_GET
 def taskforce_list(request):
     form = TaskForceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

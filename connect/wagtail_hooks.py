@@ -12,6 +12,14 @@ from .admin_panels import CountedMenuItem
 from .audit import audit_record
 from .models import AuditEvent, MembershipRequest, TaskForce
 from .selectors import membership_request_warnings, membership_request_warnings_for
+from .templatetags.avatars import avatar_data_url
+
+
+@hooks.register("get_avatar_url")
+def initials_avatar(user, size):
+    """Initials in the admin too: no uploaded photos, and no Gravatar request
+    carrying a hash of a moderator's email address off the site."""
+    return avatar_data_url(user)
 
 
 class WarningsColumn(Column):

@@ -1,5 +1,5 @@
 """Moderation screens in the Wagtail admin: the queue of held and flagged
-posts, thread management (lock, pin, move, merge, tags) and suspensions.
+posts, the list of threads, thread management (lock, pin, move, merge, tags) and suspensions.
 Every action goes through a service, which writes an audit event and tells
 the affected author why.
 
@@ -21,8 +21,16 @@ from connect.actors import Actor
 from connect.audit import audit_record
 from connect.decorators import moderator_required
 
-from . import live, permissions, selectors, services
-from .forms import AUDIENCE_FIELDS, MergeForm, MoveForm, ReasonForm, SuspendForm, TagsForm
+from . import admin_selectors, live, permissions, selectors, services
+from .forms import (
+    AUDIENCE_FIELDS,
+    AdminThreadFilterForm,
+    MergeForm,
+    MoveForm,
+    ReasonForm,
+    SuspendForm,
+    TagsForm,
+)
 from .models import Flag, Post, Suspension, Thread
 
 
@@ -49,6 +57,27 @@ def queue(request):
         request,
         "forum/admin/queue.html",
         {"page_obj": page_obj, "posts": posts, "reason_form": ReasonForm()},
+    )
+
+
+@require_http_methods(["GET"])
+@moderator_required
+def threads(request):
+    form = AdminThreadFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = admin_selectors.admin_thread_list(
+        user=request.user,
+        q=filters.get("q", ""),
+        category=filters.get("category"),
+        state=filters.get("state", ""),
+    )
+    page_obj = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return TemplateResponse(
+        request,
+        "forum/admin/threads.html",
+        {"form": form, "page_obj": page_obj, "threads": page_obj.object_list, "query": query.urlencode()},
     )
 
 
@@ -122,6 +151,12 @@ def thread_manage(request, pk):
                 origin=Actor.from_request(request),
             )
             messages.success(request, "Thread pinned." if action == "pin" else "Thread unpinned.")
+            return redirect("forum_admin:thread_manage", pk=pk)
+        if action == "welcome":
+            services.thread_set_welcome(
+                moderator=request.user, thread=thread, origin=Actor.from_request(request)
+            )
+            messages.success(request, "This is now the welcome thread newcomers are asked to post in.")
             return redirect("forum_admin:thread_manage", pk=pk)
         if action == "move" and move_form.is_valid():
             services.thread_move(

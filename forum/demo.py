@@ -70,6 +70,24 @@ THREADS = [
 ]
 
 
+WELCOME_THREAD = (
+    "task-force-operations",
+    "Introduce yourself: who you are and what you work on",
+    ("moderator", "cook-county"),
+    "Welcome to Task Force Connect! Reply here to say hello: your role, your task force, "
+    "and one thing you hope to learn or share.\n\n"
+    "Please keep it about your work — no case details. The "
+    "[community guidelines](/guidelines/) explain what belongs here.",
+    [
+        (
+            ("coordinator", "western-district-of-new-york"),
+            "Hi all, I coordinate the Western District of New York task force. "
+            "Happy to share our meeting agenda templates.",
+        ),
+    ],
+)
+
+
 def _user(key):
     local, slug = key
     return User.objects.filter(email=demo_email(local, slug)).first()
@@ -95,6 +113,29 @@ def seed_discussions(stdout):
                 )
         refresh_thread(thread)
         created += 1
+    created += _seed_welcome_thread()
     for user in User.objects.filter(profile__isnull=False):
         handle_for(user)
     stdout.write(f"Discussions: {created} demo threads added.")
+
+
+def _seed_welcome_thread():
+    """The pinned thread the home page's welcome asks newcomers to post in."""
+    from .services import render_body
+
+    slug, title, author_key, body, replies = WELCOME_THREAD
+    category = Category.objects.filter(slug=slug).first()
+    author = _user(author_key)
+    if category is None or author is None or Thread.objects.filter(is_welcome=True).exists():
+        return 0
+    handle_for(author)
+    thread = Thread.objects.create(
+        category=category, title=title, author=author, is_pinned=True, is_welcome=True
+    )
+    Post.objects.create(thread=thread, author=author, body=body, body_html=render_body(body))
+    for reply_key, reply in replies:
+        reply_author = _user(reply_key)
+        if reply_author is not None:
+            Post.objects.create(thread=thread, author=reply_author, body=reply, body_html=render_body(reply))
+    refresh_thread(thread)
+    return 1

@@ -8,6 +8,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from connect import permissions as connect_permissions
 from connect.models import Discipline, Role
 
+from . import permissions
 from .models import Category, Flag
 from .rendering import MAX_SOURCE_CHARS
 from .services import MAX_TITLE_CHARS
@@ -237,3 +238,20 @@ class CategoryForm(WagtailAdminModelForm):
     @property
     def audience_changed(self):
         return any(name in self.changed_data for name in AUDIENCE_FIELDS)
+
+
+class AdminThreadFilterForm(forms.Form):
+    """The admin thread list's search and filters (GET)."""
+
+    q = forms.CharField(label="Search titles or thread number", required=False, max_length=200)
+    category = forms.ModelChoiceField(label="Category", queryset=Category.objects.none(), required=False)
+    state = forms.ChoiceField(label="State", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from .admin_selectors import THREAD_STATES
+
+        super().__init__(*args, **kwargs)
+        # Only the categories the moderator moderates are offered.
+        self.fields["category"].queryset = permissions.visible_categories(user).order_by("position", "name")
+        self.fields["category"].empty_label = "All categories"
+        self.fields["state"].choices = [("", "Any state"), *THREAD_STATES]

@@ -68,6 +68,31 @@ class Category(models.Model):
         labels += list(self.allowed_roles)
         return ", ".join(labels)
 
+    @property
+    def audience_description(self):
+        """Who can read the category, in one sentence that says what
+        ``permissions.category_allows`` does: a restricted category follows its
+        audience for everyone, moderators and administrators included."""
+        from connect.models import Discipline
+
+        if not self.is_restricted:
+            return "Every member can read this category."
+        who = []
+        if self.allowed_disciplines:
+            names = [dict(Discipline.choices).get(d, d).lower() for d in self.allowed_disciplines]
+            who.append("members who work in " + _either(names))
+        if self.allowed_roles:
+            who.append(_either([role.lower() for role in self.allowed_roles]))
+        return (
+            f"Only {', or '.join(who)} can read this category. "
+            "Moderators and administrators outside that audience cannot see it either."
+        )
+
+
+def _either(words):
+    """``a``, ``a or b``, ``a, b or c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
 
 class TaggedThread(TaggedItemBase):
     content_object = models.ForeignKey("forum.Thread", on_delete=models.CASCADE, related_name="tagged_items")
@@ -100,6 +125,13 @@ class Thread(index.Indexed, models.Model):
     # Hidden when its first post is deleted or held for review; moderators still see it.
     is_hidden = models.BooleanField(default=False)
     is_question = models.BooleanField(default=False)
+    # The thread newcomers are asked to introduce themselves in (the home
+    # page's welcome links to it and ticks once the member posted there).
+    is_welcome = models.BooleanField(
+        "welcome thread",
+        default=False,
+        help_text="Newcomers are asked to introduce themselves here. Only one thread should be marked.",
+    )
     accepted_answer = models.ForeignKey(
         "forum.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -399,6 +399,15 @@ def can_moderate(user, category):
     return is_moderator(user) and can_see_category(user, category)
 
 
+def moderated_threads(user, qs=None):
+    """The threads in categories ``user`` may moderate (``can_moderate``),
+    hidden ones included: the admin's thread list."""
+    qs = Thread.objects.all() if qs is None else qs
+    if not is_moderator(user):
+        return qs.none()
+    return qs.filter(category_id__in=visible_category_ids(user))
+
+
 def visible_members(user, qs, category=None):
     """Members ``user`` may mention: active members with a profile and a role and, for a
     ``category``, only those in its audience (a mention of anyone else would

@@ -8,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from connect.admin_panels import CountedMenuItem, WaitingCount
 from connect.fragments import Lazy
-from connect.home import HomePanel
+from connect.home import HomePanel, WelcomeStep
 
 from . import admin_views, permissions, selectors
 from .forms import CategoryForm
@@ -36,6 +36,24 @@ def recent_discussions_panel(request):
             "depends": fragment_depends(request.user),
         },
         order=20,
+    )
+
+
+@hooks.register("register_welcome_step")
+def introduce_yourself_step(request):
+    if not permissions.connect_permissions.is_active_member(request.user):
+        return None
+    from .welcome import has_introduced_themselves, welcome_thread
+
+    thread = welcome_thread(user=request.user)
+    if thread is None:
+        return None
+    return WelcomeStep(
+        label="Introduce yourself",
+        detail=f"Say hello in “{thread.title}”: your role, your task force, what you hope to find here.",
+        url=thread.get_absolute_url(),
+        done=has_introduced_themselves(user=request.user, thread=thread),
+        order=30,
     )
 
 
@@ -119,6 +137,7 @@ def register_admin_urls():
                 (
                     [
                         path("queue/", admin_views.queue, name="queue"),
+                        path("threads/", admin_views.threads, name="threads"),
                         path("posts/<int:pk>/approve/", admin_views.post_approve, name="post_approve"),
                         path("posts/<int:pk>/hide/", admin_views.post_hide, name="post_hide"),
                         path("threads/<int:pk>/", admin_views.thread_manage, name="thread_manage"),
@@ -145,6 +164,13 @@ class CountedModeratorMenuItem(CountedMenuItem, ModeratorMenuItem):
 def register_queue_menu_item():
     return CountedModeratorMenuItem(
         "Moderation queue", reverse("forum_admin:queue"), icon_name="warning", order=300
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_threads_menu_item():
+    return ModeratorMenuItem(
+        "Discussion threads", reverse("forum_admin:threads"), icon_name="folder-open-inverse", order=305
     )
 
 

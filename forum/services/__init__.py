@@ -57,6 +57,7 @@ from .moderation import (  # noqa: F401
     thread_move,
     thread_set_locked,
     thread_set_pinned,
+    thread_set_welcome,
     thread_tags_set,
 )
 from .posts import (  # noqa: F401

@@ -27,6 +27,7 @@ from ..models import (
     PostRevision,
     SuggestionStatus,
     Suspension,
+    Thread,
     ThreadSubscription,
 )
 from ..signals import board_changed
@@ -199,6 +200,21 @@ def thread_set_pinned(*, moderator, thread, pinned, origin=None):
         action="forum.thread_pin" if pinned else "forum.thread_unpin",
         origin=origin,
     )
+
+
+def thread_set_welcome(*, moderator, thread, origin=None):
+    """Make ``thread`` the welcome thread the home page asks newcomers to post
+    in, unmarking the one before. It must be in a category every member reads:
+    a newcomer the welcome cannot reach would never tick the step."""
+    _require_moderator(moderator, thread.category)
+    if thread.category.is_restricted or thread.is_hidden or thread.is_locked:
+        raise ForumError("The welcome thread must be open, visible, and in a category every member can read.")
+    with transaction.atomic():
+        Thread.objects.filter(is_welcome=True).exclude(pk=thread.pk).update(is_welcome=False)
+        Thread.objects.filter(pk=thread.pk).update(is_welcome=True)
+        thread.is_welcome = True
+        audit_record(action="forum.thread_welcome", origin=origin, actor=moderator, target=thread)
+    return thread
 
 
 def _check_audience(source, target, confirm_wider, field):

@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from connect.templatetags.avatars import avatar_html
+
 register = template.Library()
 
 _STAMP = "M j, Y g:i a"
@@ -145,9 +147,10 @@ def forum_post(context, post):
     out.append(
         format_html(
             '<header class="display-flex flex-justify flex-wrap"><p class="margin-0" id="post-{}-by">'
-            '<a class="text-bold" href="{}">{}</a> <span class="text-base font-body-2xs">{}</span></p>'
+            '{}<a class="text-bold" href="{}">{}</a> <span class="text-base font-body-2xs">{}</span></p>'
             '<p class="margin-0 font-body-2xs"><a href="{}"><time datetime="{}">{}</time></a>',
             post.pk,
+            avatar_html(author),
             profile.get_absolute_url() if profile else "#",
             name,
             profile.task_force.name if profile else "",
