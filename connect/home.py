@@ -7,8 +7,8 @@ None; panels are ordered by ``order``.
 
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from wagtail import hooks
 
 
