@@ -416,6 +416,8 @@ def _find_addresses(text: str, low: str):
 def _find_case_numbers(text: str, low: str, runs: list[int]):
     for m in _near(_CASE_STANDALONE, text, runs, _RUN_BEFORE):
         yield "case_number", m.start(), m.end()
+    if not _gate(low, _CASE_GATE):
+        return
     for kw in _CASE_KEYWORD_LC.finditer(low):
         m = _CASE_ID.match(text, kw.end())
         if not m:
@@ -430,6 +432,8 @@ def _find_case_numbers(text: str, low: str, runs: list[int]):
 
 
 def _find_plates(text: str, low: str):
+    if not _gate(low, _PLATE_GATE):
+        return
     for kw in _PLATE_KEYWORD_LC.finditer(low):
         window_end = min(len(text), kw.end() + _PLATE_WINDOW)
         newline = text.find("\n", kw.end(), window_end)
@@ -480,6 +484,8 @@ def _find_lower_addresses(text: str, low: str):
         calls += 1
         if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
             yield "street_address", m.start(), m.end()
+    if not _gate(low, _LIVES_GATE):
+        return
     for m in _LIVES_AT_LC.finditer(low):
         yield "street_address", m.start("addr"), m.end("addr")
 
@@ -1088,6 +1094,11 @@ _SCHOOL_GATE = (
     "senior work job shift clean danc"
 ).split()
 _AGE_GATE = "year yr yo y/o y.o age".split()
+# Words one of which every match of a keyword pattern holds (over the
+# lower-cased text), so a text without any skips that pattern's pass.
+_CASE_GATE = "report case incident complaint docket file cause cad arrest booking warrant citation".split()
+_PLATE_GATE = "licen plate tag vehicle car truck van suv lp registration".split()
+_LIVES_GATE = "liv stay resid address house home".split()
 
 
 # Past this many candidates of one kind the text is held for review anyway
