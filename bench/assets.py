@@ -105,7 +105,7 @@ def prepare(var, collect=True):
     # Wagtail's and Django admin's files serve only the admin; leaving them out
     # keeps the run short without changing a member page.
     if collect:
-        ignore = ["wagtail*", "admin", "account", "mfa"]
+        ignore = ["wagtail*", "admin"]
         call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=ignore)
     from forum.models import Thread
 
