@@ -54,8 +54,14 @@ async def join(consumer):
     hub = hubs.get(key)
     if hub is None:
         hub = hubs[key] = ThreadHub(consumer.channel_layer, consumer.thread_id, key)
+    # Counted in before the wait, so the hub is not taken down under a socket
+    # that is still opening; counted out again if the opening fails or is cancelled.
     hub.sockets[consumer.channel_name] = consumer
-    await hub.started()
+    try:
+        await hub.started()
+    except BaseException:
+        await hub.leave(consumer)
+        raise
     return hub
 
 
@@ -75,18 +81,19 @@ class ThreadHub:
         self._tasks = []
 
     async def started(self):
-        """Subscribe once; later callers wait for the first. The group is joined
-        again by each new socket's call: idempotent, and it restores the
-        membership if the layer lost it (a Redis server restarted empty)."""
-        if self._ready is None:
+        """Subscribe once; later callers wait for the first (a failed start is
+        tried again by the next socket). The memberships are renewed at every
+        re-check, which also restores them if the layer lost them (a Redis
+        server restarted empty)."""
+        if self._ready is None or (
+            self._ready.done() and (self._ready.cancelled() or self._ready.exception() is not None)
+        ):
             self._ready = asyncio.ensure_future(self._start())
-            await asyncio.shield(self._ready)
-            return
         await asyncio.shield(self._ready)
-        await self.layer.group_add(self.group, self.channel)
 
     async def _start(self):
-        self.channel = await self.layer.new_channel()
+        if self.channel is None:
+            self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
         self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._recheck_loop())]
 
@@ -114,6 +121,8 @@ class ThreadHub:
             del hubs[self.key]
         for task in self._tasks:
             task.cancel()
+        if self._ready is not None and not self._ready.done():
+            self._ready.cancel()
         if self.channel is not None:
             try:
                 await self.layer.group_discard(self.group, self.channel)

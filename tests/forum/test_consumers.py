@@ -217,6 +217,30 @@ async def test_thread_consumer_catches_up_after_a_gap(officer, advocate, categor
     await communicator.disconnect()
 
 
+async def test_thread_consumer_catch_up_and_a_new_reply_arrive_once_each_in_order(
+    officer, advocate, mod, category
+):
+    # The thread's sockets share one listener in the process; a socket's own
+    # catch-up on connect and the listener's delivery of a new reply must not
+    # both send the same event.
+    thread = await db(_thread)(officer, category)
+    seen = await db(lambda: Thread.objects.get(pk=thread.pk).event_seq)()
+    other, connected, _ = await _open(mod, f"/ws/threads/{thread.pk}/")
+    assert connected
+    await db(make_post)(author=advocate, thread=thread, body="Before the catch-up.")
+    reader, connected, _ = await _open(officer, f"/ws/threads/{thread.pk}/?since={seen}")
+    assert connected
+    await db(make_post)(author=advocate, thread=thread, body="After the catch-up.")
+    received = [m["sequence"] for m in await _drain(reader, 0.8) if m["type"] == "post.created"]
+    assert received == [seen + 1, seen + 2]
+    assert [m["sequence"] for m in await _drain(other, 0.3) if m["type"] == "post.created"] == [
+        seen + 1,
+        seen + 2,
+    ]
+    await reader.disconnect()
+    await other.disconnect()
+
+
 async def test_thread_consumer_tells_client_to_reload_after_a_large_gap(
     officer, advocate, category, settings
 ):
