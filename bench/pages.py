@@ -313,7 +313,9 @@ def reset_postgres(url):
     import psycopg
 
     base, name = url.rsplit("/", 1)
-    assert name.startswith("connect_bench"), "the benchmark only drops databases named connect_bench*"
+    assert name.startswith("connect_") and "bench" in name, (
+        "the benchmark only drops databases named connect_*bench*"
+    )
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

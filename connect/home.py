@@ -99,11 +99,13 @@ def home_panels(request):
         panel = hook(request)
         if panel is not None:
             panels.append(panel)
+    turns = None
     for panel in panels:
         if panel.depends is not None and PAGES in panel.depends:
             # Which pages a member may see also turns with the date (a
             # spotlight's week) and the clock (a page's expiry).
-            panel.vary = [*panel.vary, timezone.localdate(), pages_epoch()]
+            turns = turns or [timezone.localdate(), pages_epoch()]
+            panel.vary = [*panel.vary, *turns]
     return sorted(panels, key=lambda panel: panel.order)
 
 

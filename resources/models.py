@@ -116,10 +116,18 @@ class ResourceLibraryPage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import library_listing
+        from connect.fragments import PAGES, Lazy, pages_epoch
+
+        from .selectors import LISTING_KEYS, library_listing
+        from .signals import LIBRARY
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(library_listing(user=request.user, library=self, params=request.GET))
+        # Worked out only when the member's cached copy of the listing (the
+        # {% fragment %} in the template) is missing or out of date.
+        listing = Lazy(library_listing, user=request.user, library=self, params=request.GET)
+        context.update({key: Lazy(lambda key=key: listing()[key]) for key in LISTING_KEYS})
+        context["listing_depends"] = [PAGES, LIBRARY]
+        context["listing_vary"] = [self.pk, sorted(request.GET.lists()), pages_epoch()]
         return context
 
     def get_absolute_url(self):

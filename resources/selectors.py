@@ -68,6 +68,20 @@ def _querystring(chosen, sort, **changes):
     return urlencode({k: v for k, v in values.items() if v and not (k == "sort" and v == "newest")})
 
 
+# What library_listing returns.
+LISTING_KEYS = (
+    "page_obj",
+    "resources",
+    "facets",
+    "chosen",
+    "sort",
+    "sorts",
+    "querystring",
+    "clear_url",
+    "featured",
+)
+
+
 def library_listing(*, user, library, params):
     """Everything the library page shows: the filtered, sorted page of
     resources and, for each facet, its choices with counts (counted among the

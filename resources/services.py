@@ -238,8 +238,12 @@ def document_download_count(document):
     downloads never overwrite each other's count."""
     from django.db.models import F
 
-    from .models import DocumentDownload
+    from connect import fragments
 
+    from .models import DocumentDownload
+    from .signals import LIBRARY
+
+    fragments.bump(LIBRARY)  # the library shows the count; an update sends no signal
     updated = DocumentDownload.objects.filter(document=document).update(
         count=F("count") + 1, last_downloaded_at=timezone.now()
     )

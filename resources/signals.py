@@ -79,6 +79,17 @@ def on_view_restriction_changed(sender, instance, **kwargs):
         search_index_later(resource)
 
 
+# The connect.fragments generation of what the library lists besides its
+# pages: topics, audiences, sources and download counts.
+LIBRARY = "resources.library"
+
+
+def on_library_changed(sender, **kwargs):
+    from connect import fragments
+
+    fragments.bump(LIBRARY)
+
+
 def connect_signals(app_config):
     from connect.tasks import housekeeping
 
@@ -91,6 +102,14 @@ def connect_signals(app_config):
             sender=PageViewRestriction,
             dispatch_uid=f"resources_restriction_{name}",
         )
+
+    from .models import Audience, DocumentDownload, SourceOrganization, Topic
+
+    for name, signal in (("saved", post_save), ("deleted", post_delete)):
+        for model in (Topic, Audience, SourceOrganization, DocumentDownload):
+            signal.connect(
+                on_library_changed, sender=model, dispatch_uid=f"resources_library_{model.__name__}_{name}"
+            )
 
     housekeeping.connect(on_housekeeping, dispatch_uid="resources_remove_orphaned_uploads")
     post_migrate.connect(on_post_migrate, sender=app_config, dispatch_uid="resources_page_tree")

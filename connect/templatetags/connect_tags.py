@@ -61,8 +61,9 @@ class FragmentNode(template.Node):
         from connect import fragments
 
         user = context["request"].user
+        values = dict(context.get("fragment_fills") or {})
         if not user.is_authenticated:
-            return self.nodelist.render(context)
+            return mark_safe(fragments.fill(str(self.nodelist.render(context)), values))  # noqa: S308
 
         def build():
             # The block's forms are stored with a marker for their CSRF token.
@@ -76,7 +77,6 @@ class FragmentNode(template.Node):
             vary=[v.resolve(context) for v in self.vary],
             render=build,
         )
-        values = dict(context.get("fragment_fills") or {})
         token = context.get("csrf_token")
         if token:
             values[fragments.csrf_marker()] = token

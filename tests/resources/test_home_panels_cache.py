@@ -22,7 +22,9 @@ def home(client):
     return response.content.decode()
 
 
-def test_a_cached_home_page_asks_nothing_for_its_panels(member_client, library, django_assert_max_num_queries):
+def test_a_cached_home_page_asks_nothing_for_its_panels(
+    member_client, library, django_assert_max_num_queries
+):
     make_resource(library, title="Hotline poster")
     home(member_client)
     # The session, Wagtail's site and page routing and view restrictions, the
