@@ -964,7 +964,9 @@ class WhooshSearchResults(BaseSearchResults):
 # and a document deleted since is still dropped by the query's own matcher.
 # A commit adds small segments and leaves the large ones, and their sets, as
 # they were.
-KEEP_FILTER_SETS = 64
+# The search page asks for every kind's filter (and a few facet values) in
+# every segment at once: the sets of one page's searches must fit.
+KEEP_FILTER_SETS = 256
 _filter_sets = OrderedDict()
 _filter_sets_lock = threading.Lock()
 
@@ -974,8 +976,10 @@ def _segment_key(searcher):
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
         return None
-    storage = getattr(reader, "storage", None)
-    return (getattr(storage, "folder", None) or id(storage), segment.segment_id())
+    # Segment names are random and never reused, in any index; the storage
+    # object is not part of the key, because a compound segment's storage is
+    # a new object whenever its reader is reopened.
+    return (segment.segment_id(), segment.doc_count_all())
 
 
 def _is_stable(whoosh_filter):
