@@ -18,11 +18,17 @@ optional class attributes:
                           hit's attachment that matched ("page 3"), found
                           for a page of hits at once
 
-Work is bounded: each source is searched once for its count and once for the
-hits the page needs (never more than ``MAX_PAGE`` pages deep); facets use the
-backend's ``facet()`` or, for a related lookup, at most a dozen counts.
-Filtering is left to the backend through ``FilterField`` lookups, so a backend
-that filters in the index never hands the database every match.
+Work is bounded. With a backend that offers ``search_across`` (the Whoosh
+backend), the page is one search of the index over every source at once,
+each filtered in the index by its rule: the hits of every kind are ranked
+together, and the counts per kind and the facets come from that search's
+own matches; a filter that is active takes one more search, for its own
+facet's counts. The page's hits are then loaded through each source's
+queryset, one query per kind on the page. Any other backend (Wagtail's
+database backends) searches each source once for its count and once for
+the hits the page needs (never more than ``MAX_PAGE`` pages deep), and the
+lists are merged by score; its facets use the backend's ``facet()`` or, for
+a related lookup, at most a dozen counts.
 """
 
 import datetime

@@ -444,9 +444,10 @@ class WhooshIndex(BaseIndex):
         label = model_label(model)
 
         def work(writer):
-            changed = []
-            if self._rebuild is None:
-                changed = self._signature_changed(docs, items)
+            if self._rebuild is not None:
+                self._rebuild.add(writer, docs, ancestors)
+                return
+            changed = self._signature_changed(docs, items)
             for doc in docs:
                 writer.update_document(**doc)
                 # The child's document answers searches on its parents too;
@@ -963,7 +964,9 @@ class WhooshSearchResults(BaseSearchResults):
 # and a document deleted since is still dropped by the query's own matcher.
 # A commit adds small segments and leaves the large ones, and their sets, as
 # they were.
-KEEP_FILTER_SETS = 64
+# The search page asks for every kind's filter (and a few facet values) in
+# every segment at once: the sets of one page's searches must fit.
+KEEP_FILTER_SETS = 256
 _filter_sets = OrderedDict()
 _filter_sets_lock = threading.Lock()
 
@@ -973,8 +976,10 @@ def _segment_key(searcher):
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
         return None
-    storage = getattr(reader, "storage", None)
-    return (getattr(storage, "folder", None) or id(storage), segment.segment_id())
+    # Segment names are random and never reused, in any index; the storage
+    # object is not part of the key, because a compound segment's storage is
+    # a new object whenever its reader is reopened.
+    return (segment.segment_id(), segment.doc_count_all())
 
 
 def _is_stable(whoosh_filter):
@@ -1272,6 +1277,24 @@ class _Generation:
         self.name = name
         self.ix = ix
         self.writer = writer
+        self.ids = set()
+
+    def add(self, writer, docs, ancestors):
+        # The new index starts empty: a document is only added, unless this
+        # rebuild already wrote it (or wrote it as one of its parent models),
+        # which spares Whoosh a deletion search per document.
+        ids = self.ids
+        for doc in docs:
+            if doc["id"] in ids:
+                writer.update_document(**doc)
+            else:
+                writer.add_document(**doc)
+                ids.add(doc["id"])
+            for ancestor in ancestors:
+                key = f"{ancestor}:{doc['pk']}"
+                if key in ids:
+                    writer.delete_by_term("id", key)
+                    ids.discard(key)
 
 
 class _Batch:
@@ -1281,6 +1304,60 @@ class _Batch:
         self.writer = writer
         self.generation = generation
         self.journal = []
+
+
+class _FlushLengths:
+    """A segment's field lengths as its writer flushes it. Whoosh's own reader
+    asks the file system whether a field has a length column, and reads the
+    column, once per posting (a stat per posting of an unscored field); here
+    each field's lengths are read once per flush."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.fields = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.fields.get(fieldname)
+        if lengths is None:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+            column = self.reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = self.fields[fieldname] = list(column) if column is not None else False
+        if lengths is False:
+            return default
+        try:
+            lbyte = lengths[docnum]
+        except IndexError:
+            return None
+        return _LENGTHS[lbyte] if lbyte else None
+
+    def close(self):
+        self.reader.close()
+
+
+def _byte_lengths():
+    from whoosh.util.numeric import byte_to_length
+
+    return [byte_to_length(b) for b in range(256)]
+
+
+_LENGTHS = _byte_lengths()
+
+
+def _fast_flush(writer):
+    """``writer`` flushing its segment with ``_FlushLengths`` (same output)."""
+
+    def flush_segment():
+        writer.perdocwriter.close()
+        lengths = _FlushLengths(writer.per_document_reader()) if writer.codec.length_stats else None
+        writer.fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
+        writer.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+    if hasattr(writer, "_flush_segment") and hasattr(writer, "perdocwriter"):
+        writer._flush_segment = flush_segment
+    return writer
 
 
 class SearchBackend(BaseSearchBackend):
@@ -1391,7 +1468,7 @@ class SearchBackend(BaseSearchBackend):
     def start_generation(self):
         name = self._new_generation_dir()
         ix = self._create_in(name)
-        writer = ix.writer(limitmb=self.writer_limitmb)
+        writer = _fast_flush(ix.writer(limitmb=self.writer_limitmb))
         with open(self._marker, "w", encoding="ascii") as f:
             f.write(name)
         return _Generation(name, ix, writer)
@@ -1404,7 +1481,7 @@ class SearchBackend(BaseSearchBackend):
             # database before some of them, so they are made again here.
             journal = self._read_journal(generation.name)
             if journal:
-                writer = generation.ix.writer(limitmb=64)
+                writer = _fast_flush(generation.ix.writer(limitmb=64))
                 try:
                     _replay(writer, journal)
                 except BaseException:
@@ -1470,7 +1547,7 @@ class SearchBackend(BaseSearchBackend):
         delay = 0.02
         while True:
             try:
-                return ix.writer(timeout=0.0)
+                return _fast_flush(ix.writer(timeout=0.0))
             except LockError:
                 if time.monotonic() > deadline:
                     raise
