@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from tests.browser import ROOT, axe_violations, sign_in, totp_code
+from tests.browser import LIVE_SERVER, ROOT, axe_violations, sign_in, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +34,9 @@ PASSWORD = "a-long-and-unusual-passphrase-7"
 
 
 @pytest.fixture(scope="module")
-def server_var_dir(live_server_url, tmp_path_factory):
+def server_var_dir(live_server_url):
     """The CONNECT_VAR_DIR of the test server (tests/browser.py makes it)."""
-    (var_dir,) = [p for p in tmp_path_factory.getbasetemp().glob("e2e-var*") if (p / "db.sqlite3").exists()]
-    return var_dir
+    return LIVE_SERVER["var_dir"]
 
 
 def _on_server(var_dir, code):
@@ -242,7 +241,7 @@ def test_moderator_works_the_cockpit(page, live_server_url, server_var_dir):
     page.get_by_label("State").select_option("pinned")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**state=pinned**")
-    assert "Introduce yourself" in page.locator("table").inner_text()
+    assert "Introduce yourself" in page.locator("table.listing").inner_text()
     page.get_by_role("link", name=re.compile("^Manage “Introduce yourself")).click()
     visit.check("thread tools")
 
