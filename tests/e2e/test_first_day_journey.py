@@ -76,8 +76,8 @@ def _mail_to(var_dir, address, subject_part, timeout=60):
 # where it was found, by axe rule and element; everything else on those
 # screens is still checked. See docs/accessibility.md.
 WAGTAIL_MARKUP = {
-    # The slim header's icon button (the listing's filter toggle) has an
-    # aria-label that does not contain its visible text.
+    # An action button in the listing's slim header has an
+    # accessible name that does not contain its visible text.
     ("membership requests", "label-content-name-mismatch", ".w-slim-header-action-button"),
     # Draftail's rich-text editor: the contenteditable role="textbox" has no
     # accessible name of its own (the field's label is not tied to it).
