@@ -24,6 +24,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
 
 
+LIVE_SERVER = {}
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -41,6 +44,8 @@ def _require_browser():
 def live_server_url(tmp_path_factory):
     _require_browser()
     var_dir = tmp_path_factory.mktemp("e2e-var")
+    # Journeys that follow an emailed link read the server's mail files here.
+    LIVE_SERVER["var_dir"] = var_dir
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "connect.settings.dev",

@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from tests.browser import ROOT, axe_violations, sign_in, totp_code
+from tests.browser import LIVE_SERVER, ROOT, axe_violations, sign_in, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +34,9 @@ PASSWORD = "a-long-and-unusual-passphrase-7"
 
 
 @pytest.fixture(scope="module")
-def server_var_dir(live_server_url, tmp_path_factory):
+def server_var_dir(live_server_url):
     """The CONNECT_VAR_DIR of the test server (tests/browser.py makes it)."""
-    (var_dir,) = [p for p in tmp_path_factory.getbasetemp().glob("e2e-var*") if (p / "db.sqlite3").exists()]
-    return var_dir
+    return LIVE_SERVER["var_dir"]
 
 
 def _on_server(var_dir, code):
@@ -73,6 +72,19 @@ def _mail_to(var_dir, address, subject_part, timeout=60):
     raise AssertionError(f"no email to {address} about {subject_part!r}")
 
 
+# Violations in Wagtail's own markup (Wagtail 8), each on the one admin screen
+# where it was found, by axe rule and element; everything else on those
+# screens is still checked. See docs/accessibility.md.
+WAGTAIL_MARKUP = {
+    # An action button in the listing's slim header has an
+    # accessible name that does not contain its visible text.
+    ("membership requests", "label-content-name-mismatch", ".w-slim-header-action-button"),
+    # Draftail's rich-text editor: the contenteditable role="textbox" has no
+    # accessible name of its own (the field's label is not tied to it).
+    ("guidelines edit form", "aria-input-field-name", ".notranslate"),
+}
+
+
 class Visit:
     """Keeps every accessibility problem found, so one run reports them all."""
 
@@ -82,7 +94,13 @@ class Visit:
 
     def check(self, name):
         self.page.wait_for_load_state("load")
-        self.problems += [f"{name}: {v}" for v in axe_violations(self.page)]
+        for violation in axe_violations(self.page):
+            known = any(
+                name == screen and violation.startswith(rule + " ") and target in violation
+                for screen, rule, target in WAGTAIL_MARKUP
+            )
+            if not known:
+                self.problems.append(f"{name}: {violation}")
 
     def assert_clean(self):
         assert self.problems == [], "\n".join(self.problems)
@@ -242,16 +260,19 @@ def test_moderator_works_the_cockpit(page, live_server_url, server_var_dir):
     page.get_by_label("State").select_option("pinned")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**state=pinned**")
-    assert "Introduce yourself" in page.locator("table").inner_text()
+    assert "Introduce yourself" in page.locator("table.listing").inner_text()
     page.get_by_role("link", name=re.compile("^Manage “Introduce yourself")).click()
     visit.check("thread tools")
 
     # Shared resources waiting for review, the page explorer and a page's edit form.
     page.goto(live_server_url + "/admin/reports/workflow_tasks/")
     visit.check("shared resources awaiting review")
+    guidelines = _on_server(
+        server_var_dir, "from connect.models import GuidelinesPage; print(GuidelinesPage.objects.get().pk)"
+    ).splitlines()[-1]
     page.goto(live_server_url + "/admin/pages/")
     visit.check("page explorer")
-    page.get_by_role("link", name="Community guidelines").first.click()
-    page.wait_for_load_state("load")
+    page.goto(f"{live_server_url}/admin/pages/{guidelines}/edit/")
+    assert page.locator("input[name=title]").input_value() == "Community guidelines"
     visit.check("guidelines edit form")
     visit.assert_clean()
