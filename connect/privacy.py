@@ -1221,7 +1221,7 @@ _STREET_FINDER = re.compile(
 _STREET_BEFORE = 130
 _LODGING_FINDER = re.compile(
     r"(?<![\w-])(?:room|rm\.?|rooms|suite|unit)[ \t]{0,3}#?[ \t]{0,2}\d"
-    r"|[ \t](?:motel|inn|hotel|lodge|suites)(?![\w])|motel[ \t]{1,3}\d"
+    r"|(?<=[ \t])(?:motel|inn|hotel|lodge|suites)(?![\w])|motel[ \t]{1,3}\d"
 )
 _LODGING_BEFORE = 80
 _NICKNAME_FINDER = re.compile(
@@ -1316,52 +1316,67 @@ def scan(
     # most of the regular expressions.
     low = _ascii_lower(text)
     has_digit = _DIGIT.search(text) is not None
+    public: list = []
+
+    def reported(candidate) -> bool:
+        # A public page's address, a case caption or a statute is no one's
+        # detail, and the writer may name themselves; a link to a social-media
+        # profile is a handle all the same.
+        kind, start, end = candidate
+        if kind == "named_person" and _normalise_name(text[start:end]) in allowed:
+            return False
+        if kind == "social_handle":
+            return True
+        if not public:
+            regions = _public_regions(text)
+            public.extend((regions, [start for start, _ in regions]))
+        return not _overlaps_mask(public[0], public[1], start, end)
+
+    def admitted(found, limit=_MAX_PER_DETECTOR):
+        # The cap counts only what would be reported: 200 copies of the
+        # writer's own name or of a public link must not push a victim's
+        # name past it unseen.
+        return _capped(filter(reported, found), limit)
+
     windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
-    candidates = [*_capped(_find_named_people(text, windows, victim_starts))]
+    candidates = [*admitted(_find_named_people(text, windows, victim_starts))]
     if "@" in text:
-        candidates += _capped(_find_emails(text, allowed_emails), _MAX_EMAILS)
+        candidates += admitted(_find_emails(text, allowed_emails), _MAX_EMAILS)
     if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
-        candidates += _capped(_find_handles(text, low, handles, mentions=mentions))
+        candidates += admitted(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
         # Where runs of three or more digits start: every phone number, SSN,
         # A-number and case number holds one.
         runs = _anchors(_DIGIT_RUN, text)
         candidates += [
-            *_capped(_find_ssns(text, low, runs)),
-            *_capped(_find_id_numbers(text, low, runs)),
-            *_capped(_find_phones(text, low, runs)),
-            *_capped(_find_worded_phones(text, low)),
-            *_capped(_find_birth_dates(text, low)),
-            *_capped(_find_plates(text, low)),
-            *_capped(_find_case_numbers(text, low, runs)),
-            *_capped(_find_addresses(text, low)),
-            *_capped(_find_lower_addresses(text, low)),
+            *admitted(_find_ssns(text, low, runs)),
+            *admitted(_find_id_numbers(text, low, runs)),
+            *admitted(_find_phones(text, low, runs)),
+            *admitted(_find_worded_phones(text, low)),
+            *admitted(_find_birth_dates(text, low)),
+            *admitted(_find_plates(text, low)),
+            *admitted(_find_case_numbers(text, low, runs)),
+            *admitted(_find_addresses(text, low)),
+            *admitted(_find_lower_addresses(text, low)),
         ]
         if "+" in text:
-            candidates += _capped(_find_intl_phones(text))
+            candidates += admitted(_find_intl_phones(text))
     if _gate(low, _NICK_GATE):
-        candidates += _capped(_find_nicknames(text, low))
+        candidates += admitted(_find_nicknames(text, low))
     if _gate(low, _LODGING_GATE):
-        candidates += _capped(_find_lodging(text, low, victim_starts))
+        candidates += admitted(_find_lodging(text, low, victim_starts))
     if _gate(low, _SCHOOL_GATE):
-        candidates += _capped(_find_schools_and_work(text, low, victim_starts))
+        candidates += admitted(_find_schools_and_work(text, low, victim_starts))
     if _gate(low, _AGE_GATE):
-        candidates += _capped(_find_ages(text, low))
+        candidates += admitted(_find_ages(text, low))
     if not candidates:
         return []
 
-    mask = _public_regions(text)
-    mask_starts = [start for start, _ in mask]
     candidates.sort(key=lambda c: (_PRIORITY[c[0]], -(c[2] - c[1]), c[1]))
 
     kept: list[tuple[int, int, str]] = []
     kept_starts: list[int] = []
     for kind, start, end in candidates:
-        # A link to a social-media profile is a handle, not a public page.
-        if kind != "social_handle" and _overlaps_mask(mask, mask_starts, start, end):
-            continue
-        if kind == "named_person" and _normalise_name(text[start:end]) in allowed:
-            continue
         i = bisect.bisect_left(kept_starts, start)
         if i > 0 and kept[i - 1][1] > start:
             continue
