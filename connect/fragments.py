@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 
 from django.conf import settings
@@ -80,6 +81,35 @@ def _tokens(names):
     return tokens
 
 
+# Generations moved while the shared cache did not answer (the move went to
+# this process's memory only): moved again in the shared cache as soon as it
+# answers, before this process reads another entry. Meanwhile this process
+# builds every fragment afresh; other processes may serve an old entry until
+# then (at most the cache's retry interval, ``CONNECT_CACHE_RETRY_AFTER``).
+_unsent: set[str] = set()
+_unsent_lock = threading.Lock()
+
+
+def _cache_degraded():
+    is_degraded = getattr(cache, "is_degraded", None)
+    return bool(is_degraded and is_degraded())
+
+
+def _move(names):
+    cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=None)
+    if _cache_degraded():
+        with _unsent_lock:
+            _unsent.update(names)
+
+
+def _resend():
+    with _unsent_lock:
+        names = set(_unsent)
+        _unsent.clear()
+    if names:
+        _move(names)
+
+
 def bump(*names):
     """Move the generations ``names`` on, now and after the transaction commits:
     every entry built from them is dropped."""
@@ -87,7 +117,7 @@ def bump(*names):
         return
 
     def move():
-        cache.set_many({_generation_key(name): secrets.token_hex(8) for name in names}, timeout=None)
+        _move(names)
 
     move()
     transaction.on_commit(move)
@@ -97,6 +127,12 @@ def get_or_build(name, *, user_id, depends, build):
     """The cached value of fragment ``name`` for member ``user_id``, built by
     ``build()`` (whose result must be picklable) when missing or when one of
     ``depends`` (generation names) or the member's own generation moved."""
+    if _cache_degraded():
+        # A generation moved now would reach this process's memory only.
+        return build()
+    _resend()
+    if _cache_degraded():
+        return build()
     names = [member_scope(user_id), *depends]
     key = f"connect:fragment:{LAYOUT_VERSION}:{name}:{user_id}:" + ":".join(_tokens(names))
     value = cache.get(key)
