@@ -50,6 +50,7 @@ def welcome_steps(request):
     post in the welcome thread) come from the `register_welcome_step` hook;
     each returns a WelcomeStep or None."""
     from .models import GuidelinesPage, WelcomeProgress
+    from .permissions import visible_pages
 
     user = request.user
     progress = WelcomeProgress.objects.filter(user=user).first()
@@ -62,7 +63,7 @@ def welcome_steps(request):
             order=10,
         )
     ]
-    guidelines = GuidelinesPage.objects.live().first()
+    guidelines = visible_pages(user, GuidelinesPage.objects.all()).first()
     if guidelines is not None:
         steps.append(
             WelcomeStep(

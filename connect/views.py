@@ -214,8 +214,9 @@ def guidelines(request):
     """A stable address for the community guidelines (the footer's link),
     wherever moderators keep the page in the tree."""
     from .models import GuidelinesPage
+    from .permissions import visible_pages
 
-    page = GuidelinesPage.objects.live().first()
+    page = visible_pages(request.user, GuidelinesPage.objects.all()).first()
     if page is None:
         raise Http404
     return redirect(page.url)

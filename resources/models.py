@@ -118,7 +118,7 @@ class ResourceLibraryPage(Page):
     def get_context(self, request, *args, **kwargs):
         from connect.fragments import PAGES, Lazy, pages_epoch
 
-        from .selectors import LISTING_KEYS, library_listing
+        from .selectors import LISTING_KEYS, library_listing, listing_vary
         from .signals import LIBRARY
 
         context = super().get_context(request, *args, **kwargs)
@@ -127,7 +127,7 @@ class ResourceLibraryPage(Page):
         listing = Lazy(library_listing, user=request.user, library=self, params=request.GET)
         context.update({key: Lazy(lambda key=key: listing()[key]) for key in LISTING_KEYS})
         context["listing_depends"] = [PAGES, LIBRARY]
-        context["listing_vary"] = [self.pk, sorted(request.GET.lists()), pages_epoch()]
+        context["listing_vary"] = [self.pk, listing_vary(request.GET), pages_epoch()]
         return context
 
     def get_absolute_url(self):

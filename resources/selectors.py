@@ -45,6 +45,16 @@ def _clean_params(params):
     return chosen, sort
 
 
+def listing_vary(params):
+    """What of a query string changes the library's listing: the cleaned
+    filters, the sort and the page number. A cached listing is keyed by this
+    rather than by the raw query string, so parameters the page ignores do
+    not each make a copy of it."""
+    chosen, sort = _clean_params(params)
+    page = str(params.get("page") or "1").strip()
+    return [sorted(chosen.items()), sort, int(page) if page.isdigit() and len(page) <= 4 else 1]
+
+
 def _apply(qs, chosen, skip=None):
     if "type" in chosen and skip != "type":
         qs = qs.filter(resource_type=chosen["type"])

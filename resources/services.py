@@ -243,7 +243,6 @@ def document_download_count(document):
     from .models import DocumentDownload
     from .signals import LIBRARY
 
-    fragments.bump(LIBRARY)  # the library shows the count; an update sends no signal
     updated = DocumentDownload.objects.filter(document=document).update(
         count=F("count") + 1, last_downloaded_at=timezone.now()
     )
@@ -256,6 +255,9 @@ def document_download_count(document):
             DocumentDownload.objects.filter(document=document).update(
                 count=F("count") + 1, last_downloaded_at=timezone.now()
             )
+    # After the count moved (an update sends no signal): a listing built in
+    # between would otherwise keep the old count.
+    fragments.bump(LIBRARY)
 
 
 def calendar_feed_reset(*, user, origin=None):

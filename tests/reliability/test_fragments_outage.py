@@ -13,7 +13,9 @@ def test_a_change_made_while_redis_stalls_is_not_undone_when_it_answers_again(re
     shown = {"value": "before the change"}
 
     def read():
-        return fragments.get_or_build("probe", user_id=7, depends=["probe.scope"], build=lambda: shown["value"])
+        return fragments.get_or_build(
+            "probe", user_id=7, depends=["probe.scope"], build=lambda: shown["value"]
+        )
 
     assert read() == "before the change"
     shown["value"] = "after the change"
