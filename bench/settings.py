@@ -30,3 +30,7 @@ if os.environ.get("BENCH_POSTING_UNLIMITED"):
 # load, with the X-Bench-Count-Queries header; the answer comes back in
 # X-Bench-Queries. Without the header the middleware only checks for it.
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# bench/live_trace.py: where a thread's sockets stand when each event arrives.
+if os.environ.get("BENCH_LIVE_TRACE"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "bench.live_trace.LiveTraceConfig"]  # noqa: F405
