@@ -10,12 +10,15 @@ For each number of members (``--members``) and each channel layer (``--layers``)
    split between them and the reply posted through the first.
 2. Connects N signed-in members (real sessions, one per member) to one thread
    with the ``websockets`` library, ``--connect-concurrency`` handshakes at a
-   time from this one asyncio process, and measures the server's memory per
-   idle connection (RSS after minus before, divided by N).
+   time from this one asyncio process, each socket read from its opening (an
+   unread socket stops answering daphne's keepalive pings and is closed), and
+   measures the server's memory per idle connection (RSS after minus before,
+   divided by N).
 3. Posts ``--replies`` replies through the reply form over HTTP, one after the
    other, and measures for each the time from sending the form until the last
    member has the ``post.created`` message: p50, p99 and max. Messages lost
-   (a member never got a reply's event), repeated or out of order are counted.
+   (a member never got a reply's event), repeated or out of order are counted,
+   and the sockets the server closed during the run, by close code.
 4. The floor, same run, same clients: a bare ``websockets`` broadcast server
    (in its own process) sending a message of the same size to the same number
    of clients, and each channel layer's own group delivery to N channels
