@@ -10,12 +10,15 @@ For each number of members (``--members``) and each channel layer (``--layers``)
    split between them and the reply posted through the first.
 2. Connects N signed-in members (real sessions, one per member) to one thread
    with the ``websockets`` library, ``--connect-concurrency`` handshakes at a
-   time from this one asyncio process, and measures the server's memory per
-   idle connection (RSS after minus before, divided by N).
+   time from this one asyncio process, each socket read from its opening (an
+   unread socket stops answering daphne's keepalive pings and is closed), and
+   measures the server's memory per idle connection (RSS after minus before,
+   divided by N).
 3. Posts ``--replies`` replies through the reply form over HTTP, one after the
    other, and measures for each the time from sending the form until the last
    member has the ``post.created`` message: p50, p99 and max. Messages lost
-   (a member never got a reply's event), repeated or out of order are counted.
+   (a member never got a reply's event), repeated or out of order are counted,
+   and the sockets the server closed during the run, by close code.
 4. The floor, same run, same clients: a bare ``websockets`` broadcast server
    (in its own process) sending a message of the same size to the same number
    of clients, and each channel layer's own group delivery to N channels
@@ -367,6 +370,8 @@ class Clients:
         self.out_of_order = 0
         self.ready = 0
         self.size = 0
+        self.dropped = {}  # close code -> sockets closed before the bench closed them
+        self.closing = False
 
     async def open(self, urls, cookies, origins, concurrency=200):
         from websockets.asyncio.client import connect
@@ -380,7 +385,7 @@ class Clients:
             async with limit:
                 for attempt in range(30):
                     try:
-                        return await connect(
+                        ws = await connect(
                             urls[i % len(urls)],
                             origin=origins[i % len(origins)],
                             additional_headers={"Cookie": cookies[i]},
@@ -392,11 +397,18 @@ class Clients:
                         )
                     except (OSError, InvalidHandshake, InvalidMessage, TimeoutError):
                         await asyncio.sleep(min(2.0, 0.2 * (attempt + 1)))
+                        continue
+                    # Read from the first frame on, as a browser does: a socket
+                    # left unread fills its queue (ready, presence lists), stops
+                    # answering the server's keepalive pings and is closed by
+                    # daphne (ping interval 20 s + timeout 30 s) long before the
+                    # last member has connected when the handshakes are slow.
+                    self.tasks.append(asyncio.ensure_future(self._read(ws)))
+                    return ws
                 raise SystemExit("could not connect a client")
 
+        self.expected = len(cookies)
         self.sockets = await asyncio.gather(*(one(i) for i in range(len(cookies))))
-        self.expected = len(self.sockets)
-        self.tasks = [asyncio.ensure_future(self._read(ws)) for ws in self.sockets]
 
     async def _read(self, ws):
         last = None
@@ -423,6 +435,11 @@ class Clients:
                     self.done[sequence].set()
         except Exception:  # noqa: BLE001 - a dropped client shows up as lost messages
             pass
+        if not self.closing:
+            # The server closed it (or the connection broke) while the bench was
+            # still measuring: every reply after this counts as lost.
+            code = ws.close_code if ws.close_code is not None else "none"
+            self.dropped[code] = self.dropped.get(code, 0) + 1
 
     async def wait_for(self, sequence, timeout):
         event = self.done.setdefault(sequence, asyncio.Event())
@@ -438,6 +455,7 @@ class Clients:
         return sum(self.expected - len(self.arrivals.get(s, ())) for s in sequences)
 
     async def close(self):
+        self.closing = True
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
@@ -471,6 +489,7 @@ def summary(times, lost, clients):
         "lost": lost,
         "repeated": clients.repeated,
         "out_of_order": clients.out_of_order,
+        "dropped": dict(clients.dropped),
     }
 
 
@@ -721,6 +740,8 @@ async def main_async(args, thread_id, poster, cookies):
                 row["daphne"].append((name, r))
                 save()
                 print(_daphne_row(name, r, floor, one), flush=True)
+                if r["dropped"]:
+                    print(f"  sockets closed during the run, by close code: {r['dropped']}", flush=True)
                 failed |= bool(r["lost"] or r["repeated"] or r["out_of_order"])
             if row["daphne"]:
                 post = statistics.median(r["post_p50"] for _, r in row["daphne"])

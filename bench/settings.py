@@ -44,3 +44,6 @@ if os.environ.get("BENCH_PRODUCTION_STATIC"):
     WHITENOISE_USE_FINDERS = False
 if os.environ.get("BENCH_ASSETS_BASELINE"):
     MIDDLEWARE = ["bench.assets.FullUswdsMiddleware", *MIDDLEWARE]
+# bench/live_trace.py: where a thread's sockets stand when each event arrives.
+if os.environ.get("BENCH_LIVE_TRACE"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "bench.live_trace.LiveTraceConfig"]  # noqa: F405
