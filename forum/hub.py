@@ -182,7 +182,7 @@ class ThreadHub:
         await self.follow_category(category_id)
         for consumer, request in requests.items():
             status, frames, last, _category = results[request]
-            await consumer.deliver(status, frames, last)
+            await self._each(consumer, consumer.deliver(status, frames, last))
 
     async def _presence(self):
         """Someone arrived or left: each viewer gets the names they may see, and a count."""
@@ -193,10 +193,7 @@ class ThreadHub:
         results = await fanout.presence_frames(self.thread_id, pairs)
         for consumer in consumers:
             status, frame = results[(consumer.user_id, consumer.session_key)]
-            if status != OK:
-                await consumer.shut(status)
-            else:
-                await consumer.send_text(frame)
+            await self._each(consumer, consumer.shut(status) if status != OK else consumer.send_text(frame))
 
     async def _typing(self, message):
         """Another viewer is writing a reply: everyone else who may see the thread is told."""
@@ -211,10 +208,21 @@ class ThreadHub:
         frame = fanout.typing_frame(message["name"])
         for consumer in consumers:
             code = status[(consumer.user_id, consumer.session_key)]
-            if code != OK:
-                await consumer.shut(code)
-            else:
-                await consumer.send_text(frame)
+            await self._each(consumer, consumer.shut(code) if code != OK else consumer.send_text(frame))
+
+    async def _each(self, consumer, send):
+        """Send to one socket of a round. The round read its sockets before
+        awaiting the database: one that closed meanwhile is skipped, and one
+        whose send fails does not cost the others their frames."""
+        if not consumer.live:
+            send.close()  # never awaited: a coroutine object is all it is
+            return
+        try:
+            await send
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - that socket catches up when it reconnects
+            logger.warning("Could not send to a socket of %s", self.group, exc_info=True)
 
     # --- Re-checks --------------------------------------------------------------------
 
