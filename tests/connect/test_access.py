@@ -343,7 +343,7 @@ async def _connect(headers, path="/ws/test-echo/"):
     from connect.asgi import application
 
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=5)
     # A refused member socket is accepted and then closed, so the browser sees the code.
     if connected and not await communicator.receive_nothing(0.2):
         output = await communicator.receive_output()

@@ -29,7 +29,7 @@ async def _open(user, path):
     key = await db(_session_key)(user)
     headers = [(b"origin", ORIGIN), (b"host", b"testserver"), (b"cookie", f"sessionid={key}".encode())]
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 
 
