@@ -45,7 +45,10 @@ def profile_is_filled(profile):
     return bool(profile and profile.title.strip() and profile.bio.strip())
 
 
-def welcome_steps(request):
+_UNREAD = object()
+
+
+def welcome_steps(request, *, progress=_UNREAD):
     """The newcomer's first steps, in order. Steps other apps own (a first
     post in the welcome thread) come from the `register_welcome_step` hook;
     each returns a WelcomeStep or None."""
@@ -53,7 +56,8 @@ def welcome_steps(request):
     from .permissions import visible_pages
 
     user = request.user
-    progress = WelcomeProgress.objects.filter(user=user).first()
+    if progress is _UNREAD:
+        progress = WelcomeProgress.objects.filter(user=user).first()
     steps = [
         WelcomeStep(
             label="Complete your profile",
@@ -84,9 +88,12 @@ def welcome_steps(request):
 def welcome_panel(request):
     """The first-visit welcome, or None once every step is done or the member
     dismissed it."""
-    progress, steps = welcome_steps(request)
+    from .models import WelcomeProgress
+
+    progress = WelcomeProgress.objects.filter(user=request.user).first()
     if progress is not None and progress.dismissed_at is not None:
-        return None
+        return None  # put away: one query, not the steps' several
+    progress, steps = welcome_steps(request, progress=progress)
     if all(step.done for step in steps):
         return None
     return {"steps": steps, "done": sum(step.done for step in steps), "total": len(steps)}
