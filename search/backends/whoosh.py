@@ -1188,14 +1188,9 @@ class _AcrossCollector(collectors.Collector):
             if found:
                 self.matched[key].append((leaf, found))
 
-    def collect(self, sub_docnum):  # pragma: no cover - collect_matches does the work
-        raise NotImplementedError
-
-    def sort_key(self, sub_docnum):  # pragma: no cover
-        raise NotImplementedError
-
-    def results(self):  # pragma: no cover
-        raise NotImplementedError
+    # collect(), sort_key() and results() stay Whoosh's abstract ones: this
+    # collector is run by search_with_collector, whose collect_matches above
+    # does the work, and its hits are read from ``matched``, never results().
 
     def ranked(self):
         """``[(key, top-level docnum, rank)]``, best first."""
