@@ -41,7 +41,7 @@ def _require_browser():
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory):
+def live_server_url(tmp_path_factory, migrated_site):
     _require_browser()
     var_dir = tmp_path_factory.mktemp("e2e-var")
     # Journeys that follow an emailed link read the server's mail files here.
@@ -59,7 +59,7 @@ def live_server_url(tmp_path_factory):
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    migrated_site(var_dir)
     subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT, capture_output=True)
     # As `make run` does: the worker beside daphne delivers emails and keeps the
     # search index current (the seed's own index entries are tasks too).

@@ -6,6 +6,7 @@ from connect.models import Discipline, Role
 # Browser fixtures (one daphne server, one Chromium) registered for every directory.
 from .browser import browser, live_server_url, page  # noqa: F401
 from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, TaskForceFactory, make_member
+from .sites import migrated_site  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ print(json.dumps({"thread": thread.pk, "author": cookie(author), "readers": [coo
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, migrated_site):
     if not shutil.which("redis-server"):
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed; the multi-process test needs its own server")
@@ -63,7 +63,7 @@ def site(tmp_path):
     env.pop("DATABASE_URL", None)
     env.pop("CONNECT_SEARCH_INDEX_DIR", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=600)
+    migrated_site(tmp_path)
     made = subprocess.run(
         [*manage, "shell", "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
     )

@@ -216,7 +216,7 @@ def smtp(settings):
 
 
 @pytest.fixture
-def worker_site(tmp_path, smtp):
+def worker_site(tmp_path, smtp, migrated_site):
     """A migrated SQLite site of its own, as `make run` would have it, whose
     worker sends mail to the test's SMTP listener and treats a task running
     for over a second as abandoned."""
@@ -231,7 +231,7 @@ def worker_site(tmp_path, smtp):
     env.pop("REDIS_URL", None)
     env.pop("CONNECT_SEARCH_INDEX_DIR", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, timeout=600)
+    migrated_site(tmp_path)
     return env, manage
 
 
