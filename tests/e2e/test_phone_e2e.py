@@ -47,6 +47,20 @@ SMALL_TARGETS = """() => {
 }"""
 
 
+# The same for the opened phone menu, which SMALL_TARGETS leaves out while it is collapsed.
+MENU_SMALL_TARGETS = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll('.usa-nav a, .usa-nav button')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || el.closest('[hidden]')) continue;
+    if (box.width < 24 || box.height < 24) {
+      small.push(`${Math.round(box.width)}x${Math.round(box.height)} ${el.outerHTML.slice(0, 90)}`);
+    }
+  }
+  return small;
+}"""
+
+
 class Visit:
     """Goes to pages and keeps every problem found, so a run reports them all."""
 
@@ -90,6 +104,12 @@ def test_phone_member_reads_a_thread_filters_the_library_and_searches(page, live
     bell = page.locator(".usa-navbar a[data-header-count='notifications']")
     assert bell.is_visible()
     assert re.match(r"Notifications( \d+ unread|, none unread)", bell.get_attribute("aria-label"))
+    # The opened menu's links and buttons are targets of 24 by 24 px too.
+    page.get_by_role("button", name="Menu").click()
+    page.locator(".usa-nav.is-visible").wait_for()
+    assert page.locator(".usa-nav__secondary-links a").first.is_visible()
+    assert page.evaluate(MENU_SMALL_TARGETS) == []
+    page.locator(".usa-nav__close").click()
 
     # Discussions: categories are stacked rows, not a table clipped at the edge.
     visit.goto("/discussions/", "discussions")
