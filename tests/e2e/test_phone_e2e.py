@@ -93,11 +93,19 @@ def _top(locator):
     return locator.bounding_box()["y"]
 
 
+def _assert_mark_is_drawn_small(page, side):
+    """The identifier's mark shows, at the 40 or 48 px USWDS gives it."""
+    box = page.locator(".usa-identifier__logo-img").bounding_box()
+    assert box is not None
+    assert (round(box["width"]), round(box["height"])) == (side, side), box
+
+
 def test_phone_member_reads_a_thread_filters_the_library_and_searches(page, live_server_url):
     page.set_viewport_size(PHONE)
     sign_in(page, live_server_url, PHONE_MEMBER)
     visit = Visit(page, live_server_url, phone=True)
     visit.check("home")
+    _assert_mark_is_drawn_small(page, 40)
 
     # The unread counts are in the collapsed header, beside the Menu button.
     assert page.get_by_role("button", name="Menu").is_visible()
@@ -173,6 +181,7 @@ def test_desktop_member_finds_their_way(page, live_server_url):
     sign_in(page, live_server_url, DESKTOP_MEMBER)
     visit = Visit(page, live_server_url, phone=False)
     visit.check("home")
+    _assert_mark_is_drawn_small(page, 48)
     # The content uses the page's width, not a narrow column.
     assert page.locator("main .grid-container").bounding_box()["width"] >= 1200
     # The phone header's counts are not repeated on a desktop.
