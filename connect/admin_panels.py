@@ -18,10 +18,16 @@ from wagtail.admin.ui.components import Component
 
 @dataclass(frozen=True)
 class WaitingCount:
-    label: str  # "Membership requests waiting"
+    label: str  # "membership requests waiting"
     count: int
     url: str
     order: int = 100
+    singular: str = ""  # "membership request waiting", for a count of one
+
+    @property
+    def text(self):
+        """The label that agrees with the count: "1 membership request waiting"."""
+        return self.singular if self.count == 1 and self.singular else self.label
 
 
 def waiting_counts(request):

@@ -317,6 +317,7 @@ def membership_requests_waiting(request):
     count = MembershipRequest.objects.filter(status=MembershipRequest.Status.PENDING).count()
     return WaitingCount(
         label="membership requests waiting",
+        singular="membership request waiting",
         count=count,
         url=reverse(membership_request_viewset.get_url_name("index")),
         order=10,

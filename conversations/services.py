@@ -71,6 +71,10 @@ class PrivacyCheckRequired(ConversationError):
 # compromised account sweeping the roster does not.
 DEFAULT_START_RATE_LIMITS = ((5, 600), (20, 3600))
 DEFAULT_MESSAGE_RATE_LIMITS = ((20, 60), (200, 3600))
+# The composer asks for a preview when the member presses "Preview" and then
+# about once a second while they type with it open: the same allowance as the
+# forum composer's.
+DEFAULT_PREVIEW_RATE_LIMITS = ((60, 60), (600, 3600))
 
 
 def _rate(action, user, limits_setting, default, what):
@@ -117,6 +121,28 @@ def _clean_body(body):
         return body, render_message(body)
     except REFUSALS as exc:
         raise ConversationError(str(exc), field="body")
+
+
+def message_preview(*, author, body):
+    """The HTML ``body`` would be sent as: the same checks and renderer as
+    ``message_send`` and ``conversation_start`` (size, unreadable characters,
+    structure), so what the member previews is what is sent. Nothing is stored
+    and no conversation is named, so nothing about one can leak through it;
+    the privacy guard runs when the message is sent.
+
+    Raises :class:`NotAllowed` for a member who may not send private messages,
+    and :class:`ConversationError` with the message the form would show."""
+    if not permissions.can_send(author):
+        raise NotAllowed
+    limits = getattr(settings, "CONVERSATIONS_PREVIEW_RATE_LIMITS", DEFAULT_PREVIEW_RATE_LIMITS)
+    for limit, period in limits:
+        key = f"conversations_preview_{period}"
+        if not ratelimit.consume(key, str(author.pk), limit=limit, period=period):
+            raise ConversationError(
+                "Too many previews in a short time. Please wait a moment.", code="rate_limited", field="body"
+            )
+    _body, html = _clean_body(body)
+    return html
 
 
 def _check_attachments(files):

@@ -7,6 +7,7 @@ app_name = "conversations"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.start, name="start"),
+    path("preview/", views.preview, name="preview"),
     path("settings/", views.preferences, name="preferences"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/settings/", views.participant_settings, name="participant_settings"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -64,6 +64,18 @@ def _members(ids, user):
     """The members among ``ids`` that ``user`` may write to, in the order given."""
     allowed = {u.pk: u for u in selectors.picker(user=user, ids=ids)} if ids else {}
     return [allowed[i] for i in ids if i in allowed]
+
+
+@require_POST
+def preview(request):
+    """The composer's preview: the body rendered as it would be sent (JSON)."""
+    try:
+        html = services.message_preview(author=request.user, body=request.POST.get("body", ""))
+    except services.NotAllowed:
+        raise Http404 from None
+    except services.ConversationError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"html": html})
 
 
 @require_http_methods(["GET", "POST"])

@@ -182,6 +182,7 @@ def posts_waiting_for_review(request):
 
     return WaitingCount(
         label="flagged or held posts in the moderation queue",
+        singular="flagged or held post in the moderation queue",
         count=moderation_queue().count(),
         url=reverse("forum_admin:queue"),
         order=20,

@@ -146,6 +146,7 @@ def shares_waiting_for_review(request):
         return None
     return WaitingCount(
         label="shared resources waiting for review",
+        singular="shared resource waiting for review",
         count=SharedResource.objects.filter(status=SharedResource.Status.IN_REVIEW).count(),
         url=reverse("wagtailadmin_reports:workflow_tasks"),
         order=30,

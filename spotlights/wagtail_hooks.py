@@ -63,6 +63,7 @@ def spotlights_this_week(request):
     monday = monday_of(timezone.localdate())
     return WaitingCount(
         label=f"spotlights for the week of {monday:%-d %B}",
+        singular=f"spotlight for the week of {monday:%-d %B}",
         count=SpotlightPage.objects.filter(week=monday).count(),
         url=reverse("wagtailadmin_explore", args=[index.pk]),
         order=40,

@@ -1,7 +1,9 @@
-// The post composer's formatting toolbar and preview. Pure enhancement: the
-// form posts the same Markdown without this script. The preview is rendered by
-// the server with the renderer that posting uses (POST /discussions/preview/),
-// so what the member sees is what will be posted.
+// The composer's formatting toolbar and preview, for forum posts and private
+// messages alike. Pure enhancement: the form posts the same Markdown without
+// this script. The preview is rendered by the server with the renderer that
+// posting uses, at the endpoint the form names in data-composer
+// (POST /discussions/preview/ or /messages/preview/), so what the member sees
+// is what will be posted.
 
 const ACTIONS = [
   { name: "bold", label: "Bold", text: "B", key: "b", wrap: ["**", "**"], placeholder: "bold text" },

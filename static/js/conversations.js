@@ -61,33 +61,34 @@ function announce(text) {
   }, 50);
 }
 
-// The header link to the inbox and its count badge (the context processor drew it on page load).
-function setUnread(inboxUrl, count) {
-  const link = document.querySelector(`.usa-nav__secondary-links a[href="${inboxUrl}"]`);
-  if (!link) return;
-  let badge = link.querySelector(".usa-tag");
-  if (count > 0) {
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "usa-tag";
-      link.append(" ", badge);
+// The header's links to the inbox and their count badges (the context processor
+// drew them on page load): one in the full menu and one beside the Menu button,
+// which is the one in sight on a phone while the menu is collapsed.
+function setUnread(count) {
+  for (const link of document.querySelectorAll('a[data-header-count="messages"]')) {
+    let badge = link.querySelector(".usa-tag");
+    if (count > 0) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "usa-tag";
+        link.append(" ", badge);
+      }
+      badge.textContent = String(count);
+      link.setAttribute("aria-label", `Messages ${count} unread`);
+    } else {
+      if (badge) badge.remove();
+      link.setAttribute("aria-label", "Messages, none unread");
     }
-    badge.textContent = String(count);
-    link.setAttribute("aria-label", `Messages ${count} unread`);
-  } else {
-    if (badge) badge.remove();
-    link.setAttribute("aria-label", "Messages, none unread");
   }
 }
 
 function inbox(root) {
-  const inboxUrl = root.dataset.inboxUrl;
   let first = true;
   connect(
     () => root.dataset.conversationsInbox,
     (message) => {
       if (message.type !== "unread") return;
-      setUnread(inboxUrl, message.count);
+      setUnread(message.count);
       if (first) {
         first = false;
         return;
@@ -117,7 +118,6 @@ function conversation(root) {
   const seen = document.getElementById("conversation-seen");
   const typing = document.getElementById("conversation-typing");
   const form = document.getElementById("conversation-form");
-  const inboxUrl = root.dataset.inboxUrl;
   let sequence = Number(root.dataset.sequence) || 0;
   let typingTimer = null;
   let lastTyping = 0;
@@ -161,7 +161,7 @@ function conversation(root) {
           typing.textContent = "";
         }, TYPING_EVERY * 2);
       } else if (message.type === "unread") {
-        setUnread(inboxUrl, message.count);
+        setUnread(message.count);
       }
     },
   );

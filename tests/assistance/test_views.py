@@ -277,6 +277,10 @@ def test_report_counts_against_the_targets_and_draws_an_accessible_chart(coordin
     assert totals["attendees"]["law_enforcement"] == 12
     body = response.content.decode()
     assert "of a target of 25" in body and "of a target of 40" in body
+    # Counts read as sentences: one event, two requests, no visits.
+    assert "<strong>1</strong> training event delivered" in body
+    assert "<strong>2</strong> requests received" in body
+    assert "<strong>0</strong> peer exchange visits completed" in body
     assert 'role="img"' in body and "<desc" in body and "striped" in body
 
 

@@ -25,7 +25,9 @@ def test_dashboard_counts_what_waits_for_moderators(moderator_client, task_force
     body = moderator_client.get("/admin/").content.decode()
     assert "What waits for you" in body
     assert "<strong>2</strong> membership requests waiting" in body
-    assert "<strong>1</strong> flagged or held posts in the moderation queue" in body
+    # A count of one reads in the singular.
+    assert "<strong>1</strong> flagged or held post in the moderation queue" in body
+    assert "<strong>0</strong> shared resources waiting for review" in body
     assert 'href="/admin/membership_requests/"' in body
     # The menu's badges come from the same counts.
     assert "Membership requests (2)" in body

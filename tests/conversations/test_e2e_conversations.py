@@ -1,5 +1,6 @@
 """Private messages in a real browser: two members in two browser contexts
-exchange messages live, and the reader's unread count updates without a reload."""
+exchange messages live, and the reader's unread count updates without a reload.
+The writer formats the first message by keyboard and previews it."""
 
 import pytest
 
@@ -33,12 +34,37 @@ def test_two_members_exchange_messages_live(browser, live_server_url):
         writer.get_by_role("button", name="Find").click()
         writer.get_by_role("link", name="Add Sam Delacroix-Ito").click()
         writer.get_by_label("Subject").fill("Data sharing agreement")
-        writer.locator("#id_body").fill("Could you send me the template you use?")
+        # The composer's toolbar and preview, by keyboard: Control+B makes the
+        # selected word bold, and the preview is the server's rendering, announced.
+        writer.get_by_role("toolbar", name="Formatting").wait_for()
+        box = writer.locator("#id_body")
+        box.focus()
+        writer.keyboard.type("Could you send me the template")
+        for _ in range(len("template")):
+            writer.keyboard.press("Shift+ArrowLeft")
+        writer.keyboard.press("Control+b")
+        writer.keyboard.press("End")
+        writer.keyboard.type(" you use?")
+        assert box.input_value() == "Could you send me the **template** you use?"
+        writer.keyboard.press("Shift+Tab")
+        assert writer.evaluate("document.activeElement.dataset.format") == "bold"
+        assert writer.get_by_role("toolbar", name="Formatting").get_by_role("button").count() == 5
+        writer.get_by_role("button", name="Preview").focus()
+        writer.keyboard.press("Enter")
+        region = writer.get_by_role("region", name="Preview")
+        region.locator("strong", has_text="template").wait_for()
+        status = writer.locator(".composer-preview-area [role=status]")
+        writer.wait_for_function("el => el.textContent === 'Preview updated'", arg=status.element_handle())
+        assert axe_violations(writer) == []
         writer.get_by_role("button", name="Send").click()
         writer.locator("[data-conversation-socket]").wait_for()
 
-        # The reader's header count and inbox update live.
+        # The reader's header count and inbox update live, in the full menu and
+        # beside the Menu button, where a phone shows it with the menu collapsed.
         reader.locator('.usa-nav a[aria-label="Messages 1 unread"]').wait_for()
+        phone_bar = reader.locator('.usa-navbar a[data-header-count="messages"]')
+        assert phone_bar.get_attribute("aria-label") == "Messages 1 unread"
+        assert phone_bar.locator(".usa-tag").inner_text() == "1"
         reader.get_by_role("link", name="Data sharing agreement", exact=True).wait_for()
         assert reader.evaluate("window.__notReloaded") is True
 
@@ -47,6 +73,8 @@ def test_two_members_exchange_messages_live(browser, live_server_url):
         reader.evaluate("window.__notReloaded = true")
         reader.wait_for_timeout(1000)
         writer.locator("#conversation-seen", has_text="Seen by 1").wait_for()
+        writer.locator("#conversation-messages strong", has_text="template").wait_for()
+        assert writer.get_by_role("toolbar", name="Formatting").is_visible()
 
         writer.locator("#id_body").fill("Thanks in advance.")
         writer.get_by_role("button", name="Send").click()

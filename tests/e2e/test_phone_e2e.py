@@ -47,6 +47,20 @@ SMALL_TARGETS = """() => {
 }"""
 
 
+# The same for the opened phone menu, which SMALL_TARGETS leaves out while it is collapsed.
+MENU_SMALL_TARGETS = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll('.usa-nav a, .usa-nav button')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || el.closest('[hidden]')) continue;
+    if (box.width < 24 || box.height < 24) {
+      small.push(`${Math.round(box.width)}x${Math.round(box.height)} ${el.outerHTML.slice(0, 90)}`);
+    }
+  }
+  return small;
+}"""
+
+
 class Visit:
     """Goes to pages and keeps every problem found, so a run reports them all."""
 
@@ -79,17 +93,31 @@ def _top(locator):
     return locator.bounding_box()["y"]
 
 
+def _assert_mark_is_drawn_small(page, side):
+    """The identifier's mark shows, at the 40 or 48 px USWDS gives it."""
+    box = page.locator(".usa-identifier__logo-img").bounding_box()
+    assert box is not None
+    assert (round(box["width"]), round(box["height"])) == (side, side), box
+
+
 def test_phone_member_reads_a_thread_filters_the_library_and_searches(page, live_server_url):
     page.set_viewport_size(PHONE)
     sign_in(page, live_server_url, PHONE_MEMBER)
     visit = Visit(page, live_server_url, phone=True)
     visit.check("home")
+    _assert_mark_is_drawn_small(page, 40)
 
     # The unread counts are in the collapsed header, beside the Menu button.
     assert page.get_by_role("button", name="Menu").is_visible()
     bell = page.locator(".usa-navbar a[data-header-count='notifications']")
     assert bell.is_visible()
     assert re.match(r"Notifications( \d+ unread|, none unread)", bell.get_attribute("aria-label"))
+    # The opened menu's links and buttons are targets of 24 by 24 px too.
+    page.get_by_role("button", name="Menu").click()
+    page.locator(".usa-nav.is-visible").wait_for()
+    assert page.locator(".usa-nav__secondary-links a").first.is_visible()
+    assert page.evaluate(MENU_SMALL_TARGETS) == []
+    page.locator(".usa-nav__close").click()
 
     # Discussions: categories are stacked rows, not a table clipped at the edge.
     visit.goto("/discussions/", "discussions")
@@ -153,6 +181,7 @@ def test_desktop_member_finds_their_way(page, live_server_url):
     sign_in(page, live_server_url, DESKTOP_MEMBER)
     visit = Visit(page, live_server_url, phone=False)
     visit.check("home")
+    _assert_mark_is_drawn_small(page, 48)
     # The content uses the page's width, not a narrow column.
     assert page.locator("main .grid-container").bounding_box()["width"] >= 1200
     # The phone header's counts are not repeated on a desktop.
