@@ -101,15 +101,15 @@ def _library_queries(client, path="/resources/"):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/resources/",
-        "/resources/?sort=downloads",
-        "/resources/?type=guide&topic=labor-trafficking&reviewed=yes&sort=title",
-    ],
-)
-def test_library_query_count_does_not_grow_with_resources(member_client, library, topic, source, path):
+LIBRARY_PATHS = [
+    "/resources/",
+    "/resources/?sort=downloads",
+    "/resources/?type=guide&topic=labor-trafficking&reviewed=yes&sort=title",
+]
+
+
+def test_library_query_count_does_not_grow_with_resources(member_client, library, topic, source):
+    # One library for every listing: publishing the resources costs far more than a page view.
     topics = [topic, Topic.objects.create(name="Protocols")]
     audiences = list(Audience.objects.all()[:2])
 
@@ -129,14 +129,17 @@ def test_library_query_count_does_not_grow_with_resources(member_client, library
 
     for n in range(3):
         add(f"Few {n}")
-    member_client.get(path)  # warm caches (site root, content types)
-    few = _library_queries(member_client, path)
+    few = {}
+    for path in LIBRARY_PATHS:
+        member_client.get(path)  # warm caches (site root, content types)
+        few[path] = _library_queries(member_client, path)
     for n in range(3, 18):
         add(f"Many {n}")
-    many = _library_queries(member_client, path)
-    assert many == few, f"{few} queries with 3 resources, {many} with 18"
-    html = member_client.get(path).content.decode()
-    assert "Reviewed by a training provider" in html and "For " + audiences[0].name in html
+    for path in LIBRARY_PATHS:
+        many = _library_queries(member_client, path)
+        assert many == few[path], f"{path}: {few[path]} queries with 3 resources, {many} with 18"
+        html = member_client.get(path).content.decode()
+        assert "Reviewed by a training provider" in html and "For " + audiences[0].name in html
 
 
 def test_library_hidden_from_anonymous_and_non_members(client, library):
