@@ -87,6 +87,13 @@ def suspended_members():
     return permissions.suspended_user_ids()
 
 
+# What an answer built from this restriction must be cached under: the
+# generation moved by every save or delete of a suspension, and how many
+# suspensions have lapsed since (conversations.permissions.messaging_key).
+suspended_members.depends = (permissions.SUSPENSIONS,)
+suspended_members.epoch = permissions.suspensions_epoch
+
+
 @hooks.register("register_role_permissions")
 def forum_role_permissions():
     moderate = [
