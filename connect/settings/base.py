@@ -179,9 +179,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
-    # Django's backend, checking a pooled connection before lending it
-    # without a round trip when its socket says it was not dropped.
-    DATABASES["default"]["ENGINE"] = "connect.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
