@@ -18,7 +18,10 @@
 
 ``--db sqlite --db postgres`` runs the whole thing once per database in one
 command (PostgreSQL: ``--pg-url``, default the local server's
-``connect_bench_pages`` database, created if missing).
+``connect_bench_pages`` database, created if missing). PostgreSQL is served
+as deployed, through a pool of 20 connections (``DATABASE_POOL_MAX_SIZE``;
+``DATABASE_POOL_MAX_SIZE=0`` in the environment measures a connection opened
+per request).
 
     .venv/bin/python bench/pages.py --db sqlite --db postgres --scale 1 --duration 40
 """
@@ -296,6 +299,10 @@ def main():
         env["CONNECT_VAR_DIR"] = str(var)
         if db == "postgres":
             env["DATABASE_URL"] = args.pg_url
+            # As deployed (docs/deployment.md): a bounded pool of connections
+            # per daphne process, not a connection opened per request. Set
+            # DATABASE_POOL_MAX_SIZE=0 to measure one connection per request.
+            env.setdefault("DATABASE_POOL_MAX_SIZE", "20")
             if not args.reuse:
                 reset_postgres(args.pg_url)
         elif not args.reuse:
@@ -304,7 +311,11 @@ def main():
         child = [sys.executable, __file__, "--child", db, *sys.argv[1:]]
         out = subprocess.run(child, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
         rows = json.loads(out.strip().splitlines()[-1])
-        failed |= report("SQLite" if db == "sqlite" else "PostgreSQL", rows, args)
+        label = "SQLite"
+        if db == "postgres":
+            pool = int(env["DATABASE_POOL_MAX_SIZE"] or 0)
+            label = f"PostgreSQL ({f'a pool of {pool}' if pool else 'a connection per request'})"
+        failed |= report(label, rows, args)
     return 1 if failed else 0
 
 

@@ -146,7 +146,9 @@ def member_actions(request, profiles):
     listed in the directory (write to them), through the
     `register_member_actions` hook. Each hook is given the whole page of
     profiles at once, so it answers in a fixed number of queries, and returns
-    ``{profile pk: {"label", "url", "aria_label"}}``."""
+    ``{profile pk: {"label", "url", "aria_label"}}``. The directory serves its
+    cards from a cache, so a hook may read only ``pk``, ``user_id`` and
+    ``display_name`` of each profile (``connect.views.ListedMember``)."""
     actions = {}
     for hook in hooks.get_hooks("register_member_actions"):
         for pk, action in (hook(request, profiles) or {}).items():

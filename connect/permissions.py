@@ -208,6 +208,13 @@ def visible_profiles(user, qs):
     return qs.filter(user__is_active=True)
 
 
+def directory_signature(user):
+    """What of the viewer :func:`visible_profiles` depends on, as a key: the
+    directory's listing is cached once per signature (``connect.views``), so
+    this must change with every fact about the viewer that rule reads."""
+    return "member" if is_active_member(user) else "none"
+
+
 def can_see_profile_text(user, profile):
     """Whether ``user`` may read what ``profile``'s member wrote about themselves."""
     return not profile.privacy_findings or profile.user_id == user.pk or is_moderator(user)

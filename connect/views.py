@@ -1,18 +1,23 @@
 """Views of the membership domain. Thin: forms validate, services write,
 selectors read."""
 
+import hashlib
+
 from allauth.mfa.recovery_codes import views as recovery_code_views
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import permissions, ratelimit, selectors, services
+from . import fragments, permissions, ratelimit, selectors, services
 from .actors import Actor
 from .adapters import INVITATION_SESSION_KEY
 from .decorators import public
@@ -128,19 +133,86 @@ def health(request):
 
 @require_GET
 def member_directory(request):
-    form = DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    profiles = selectors.member_directory(user=request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    actions = member_actions(request, list(page.object_list))
-    for profile in page.object_list:
-        profile.member_actions = actions.get(profile.pk, [])
-    query = request.GET.copy()
-    query.pop("page", None)
+    """The directory: its filter form, counts and cards are cached once per
+    permission signature and choice of filters (``directory_listing``) until
+    a profile, account, task force or area of expertise changes; what each
+    card offers the viewer (write to them) is asked on every request."""
+    listing = directory_listing(request)
+    actions = member_actions(request, [ListedMember(*card) for card in listing["cards"]])
     return render(
         request,
         "connect/member_directory.html",
-        {"form": form, "page_obj": page, "querystring": query.urlencode()},
+        # The listing is the template's own rendering, escaped as it rendered;
+        # the actions are escaped by format_html.
+        {"listing": mark_safe(fragments.fill(listing["html"], _action_fills(listing["cards"], actions)))},  # noqa: S308
+    )
+
+
+class ListedMember:
+    """A profile on a cached directory page, as the ``register_member_actions``
+    hooks are given it: its id, its member's id and its name."""
+
+    __slots__ = ("pk", "user_id", "display_name")
+
+    def __init__(self, pk, user_id, display_name):
+        self.pk, self.user_id, self.display_name = pk, user_id, display_name
+
+
+def _action_marker(profile_pk):
+    return f"{fragments.marker('directory-actions')}:{profile_pk}:"
+
+
+def _action_fills(cards, actions):
+    fills = {}
+    for pk, _user_id, _name in cards:
+        buttons = format_html_join(
+            "",
+            '<a class="usa-button usa-button--outline" href="{}"{}>{}</a>',
+            (
+                (
+                    action["url"],
+                    format_html(' aria-label="{}"', action["aria_label"]) if action.get("aria_label") else "",
+                    action["label"],
+                )
+                for action in actions.get(pk, [])
+            ),
+        )
+        fills[_action_marker(pk)] = (
+            format_html('<div class="usa-card__footer">{}</div>', buttons) if buttons else ""
+        )
+    return fills
+
+
+def directory_listing(request):
+    """``{"html", "cards"}``: the directory's content for the request's filters,
+    with a marker where each card's actions go, and ``(profile pk, user id,
+    name)`` of each card. Every active member sees the same profiles
+    (``permissions.visible_profiles``), so the listing is shared by all who have
+    the same ``directory_signature``; ``connect.fragments.PROFILES`` moves on
+    with every save or delete of a profile, account, task force or expertise."""
+    signature = permissions.directory_signature(request.user)
+    params = sorted((key, value) for key, values in request.GET.lists() for value in values)
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+
+    def build():
+        form = DirectoryFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        profiles = selectors.member_directory(user=request.user, **{k: v for k, v in filters.items() if v})
+        page = Paginator(profiles, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        for profile in page.object_list:
+            profile.actions_marker = _action_marker(profile.pk)
+        query = request.GET.copy()
+        query.pop("page", None)
+        html = render_to_string(
+            "connect/member_directory_listing.html",
+            {"form": form, "page_obj": page, "querystring": query.urlencode()},
+        )
+        return {"html": html, "cards": [(p.pk, p.user_id, p.display_name) for p in page.object_list]}
+
+    # user 0: a generation of nobody's, which never moves; the viewer's part
+    # is the signature in the name.
+    return fragments.get_or_build(
+        f"directory:{signature}:{digest}", user_id=0, depends=[fragments.PROFILES], build=build
     )
 
 

@@ -14,7 +14,7 @@ class ConversationsConfig(AppConfig):
         from connect.tasks import housekeeping
 
         from . import signals
-        from .models import Conversation, Message, Participant
+        from .models import Block, Conversation, Message, MessagingPreference, Participant
 
         for name, signal in (("save", post_save), ("delete", post_delete)):
             for model in (Conversation, Participant, Message):
@@ -22,6 +22,12 @@ class ConversationsConfig(AppConfig):
                     signals.unread_changed,
                     sender=model,
                     dispatch_uid=f"conversations.unread.{model.__name__}.{name}",
+                )
+            for model in (Block, MessagingPreference):
+                signal.connect(
+                    signals.messaging_changed,
+                    sender=model,
+                    dispatch_uid=f"conversations.messaging.{model.__name__}.{name}",
                 )
 
         pre_delete.connect(

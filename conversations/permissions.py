@@ -177,6 +177,25 @@ def messageable_users(user, qs=None):
     )
 
 
+def messaging_key(user):
+    """``(depends, vary)``: what a cached answer of :func:`messageable_users`
+    for ``user`` must be keyed by, besides ``user``'s own generation (their
+    account, roles and profile) and ``connect.fragments.PROFILES`` (every
+    member's account and task force): the generation of blocks and messaging
+    preferences, and each writing restriction's generation and epoch (a
+    suspension that lapses moves no generation). A restriction hook without
+    a ``depends`` cannot be cached: ``None`` then."""
+    from .signals import MESSAGING
+
+    depends, vary = [MESSAGING], []
+    for hook in hooks.get_hooks("register_writing_restriction"):
+        if not hasattr(hook, "depends"):
+            return None
+        depends.extend(hook.depends)
+        vary.append(hook.epoch() if hasattr(hook, "epoch") else 0)
+    return depends, vary
+
+
 def can_write_in(user, conversation):
     """A current participant who may send, in a conversation someone else is still in."""
     return can_send(user) and can_see_conversation(user, conversation)

@@ -1,11 +1,24 @@
-"""Receivers: a member's account deleted, the hourly housekeeping, and the
-header's cached unread count."""
+"""Receivers: a member's account deleted, the hourly housekeeping, the
+header's cached unread count and the directory's cached "Message" buttons."""
 
 # The connect.fragments generation of every member's unread-conversation
 # count (the header): moved on by every save or delete of a conversation,
 # participant or message, by every broadcast of a change (conversations.live)
 # and by the services' bulk updates.
 UNREAD = "conversations.unread"
+
+
+# The generation of who may write to whom beyond members' accounts and
+# profiles: moved on by every save or delete of a block or a messaging
+# preference (the directory's cached "Message" buttons).
+MESSAGING = "conversations.messaging"
+
+
+def messaging_changed(sender=None, instance=None, **kwargs):
+    """A block or a messaging preference was saved or deleted."""
+    from connect import fragments
+
+    fragments.bump(MESSAGING)
 
 
 def unread_changed(sender=None, instance=None, **kwargs):

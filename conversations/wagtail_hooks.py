@@ -2,10 +2,13 @@
 kind, the header's "Messages" link, the "Message" button on profiles and in
 the directory, and the moderators' queue in the admin."""
 
+import hashlib
+
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from connect import fragments
 from connect.home import HomePanel
 
 from . import admin_views, permissions, selectors
@@ -58,23 +61,39 @@ def profile_message(request, profile):
 
 @hooks.register("register_member_actions")
 def directory_message(request, profiles):
-    """``{profile pk: action}``: "Message" for the members on a directory page the viewer may write to."""
-    users = [p.user for p in profiles if p.user_id != request.user.pk]
-    allowed = set(
-        permissions.messageable_users(request.user)
-        .filter(pk__in=[u.pk for u in users])
-        .values_list("pk", flat=True)
-    )
-    start = reverse("conversations:start")
-    return {
-        p.pk: {
-            "label": "Message",
-            "url": f"{start}?to={p.user_id}",
-            "aria_label": f"Message {p.display_name}",
+    """``{profile pk: action}``: "Message" for the members on a directory page
+    the viewer may write to, cached per viewer and page of cards until a
+    block, a messaging preference, a suspension (or its end), an account or a
+    profile changes (``permissions.messaging_key``)."""
+    # Only ids and names: a cached directory page hands its cards over without their rows.
+    cards = [(p.pk, p.user_id, p.display_name) for p in profiles if p.user_id != request.user.pk]
+    if not cards:
+        return {}
+
+    def build():
+        allowed = set(
+            permissions.messageable_users(request.user)
+            .filter(pk__in=[user_id for _, user_id, _ in cards])
+            .values_list("pk", flat=True)
+        )
+        start = reverse("conversations:start")
+        return {
+            pk: {"label": "Message", "url": f"{start}?to={user_id}", "aria_label": f"Message {name}"}
+            for pk, user_id, name in cards
+            if user_id in allowed
         }
-        for p in profiles
-        if p.user_id in allowed
-    }
+
+    key = permissions.messaging_key(request.user)
+    if key is None:
+        return build()
+    depends, vary = key
+    digest = hashlib.sha256(repr([cards, vary]).encode()).hexdigest()[:32]
+    return fragments.get_or_build(
+        f"directory-message:{digest}",
+        user_id=request.user.pk,
+        depends=[fragments.PROFILES, *depends],
+        build=build,
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -160,6 +160,29 @@ def suspension_scope(user_id):
     return f"forum.suspension:{user_id}"
 
 
+# The generation of every member's suspensions at once (who is suspended now:
+# what other apps' cached "may write to them" answers are built from).
+SUSPENSIONS = "forum.suspensions"
+
+
+def suspensions_epoch():
+    """How many suspensions' ends have passed: moves when a suspension lapses,
+    with no save to move ``SUSPENSIONS`` on."""
+    from bisect import bisect_right
+
+    from connect import fragments
+
+    def ends():
+        stamps = Suspension.objects.filter(lifted_at__isnull=True, ends_at__isnull=False).values_list(
+            "ends_at", flat=True
+        )
+        return tuple(sorted(stamp.timestamp() for stamp in stamps))
+
+    # Not a member's own: user 0's generation never moves.
+    stamps = fragments.get_or_build("forum-suspension-ends", user_id=0, depends=[SUSPENSIONS], build=ends)
+    return bisect_right(stamps, timezone.now().timestamp())
+
+
 def _suspension_end(user):
     # By the rule of active_suspension: when the member's suspensions end.
     ends = list(

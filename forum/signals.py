@@ -70,9 +70,9 @@ def suspension_changed(sender, instance, **kwargs):
     """A suspension was saved or deleted: whether its member may write is asked again."""
     from connect import fragments
 
-    from .permissions import suspension_scope
+    from .permissions import SUSPENSIONS, suspension_scope
 
-    fragments.bump(suspension_scope(instance.user_id))
+    fragments.bump(suspension_scope(instance.user_id), SUSPENSIONS)
 
 
 def marks_changed(sender, instance, **kwargs):

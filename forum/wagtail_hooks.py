@@ -43,18 +43,31 @@ def recent_discussions_panel(request):
 def introduce_yourself_step(request):
     if not permissions.connect_permissions.is_active_member(request.user):
         return None
+    from connect import fragments
+
     from .welcome import has_introduced_themselves, welcome_thread
 
-    thread = welcome_thread(user=request.user)
-    if thread is None:
-        return None
-    return WelcomeStep(
-        label="Introduce yourself",
-        detail=f"Say hello in “{thread.title}”: your role, your task force, what you hope to find here.",
-        url=thread.get_absolute_url(),
-        done=has_introduced_themselves(user=request.user, thread=thread),
-        order=30,
+    def build():
+        thread = welcome_thread(user=request.user)
+        if thread is None:
+            return ("none",)  # cached too (a cached None reads as missing)
+        step = WelcomeStep(
+            label="Introduce yourself",
+            detail=f"Say hello in “{thread.title}”: your role, your task force, what you hope to find here.",
+            url=thread.get_absolute_url(),
+            done=has_introduced_themselves(user=request.user, thread=thread),
+            order=30,
+        )
+        return ("step", step)
+
+    # Which welcome thread the member may see and whether they posted there:
+    # cached per member, like the home page's recent discussions, until a post,
+    # thread or category is saved or deleted or the member's access or marks
+    # change (the welcome thread is found among 20,000 threads).
+    cached = fragments.get_or_build(
+        "welcome-introduce", user_id=request.user.pk, depends=fragment_depends(request.user), build=build
     )
+    return cached[1] if cached[0] == "step" else None
 
 
 @hooks.register("register_task_force_section")
@@ -85,6 +98,13 @@ def member_recent_posts(request, profile):
 def suspended_members():
     """Members suspended from discussions may not write elsewhere either (private messages)."""
     return permissions.suspended_user_ids()
+
+
+# What an answer built from this restriction must be cached under: the
+# generation moved by every save or delete of a suspension, and how many
+# suspensions have lapsed since (conversations.permissions.messaging_key).
+suspended_members.depends = (permissions.SUSPENSIONS,)
+suspended_members.epoch = permissions.suspensions_epoch
 
 
 @hooks.register("register_role_permissions")

@@ -63,3 +63,30 @@ def test_demo_seed_marks_one_pinned_welcome_thread():
     assert welcome.is_pinned
     assert welcome.category.slug == "task-force-operations"
     assert welcome.category.allowed_disciplines == [] and welcome.category.allowed_roles == []
+
+
+def test_the_welcome_step_is_cached_until_the_board_changes(
+    officer, mod, client_for, welcome_thread, django_assert_max_num_queries
+):
+    client = client_for(officer)
+    assert "Introduce yourself here" in _welcome(client)
+    # Served from the member's cached step: neither the welcome thread nor
+    # their posts are asked again.
+    with django_assert_max_num_queries(20) as counted:
+        _welcome(client)
+    sql = " ".join(query["sql"] for query in counted.captured_queries)
+    assert '"is_welcome"' not in sql
+    # A renamed welcome thread (a save: the board's generation moves) shows at once.
+    welcome_thread.title = "Say hello to the network"
+    welcome_thread.is_welcome = True  # the fixture set it with an update, not on this object
+    welcome_thread.save()
+    assert "Say hello to the network" in _welcome(client)
+
+
+def test_a_new_welcome_thread_is_offered_at_once(officer, mod, client_for, category):
+    client = client_for(officer)
+    assert _welcome(client) is None or "Introduce yourself" not in _welcome(client)
+    thread = make_thread(author=mod, category=category, title="Welcome, newcomers")
+    thread.is_welcome = True
+    thread.save()
+    assert "Welcome, newcomers" in _welcome(client)
