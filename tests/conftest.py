@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -7,6 +9,20 @@ from connect.models import Discipline, Role
 from .browser import browser, live_server_url, page  # noqa: F401
 from .factories import TEST_PASSWORD, TEST_TOTP_SECRET, TaskForceFactory, make_member
 from .sites import migrated_site  # noqa: F401
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``CONNECT_TESTS_SKIP_OWN_SITES=1``, leave out the tests that start
+    a site of their own (a migrated SQLite copy from ``migrated_site``, or
+    marked ``own_site``): they read neither DATABASE_URL nor REDIS_URL, so a
+    second pass of the suite against PostgreSQL and Redis would run them
+    exactly as the first pass did. `.ci/run` sets it for that second pass."""
+    if os.environ.get("CONNECT_TESTS_SKIP_OWN_SITES") != "1":
+        return
+    skip = pytest.mark.skip(reason="starts its own SQLite site; it ran in the SQLite pass of .ci/run")
+    for item in items:
+        if "migrated_site" in item.fixturenames or item.get_closest_marker("own_site"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.bench
+# Its daphne processes use their own SQLite file and their own redis-server.
+pytestmark = [pytest.mark.bench, pytest.mark.own_site]
 
 
 def test_live_fanout_short_run_loses_nothing(tmp_path):
