@@ -43,6 +43,8 @@ import heapq
 import itertools
 import logging
 import os
+import pickle
+import re
 import shutil
 import threading
 import time
@@ -80,10 +82,11 @@ from modelsearch.query import (
     Phrase,
     PlainText,
 )
-from whoosh import collectors, sorting
+from whoosh import collectors, formats, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import (
+    IDTokenizer,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -91,6 +94,8 @@ from whoosh.analysis import (
 )
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
+from whoosh.lang.porter import stem as _porter_stem
+from whoosh.system import pack_uint
 
 logger = logging.getLogger(__name__)
 
@@ -364,7 +369,10 @@ def _filter_values(obj, fields, prefix=""):
     return out
 
 
-def build_document(model, obj):
+def build_document(model, obj, parts=None):
+    """The Whoosh document of ``obj``. ``parts``, when given, is filled with
+    the texts each text field joins (``{field: [text, ...]}``), so a rebuild
+    can analyse each text once for its own field and for ``all_text``."""
     texts, autocomplete = [], []
     doc = {}
     for field in model.get_search_fields():
@@ -378,6 +386,8 @@ def build_document(model, obj):
                 autocomplete.append(text)
                 key = AUTOCOMPLETE_PREFIX + name
             doc[key] = f"{doc[key]} {text}" if key in doc else text
+            if parts is not None:
+                parts.setdefault(key, []).append(text)
     signature = hashlib.blake2b(digest_size=8)
     for path, values in sorted(_filter_values(obj, model.get_search_fields()).items()):
         tokens = sorted({encode(value) for value in values}) or [NULL]
@@ -397,6 +407,9 @@ def build_document(model, obj):
     doc[SORT_PK] = encode(_clean(model._meta.pk, obj.pk))
     doc[ALL_FIELD] = " ".join(texts)
     doc[AUTOCOMPLETE_FIELD] = " ".join(autocomplete)
+    if parts is not None:
+        parts[ALL_FIELD] = texts
+        parts[AUTOCOMPLETE_FIELD] = autocomplete
     return doc
 
 
@@ -437,7 +450,11 @@ class WhooshIndex(BaseIndex):
         if not class_is_indexed(model) or not model.get_search_fields():
             return
         items = list(items)
-        docs = [build_document(model, obj) for obj in items]
+        parts = [{} for _obj in items] if self._rebuild is not None else None
+        if parts is not None:
+            docs = [build_document(model, obj, part) for obj, part in zip(items, parts, strict=True)]
+        else:
+            docs = [build_document(model, obj) for obj in items]
         if not docs:
             return
         ancestors = ancestor_labels(model)
@@ -445,7 +462,7 @@ class WhooshIndex(BaseIndex):
 
         def work(writer):
             if self._rebuild is not None:
-                self._rebuild.add(writer, docs, ancestors)
+                self._rebuild.add(writer, docs, ancestors, parts)
                 return
             changed = self._signature_changed(docs, items)
             for doc in docs:
@@ -1273,23 +1290,265 @@ class _Generation:
         self.ix = ix
         self.writer = writer
         self.ids = set()
+        self.adder = _FastAdder(writer.schema)
+        writer._drain_pending = self.adder.drain
 
-    def add(self, writer, docs, ancestors):
+    def add(self, writer, docs, ancestors, parts=None):
         # The new index starts empty: a document is only added, unless this
         # rebuild already wrote it (or wrote it as one of its parent models),
         # which spares Whoosh a deletion search per document.
         ids = self.ids
-        for doc in docs:
+        adder = self.adder if parts is not None and self.adder.fits(writer) else None
+        for i, doc in enumerate(docs):
             if doc["id"] in ids:
                 writer.update_document(**doc)
             else:
-                writer.add_document(**doc)
+                if adder is not None:
+                    adder.add(writer, doc, parts[i])
+                else:
+                    writer.add_document(**doc)
                 ids.add(doc["id"])
             for ancestor in ancestors:
                 key = f"{ancestor}:{doc['pk']}"
                 if key in ids:
                     writer.delete_by_term("id", key)
                     ids.discard(key)
+
+
+# WORD_REGEX without its group, so findall returns whole words.
+_WORDS_FLAT = re.compile(WORD_REGEX.replace("(", "(?:"))
+
+
+def _encode_positions(positions):
+    """``formats.Positions.encode``: the count, then the pickled deltas."""
+    deltas = [positions[0]]
+    deltas.extend(b - a for a, b in zip(positions, positions[1:], strict=False))
+    return pack_uint(len(deltas)) + pickle.dumps(deltas, 2)
+
+
+class _FastAdder:
+    """``SegmentWriter.add_document`` for a rebuild, with the same postings,
+    lengths and stored values, but each text analysed once: a text that is
+    both a field of its own (``t_body``) and part of ``all_text`` is split
+    into words once, each word stemmed once per rebuild, and the postings go
+    straight into the writer's pool. Only for the text fields of
+    ``build_schema`` (the analysers above); every other field goes through
+    Whoosh's own ``field.index``."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        # {(field, term bytes): [(docnum, weight, value bytes), ...]}
+        self.pending = {}
+        self.stems = {}
+        # The encoded positions of a word found once, by position.
+        self.singles = {}
+        self.fields = {}
+        for name in schema.names():
+            self._kind(name)
+
+    def _kind(self, name):
+        """How this class indexes the field: ``"positions"`` and
+        ``"frequency"`` (text), ``"id"`` (the value is the term), ``"split"``
+        (a tokenizer's matches are the terms), or None (Whoosh does)."""
+        kind = self.fields.get(name, False)
+        if kind is not False:
+            return kind
+        kind = None
+        try:
+            field = self.schema[name]
+        except KeyError:
+            field = None
+        if (
+            isinstance(field, TEXT)
+            and field.analyzer == TEXT_ANALYZER
+            and isinstance(field.format, formats.Positions)
+        ):
+            kind = "positions"
+        elif (
+            isinstance(field, TEXT)
+            and field.analyzer == AUTOCOMPLETE_ANALYZER
+            and type(field.format) is formats.Frequency
+        ):
+            kind = "frequency"
+        elif (
+            isinstance(field, ID)
+            and type(field.analyzer) is IDTokenizer
+            and type(field.format) is formats.Existence
+        ):
+            kind = "id"
+        elif (
+            isinstance(field, KEYWORD)
+            and type(field.analyzer) is RegexTokenizer
+            and not field.analyzer.gaps
+            and type(field.format) is formats.Frequency
+        ):
+            kind = "split"
+        plain = field is not None and not (field.vector or field.separate_spelling())
+        if kind is not None and not (plain and field.format.field_boost == 1.0):
+            kind = None
+        self.fields[name] = kind
+        return kind
+
+    def fits(self, writer):
+        return (
+            writer.schema is self.schema
+            and hasattr(writer, "perdocwriter")
+            and hasattr(writer.pool, "current")
+            and hasattr(writer.pool, "currentsize")
+        )
+
+    def _stem(self, word):
+        stems = self.stems
+        stemmed = stems.get(word)
+        if stemmed is None:
+            stemmed = stems[word] = _porter_stem(word)
+        return stemmed
+
+    def _counts(self, texts, words_of, stemmed):
+        """``({term: [positions]}, length)`` as the field's analyser would
+        give for ``" ".join(texts)``: RegexTokenizer positions, words longer
+        than MAX_TERM_LENGTH dropped and the rest renumbered (StopFilter)."""
+        poses = {}
+        pos = None
+        index = 0
+        stems = self.stems
+        for text in texts:
+            for word in words_of(text):
+                index += 1
+                if len(word) > MAX_TERM_LENGTH:
+                    continue
+                # The first word kept keeps its own position; the rest follow it.
+                pos = index - 1 if pos is None else pos + 1
+                if stemmed:
+                    word = stems.get(word) or self._stem(word)
+                entry = poses.get(word)
+                if entry is None:
+                    poses[word] = [pos]
+                else:
+                    entry.append(pos)
+        return poses
+
+    def _text_items(self, texts, words_of, kind):
+        """``[(term bytes, frequency, value bytes)]``: what Positions or
+        Frequency ``word_values`` gives for the joined texts."""
+        poses = self._counts(texts, words_of, kind == "positions")
+        items = []
+        if kind == "positions":
+            singles = self.singles
+            for word, positions in poses.items():
+                if len(positions) == 1:
+                    pos = positions[0]
+                    vbytes = singles.get(pos)
+                    if vbytes is None:
+                        vbytes = singles[pos] = _encode_positions(positions)
+                    items.append((word.encode("utf-8"), 1, vbytes))
+                else:
+                    items.append((word.encode("utf-8"), len(positions), _encode_positions(positions)))
+        else:
+            for word, positions in poses.items():
+                items.append((word.encode("utf-8"), len(positions), pack_uint(len(positions))))
+        return items
+
+    def add(self, writer, doc, parts):
+        writer._check_state()
+        schema = self.schema
+        perdocwriter = writer.perdocwriter
+        pool = writer.pool
+        pending = self.pending
+        docnum = writer.docnum
+
+        def post(key, posting):
+            found = pending.get(key)
+            if found is None:
+                pending[key] = [posting]
+            else:
+                found.append(posting)
+
+        size = 0
+        words = {}
+        memo = {}
+
+        def words_of(text):
+            found = words.get(text)
+            if found is None:
+                found = words[text] = [w.lower() for w in _WORDS_FLAT.findall(text)]
+            return found
+
+        perdocwriter.start_doc(docnum)
+        for fieldname in sorted(doc):
+            value = doc[fieldname]
+            if value is None or fieldname.startswith("_"):
+                continue
+            field = schema[fieldname]
+            length = 0
+            kind = self._kind(fieldname)
+            if kind in ("id", "split") and not isinstance(value, str):
+                kind = None
+            scorable = field.scorable
+            if kind == "positions" or kind == "frequency":
+                # A post's body is both ``t_body`` and all of ``all_text``:
+                # the same texts give the same postings.
+                key = (kind, tuple(parts.get(fieldname, ())))
+                items = memo.get(key)
+                if items is None:
+                    items = memo[key] = self._text_items(key[1], words_of, kind)
+                for tbytes, freq, vbytes in items:
+                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
+                    size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+                    if scorable:
+                        length += freq
+                if items:
+                    pool.fieldnames.add(fieldname)
+            elif kind == "id":
+                # Existence.word_values: the one term, weight 1.0, no value.
+                tbytes = value.encode("utf-8")
+                post((fieldname, tbytes), (docnum, 1.0, b""))
+                size += 150 + len(fieldname) + 2 * len(tbytes)
+                if scorable:
+                    length += 1
+                pool.fieldnames.add(fieldname)
+            elif kind == "split":
+                counts = {}
+                for match in field.analyzer.expression.finditer(value):
+                    term = match.group(0)
+                    counts[term] = counts.get(term, 0) + 1
+                for term, freq in counts.items():
+                    tbytes = term.encode("utf-8")
+                    vbytes = pack_uint(freq)
+                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
+                    size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+                    if scorable:
+                        length += freq
+                if counts:
+                    pool.fieldnames.add(fieldname)
+            elif field.indexed:
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    if scorable:
+                        length += freq
+                    post((fieldname, tbytes), (docnum, weight, vbytes))
+                    size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
+                pool.fieldnames.add(fieldname)
+            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        perdocwriter.finish_doc()
+        writer._added = True
+        writer.docnum += 1
+        pool.currentsize += size
+        if pool.currentsize > pool.limit:
+            self.drain(pool)
+            pool.save()
+
+    def drain(self, pool):
+        """Hand the pending postings to the pool, in the order the pool sorts
+        them into (term by term, documents in order), so its sort is a
+        merge of runs already in order rather than a sort of every posting."""
+        pending, self.pending = self.pending, {}
+        current = pool.current
+        for key in sorted(pending):
+            fieldname, tbytes = key
+            current.extend([(fieldname, tbytes, *posting) for posting in pending[key]])
 
 
 class _Batch:
@@ -1310,6 +1569,11 @@ class _FlushLengths:
     def __init__(self, reader):
         self.reader = reader
         self.fields = {}
+
+    def field_lengths(self, fieldname):
+        """The field's length bytes by document number, or False (no lengths)."""
+        self.doc_field_length(0, fieldname)
+        return self.fields[fieldname]
 
     def doc_field_length(self, docnum, fieldname, default=0):
         lengths = self.fields.get(fieldname)
@@ -1339,13 +1603,105 @@ def _byte_lengths():
 _LENGTHS = _byte_lengths()
 
 
+def _add_postings(fieldwriter, schema, lengths, items):
+    """``FieldWriter.add_postings`` for Whoosh's W3 field writer, writing the
+    same bytes: ``W3PostingsWriter.add_posting`` is done in the loop (without
+    its per-posting type checks) and each field's lengths are looked up once.
+    The pool hands the postings over sorted, as Whoosh's own loop requires."""
+    lastfn = lasttext = None
+    post = ids = weights = values = None
+    limit = 0
+    field_lengths = False
+    for fieldname, btext, docnum, weight, value in items:
+        if fieldname != lastfn:
+            if lasttext is not None:
+                fieldwriter.finish_term()
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lastfn, lasttext = fieldname, None
+            field_lengths = lengths.field_lengths(fieldname) if lengths else False
+        if docnum == -1:
+            continue
+        if btext != lasttext:
+            if lasttext is not None:
+                fieldwriter.finish_term()
+            fieldwriter.start_term(btext)
+            lasttext = btext
+            post = fieldwriter._postwriter
+            ids, weights, values, limit = post._ids, post._weights, post._values, post._blocklimit
+        if field_lengths is False:
+            length = 0
+        else:
+            try:
+                lbyte = field_lengths[docnum]
+            except IndexError:
+                lbyte = 0
+            length = _LENGTHS[lbyte] if lbyte else None
+        if len(ids) >= limit:
+            post._write_block()
+            ids, weights, values = post._ids, post._weights, post._values
+        ids.append(docnum)
+        weights.append(weight)
+        if weight > post._maxweight:
+            post._maxweight = weight
+        if value:
+            values.append(value)
+        if length:
+            if post._minlength is None or length < post._minlength:
+                post._minlength = length
+            if length > post._maxlength:
+                post._maxlength = length
+    if lasttext is not None:
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+class _SmallBlocksUncompressed:
+    """The codec's postings writers, leaving blocks of fewer than
+    ``MIN_COMPRESSED`` postings uncompressed. Whoosh means to skip zlib for
+    tiny blocks but a slip in its writer compresses every block; a
+    one-posting block (most terms: ids, dates) only grows under zlib and
+    costs a compression each. Each block records its own compression level,
+    so readers need nothing else."""
+
+    MIN_COMPRESSED = 8
+
+    def __init__(self, codec):
+        self.codec = codec
+
+    def __getattr__(self, name):
+        return getattr(self.codec, name)
+
+    def postings_writer(self, dbfile, byteids=False):
+        writer = self.codec.postings_writer(dbfile, byteids=byteids)
+        level = writer._compression
+        write_block = writer._write_block
+
+        def _write_block(last=False):
+            writer._compression = level if len(writer._ids) >= self.MIN_COMPRESSED else 0
+            write_block(last)
+
+        writer._write_block = _write_block
+        return writer
+
+
 def _fast_flush(writer):
     """``writer`` flushing its segment with ``_FlushLengths`` (same output)."""
 
     def flush_segment():
+        drain = getattr(writer, "_drain_pending", None)
+        if drain is not None:
+            drain(writer.pool)
         writer.perdocwriter.close()
         lengths = _FlushLengths(writer.per_document_reader()) if writer.codec.length_stats else None
-        writer.fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
+        fieldwriter = writer.fieldwriter
+        if type(fieldwriter).__name__ == "W3FieldWriter" and hasattr(fieldwriter, "_postwriter"):
+            fieldwriter._codec = _SmallBlocksUncompressed(fieldwriter._codec)
+            _add_postings(fieldwriter, writer.schema, lengths, writer.pool.iter_postings())
+        else:
+            fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
         writer.fieldwriter.close()
         if lengths:
             lengths.close()

@@ -15,6 +15,10 @@ from tests.forum.factories import make_post, make_thread
 
 from .conftest import reindex
 
+# Wagtail's database backend (CONNECT_SEARCH_BACKEND=database) has no
+# search_across: the page searches each kind on its own there.
+ACROSS_KINDS = hasattr(get_search_backend(), "search_across")
+
 pytestmark = pytest.mark.django_db
 
 
@@ -214,6 +218,7 @@ def test_search_never_finds_a_members_hidden_contact_details(world):
     assert world["hidden"].profile.get_absolute_url() in _urls(_search(world["advocate"], "quinn"))
 
 
+@pytest.mark.skipif(not ACROSS_KINDS, reason="one search across kinds is the Whoosh backend's")
 @pytest.mark.parametrize("who", ["advocate", "officer", "moderator"])
 def test_search_results_come_from_one_search_of_every_kind_filtered_in_the_index(world, who):
     # Every kind's rule is expressed in the index, so one search ranks and
@@ -341,8 +346,9 @@ def test_search_page_query_count_does_not_grow_with_hits(world):
     assert (few_hits, many_hits) == (2, 18)
     # The session, the member's rules (boards, profile, page restrictions,
     # conversations), one query per kind on the page and two for the facets'
-    # labels: none of it per hit.
-    assert many == few == 11
+    # labels: none of it per hit. Searching kind by kind (the database
+    # backend) adds each kind's search and count, still none per hit.
+    assert many == few == (11 if ACROSS_KINDS else 21)
 
 
 # ------------------------------------------------------------ autocomplete
