@@ -370,7 +370,7 @@ def _find_birth_dates(text: str, low: str):
     # a birth word close by are treated as dates of birth. Birth words are
     # rare, so dates are looked for only around them.
     windows: list[tuple[int, int]] = []
-    for b in _BIRTH_LC.finditer(low):
+    for b in _keyword_matches(_BIRTH_LC, low):
         lo = max(0, b.start() - _BIRTH_WINDOW_AFTER - 40)
         hi = min(len(text), b.end() + _BIRTH_WINDOW_BEFORE + 40)
         if windows and lo <= windows[-1][1]:
@@ -416,9 +416,7 @@ def _find_addresses(text: str, low: str):
 def _find_case_numbers(text: str, low: str, runs: list[int]):
     for m in _near(_CASE_STANDALONE, text, runs, _RUN_BEFORE):
         yield "case_number", m.start(), m.end()
-    if not _gate(low, _CASE_GATE):
-        return
-    for kw in _CASE_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_CASE_KEYWORD_LC, low):
         m = _CASE_ID.match(text, kw.end())
         if not m:
             continue
@@ -432,9 +430,7 @@ def _find_case_numbers(text: str, low: str, runs: list[int]):
 
 
 def _find_plates(text: str, low: str):
-    if not _gate(low, _PLATE_GATE):
-        return
-    for kw in _PLATE_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_PLATE_KEYWORD_LC, low):
         window_end = min(len(text), kw.end() + _PLATE_WINDOW)
         newline = text.find("\n", kw.end(), window_end)
         if newline != -1:
@@ -484,9 +480,7 @@ def _find_lower_addresses(text: str, low: str):
         calls += 1
         if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
             yield "street_address", m.start(), m.end()
-    if not _gate(low, _LIVES_GATE):
-        return
-    for m in _LIVES_AT_LC.finditer(low):
+    for m in _keyword_matches(_LIVES_AT_LC, low):
         yield "street_address", m.start("addr"), m.end("addr")
 
 
@@ -518,7 +512,7 @@ def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[i
     pattern itself, so a text dense with victim words costs one pass.
     """
     windows: list[tuple[int, int]] = []
-    spans = [m.span() for m in _VICTIM_CONTEXT_LC.finditer(low)]
+    spans = [m.span() for m in _keyword_matches(_VICTIM_CONTEXT_LC, low)]
     size = len(text)
     for start, end in spans:
         lo, hi = start - _CONTEXT_WINDOW, end + _CONTEXT_WINDOW
@@ -979,7 +973,7 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
     members mention each other: a bare ``@handle`` is then reported only
     after a platform's name ("IG @lily_xo09"), like a handle without an @.
     """
-    for m in _SOCIAL_URL_LC.finditer(low):
+    for m in _near(_SOCIAL_URL_LC, low, _literal_anchors(low, _SOCIAL_URL_ENDS), _SOCIAL_URL_BEFORE):
         yield "social_handle", m.start(), m.end()
     if not mentions:
         for m in _HANDLE.finditer(text):
@@ -988,7 +982,7 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
             if m.group("handle").lower() in allowed_handles:
                 continue
             yield "social_handle", m.start(), m.end()
-    for m in _SOCIAL_WORD_LC.finditer(low):
+    for m in _keyword_matches(_SOCIAL_WORD_LC, low):
         start, end = m.span("handle")
         handle = text[start:end]
         bare = handle.lstrip("@").lower()
@@ -1006,7 +1000,7 @@ _HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 def _find_id_numbers(text: str, low: str, runs: list[int]):
     for m in _near(_A_NUMBER, text, runs, _RUN_BEFORE):
         yield "immigration_number", m.start(), m.end()
-    for kw in _ID_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_ID_KEYWORD_LC, low):
         value = _ID_VALUE.match(text, kw.end())
         if not value:
             continue
@@ -1037,7 +1031,7 @@ def _find_intl_phones(text: str):
 
 def _find_worded_phones(text: str, low: str):
     """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
-    for m in _PHONE_WORD_DIGITS_LC.finditer(low):
+    for m in _keyword_matches(_PHONE_WORD_DIGITS_LC, low):
         digits = sum(c.isdigit() for c in m.group("num"))
         if _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
             continue
@@ -1166,7 +1160,63 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
 
 
 def _anchors(finder: re.Pattern, low: str) -> list[int]:
-    return [m.start() for m in finder.finditer(low)]
+    matches = _keyword_matches(finder, low) if finder in _WORDS else finder.finditer(low)
+    return [m.start() for m in matches]
+
+
+def _literal_anchors(low: str, literals) -> list[int]:
+    found = []
+    for literal in literals:
+        i = low.find(literal)
+        while i != -1:
+            found.append(i)
+            i = low.find(literal, i + 1)
+    found.sort()
+    return found
+
+
+def _word_starts(low: str, words, limit: int) -> list[int] | None:
+    """Sorted offsets where a match of a pattern whose words are ``words`` may start.
+
+    Each entry of ``words`` is a string every match holding it starts with,
+    or a tuple of such a string and how many characters before it a match
+    may start ("a number" starts two before "number"). ``str.find`` reads
+    100 KB in a few hundredths of a millisecond, a regular expression tried
+    at every offset in a few milliseconds. None past ``limit`` offsets.
+    """
+    found: list[int] = []
+    for entry in words:
+        literal, before = (entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:])
+        i = low.find(literal)
+        while i != -1:
+            found.extend(i - back for back in before if back <= i)
+            if len(found) > limit:
+                return None
+            i = low.find(literal, i + 1)
+    found.sort()
+    return found
+
+
+def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None):
+    """``pattern.finditer(low)``, tried only where one of its words starts (see ``_WORDS``).
+
+    Every match starts at one of those offsets, and they are tried in
+    order from the end of the last match, so what is found is what a scan
+    of every offset finds. A text dense with the words gets that scan.
+    """
+    # Past one offset in forty, trying each from Python costs more than the scan.
+    starts = _word_starts(low, _WORDS[pattern], len(low) // 40 if limit is None else limit)
+    if starts is None:
+        yield from pattern.finditer(low)
+        return
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        m = pattern.match(low, i)
+        if m is not None:
+            yield m
+            end = m.end()
 
 
 def _reach(pattern: re.Pattern) -> int:
@@ -1238,6 +1288,51 @@ _AGE_BEFORE = 16
 _DIGIT_RUN = re.compile(r"\d{3,}")
 # A match starts at most this far before its first run of three digits: "+1 (555", "AB-12-345".
 _RUN_BEFORE = 12
+# The words every match of a keyword pattern starts with (see _word_starts):
+# a prefix of each alternative of the pattern's leading alternation.
+_WORDS: dict[re.Pattern, tuple] = {
+    _VICTIM_CONTEXT_LC: (
+        *"""victim minor survivor juvenile child girl boy complainant teen youth kid client
+        witness daughter son mother mom mum father dad sister brother aunt uncle cousin grand
+        niece nephew baby infant toddler student runaway named nicknamed initials step parent
+        guardian caregiver sibling twin relative fianc wife husband""".split(),
+        ("year", 2, 3),  # "5-year-old", "15 years old"
+    ),
+    _CASE_KEYWORD_LC: tuple(
+        "police ca report incident complaint docket file arrest booking warrant citation".split()
+    ),
+    _PLATE_KEYWORD_LC: tuple("licen plate tag vehicle car truck van suv lp registration".split()),
+    _BIRTH_LC: ("dob", "d.", "date", "birth", "born", "age"),
+    _LIVES_AT_LC: ("liv", "stay", "resid", "address", "house", "home"),
+    _ID_KEYWORD_LC: (
+        ("number", 1, 2),  # "a number", "a-number", "anumber"
+        ("no", 1, 2),
+        ("#", 1, 2),
+        *"""alien uscis a-file pas medi chip mrn chart patient health member insurance ncmec
+        cyber ct""".split(),
+    ),
+    _SOCIAL_WORD_LC: tuple(
+        """insta ig snap sc tik twitter kik facebook fb whatsapp telegram onlyfans discord
+        handle user account profile gamertag cash venmo""".split()
+    ),
+    _PHONE_WORD_DIGITS_LC: tuple("phone cel tel mobile whats wa signal text call number".split()),
+    _SHORT_SOCIAL: ("ig", "fb", "sc"),
+    _LODGING_FINDER: ("room", "rm", "suite", "unit", "motel", "inn", "hotel", "lodge"),
+    _NICKNAME_FINDER: tuple(
+        """ad listing post escort goes went known aka a.k.a nickname street working call under
+        profile screen stage""".split()
+    ),
+    _SCHOOL_FINDER: tuple(
+        """high middle elementary junior intermediate charter prep academy grade freshman
+        sophomore senior""".split()
+    ),
+    _WORKPLACE_FINDER: ("work", "employed", "job", "shift", "clean", "danc"),
+    _AGE_FINDER: ("year", "yr", "yo", "y/o", "y.o", "age"),
+}
+# Every social-media link holds one of these, at most this far from its start
+# ("https://www.instagram.com/").
+_SOCIAL_URL_ENDS = (".com/", ".me/", ".ee/", ".net/")
+_SOCIAL_URL_BEFORE = 21
 _REACH = {
     pattern: _reach(pattern)
     for pattern in (
@@ -1255,6 +1350,7 @@ _REACH = {
         _CLASS_AT,
         _WORKPLACE_LC,
         _AGE_LC,
+        _SOCIAL_URL_LC,
     )
 }
 
@@ -1342,7 +1438,7 @@ def scan(
     candidates = [*admitted(_find_named_people(text, windows, victim_starts))]
     if "@" in text:
         candidates += admitted(_find_emails(text, allowed_emails), _MAX_EMAILS)
-    if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
+    if "@" in text or _gate(low, _SOCIAL_GATE) or next(_keyword_matches(_SHORT_SOCIAL, low), None):
         candidates += admitted(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
         # Where runs of three or more digits start: every phone number, SSN,

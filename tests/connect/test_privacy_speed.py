@@ -9,11 +9,14 @@ measured, which other processes inflate less than the wall clock, and the
 best of three runs is kept.
 """
 
+import random
+import re
 import time
 
 import pytest
 
 from bench.privacy import INPUTS, build
+from connect import privacy
 from connect.privacy import _MAX_PER_DETECTOR as MAX_PER_KIND
 from connect.privacy import scan
 
@@ -59,3 +62,32 @@ def test_scan_stops_at_a_cap_per_kind_and_still_reports_every_other_kind():
 
     assert kinds.count("phone") == MAX_PER_KIND
     assert {"named_person", "date_of_birth"} <= set(kinds)
+
+
+def _texts(pattern, count=3000):
+    # The pattern's own words (and a few numbers) joined by what may sit
+    # between them, so random texts hit every alternative, whole, glued or cut.
+    source = re.sub(r"\\[bBswdtSWD]", " ", pattern.pattern).replace("\\", "")
+    words = [*re.findall(r"[a-z#/.-]{1,20}", source), "1", "15", "555", "0147", "12345678", "x"]
+    joins = [" ", " ", " ", " ", "  ", "\t", "-", ", ", ".", "", "", "", "\n", ": ", "c", "é"]
+    rng = random.Random(7)
+    for _ in range(count):
+        yield "".join(rng.choice(words) + rng.choice(joins) for _ in range(rng.randint(1, 6)))
+    for example in EXAMPLES:
+        for _ in range(5):
+            yield rng.choice(words) + rng.choice(joins) + example + rng.choice(joins) + rng.choice(words)
+
+
+# Matches that random words rarely make: words glued to words, keywords with a value.
+EXAMPLES = """grandmother the 15-year-old 5 years old d.o.b d. o. b date of birth lives at 12 main
+stayed on 40 oak resides is 9 elm address is 12 pine house at 3 ash living on 7 fir health plan id
+health insurance number cyber tip number cybertipline a # 12345 a-# a no. whatsapp whats app
+fiancée fiance license plate licence plates tik tok user name cash app home is 4 bay""".split("\n")
+
+
+@pytest.mark.parametrize("pattern", privacy._WORDS, ids=lambda p: p.pattern[:30])
+def test_keyword_patterns_tried_only_at_their_words_find_what_a_full_scan_finds(pattern):
+    for text in _texts(pattern):
+        assert [m.span() for m in privacy._keyword_matches(pattern, text, limit=len(text))] == [
+            m.span() for m in pattern.finditer(text)
+        ], text
