@@ -396,8 +396,8 @@ def _is_org_address(low: str, start: int) -> bool:
     return bool(_ORG_ADDRESS_LC.search(low, max(0, start - 30), start))
 
 
-def _find_addresses(text: str, low: str):
-    for m in _near(_ADDRESS, text, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
+def _find_addresses(text: str, low: str, streets: list[int]):
+    for m in _near(_ADDRESS, text, streets, _STREET_BEFORE):
         if _is_org_address(low, m.start()):
             continue
         number = m.group("number")
@@ -461,7 +461,7 @@ _LIVES_AT = re.compile(
 )
 
 
-def _find_lower_addresses(text: str, low: str):
+def _find_lower_addresses(text: str, low: str, streets: list[int]):
     """Addresses written in lower case ("123 main street"), confirmed by ``usaddress``.
 
     ``usaddress`` (a trained parser of US addresses) tells an address from
@@ -469,7 +469,7 @@ def _find_lower_addresses(text: str, low: str):
     pattern finds, and past a budget every candidate is reported.
     """
     calls = 0
-    for m in _near(_ADDRESS_LOWER_LC, low, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
+    for m in _near(_ADDRESS_LOWER_LC, low, streets, _STREET_BEFORE):
         if text[m.start("name")].isupper():
             continue  # the strict pattern has it
         name_words = m.group("name").split()
@@ -677,13 +677,13 @@ class _LazyTokens:
         self.exhausted = False
 
     def more(self, count: int) -> None:
-        for m in self.source:
-            self.tokens.append((m.lastgroup, m.group().lower(), *m.span()))
-            self.starts.append(m.start())
-            count -= 1
-            if count <= 0:
-                return
-        self.exhausted = True
+        batch = [
+            (m.lastgroup, m.group().lower(), m.start(), m.end()) for m in itertools.islice(self.source, count)
+        ]
+        self.tokens += batch
+        self.starts += [token[2] for token in batch]
+        if len(batch) < count:
+            self.exhausted = True
 
 
 _LOWER_WORD = re.compile(r"[^\W\d_](?:[\w'’-]{0,40}[^\W_])?")
@@ -1033,9 +1033,9 @@ def _find_worded_phones(text: str, low: str):
     """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
     for m in _keyword_matches(_PHONE_WORD_DIGITS_LC, low):
         digits = sum(c.isdigit() for c in m.group("num"))
-        if _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
+        if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
             continue
-        if 8 <= digits <= 15 and not _YEARISH.fullmatch(m.group("num")):
+        if not _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
             yield "phone", m.start("num"), m.end("num")
 
 
@@ -1055,7 +1055,9 @@ _MARKUP = bytes.maketrans(b"*`~\\[]|\n\r", b"      ,  ")
 _LINE_START = re.compile(
     r"(?m)^[ \t]{0,12}(?:>[ \t]{0,3}){0,5}(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)"
 )
-_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+# "_" first in both branches so the engine skips straight to underscores:
+# the same matches as (?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9]).
+_UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)_*|_+(?![A-Za-z0-9])")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,40}>")
 
 
@@ -1184,14 +1186,21 @@ def _word_starts(low: str, words, limit: int) -> list[int] | None:
     100 KB in a few hundredths of a millisecond, a regular expression tried
     at every offset in a few milliseconds. None past ``limit`` offsets.
     """
+    entries = [(entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words]
+    # Counting (in C) first spares collecting offsets that would be thrown away.
+    counts = [low.count(literal) for literal, _ in entries]
+    if sum(count * len(before) for count, (_, before) in zip(counts, entries, strict=True)) > limit:
+        return None
     found: list[int] = []
-    for entry in words:
-        literal, before = (entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:])
+    for count, (literal, before) in zip(counts, entries, strict=True):
+        if not count:
+            continue
         i = low.find(literal)
         while i != -1:
-            found.extend(i - back for back in before if back <= i)
-            if len(found) > limit:
-                return None
+            if before == (0,):
+                found.append(i)
+            else:
+                found.extend(i - back for back in before if back <= i)
             i = low.find(literal, i + 1)
     found.sort()
     return found
@@ -1368,8 +1377,10 @@ def render_for_scan(text: str) -> str:
     name broken over two lines are then scanned like a name in a sentence.
     """
     text = _LINE_START.sub(_item, text)
-    text = _HTML_TAG.sub(_blank, text)
-    text = _UNDERSCORE.sub(_blank, text)
+    if "<" in text:
+        text = _HTML_TAG.sub(_blank, text)
+    if "_" in text:
+        text = _UNDERSCORE.sub(_blank, text)
     # Every character the table changes is ASCII and becomes one ASCII
     # character, so translating the UTF-8 bytes keeps offsets (and is fast).
     return text.encode("utf-8", "surrogatepass").translate(_MARKUP).decode("utf-8", "surrogatepass")
@@ -1444,6 +1455,8 @@ def scan(
         # Where runs of three or more digits start: every phone number, SSN,
         # A-number and case number holds one.
         runs = _anchors(_DIGIT_RUN, text)
+        # Where street suffixes start: every address holds one.
+        streets = _anchors(_STREET_FINDER, low)
         candidates += [
             *admitted(_find_ssns(text, low, runs)),
             *admitted(_find_id_numbers(text, low, runs)),
@@ -1452,8 +1465,8 @@ def scan(
             *admitted(_find_birth_dates(text, low)),
             *admitted(_find_plates(text, low)),
             *admitted(_find_case_numbers(text, low, runs)),
-            *admitted(_find_addresses(text, low)),
-            *admitted(_find_lower_addresses(text, low)),
+            *admitted(_find_addresses(text, low, streets)),
+            *admitted(_find_lower_addresses(text, low, streets)),
         ]
         if "+" in text:
             candidates += admitted(_find_intl_phones(text))
