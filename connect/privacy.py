@@ -625,35 +625,41 @@ def _find_named_people(text: str, windows, victim_starts):
         # a long span stops costing once enough names have been found.
         lazy = _LazyTokens(text, lo, hi)
         tokens, starts = lazy.tokens, lazy.starts
-        for v in victim_starts[bisect.bisect_left(victim_starts, lo) : bisect.bisect_left(victim_starts, hi)]:
-            while not lazy.exhausted and (not starts or starts[-1] < v):
-                lazy.more(64)
-            k = bisect.bisect_left(starts, v)
+        bisect_left = bisect.bisect_left
+        for v in victim_starts[bisect_left(victim_starts, lo) : bisect_left(victim_starts, hi)]:
+            k = bisect_left(starts, v)
+            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+                while not lazy.exhausted and (not starts or starts[-1] < v):
+                    lazy.more(256)
+                k = bisect_left(starts, v)
+                if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+                    lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 256)
             if k >= len(tokens) or tokens[k][2] != v:
                 continue
-            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
-                lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 64)
             last = len(tokens) - 1
             # Both walks look at most _MAX_STEPS tokens away and a name at
             # most four tokens long, and every name holds an initial, a first
             # name or a capitalised word: without one nearby, there is none.
-            reach_lo = tokens[max(0, k - _MAX_STEPS - 4)][2]
-            reach_hi = tokens[min(last, k + _MAX_STEPS + 4)][3]
-            if not _may_hold_name(text[reach_lo:reach_hi]):
+            reach_hi = tokens[k + _MAX_STEPS + 4 if k + _MAX_STEPS + 4 < last else last][3]
+            chunk = text[tokens[k - _MAX_STEPS - 4 if k > _MAX_STEPS + 4 else 0][2] : reach_hi]
+            if chunk.islower() and "." not in chunk and not _may_hold_name(chunk):
                 continue
             # What the walks find depends only on the text around the victim
             # word, so a text that repeats itself is walked once per shape.
-            a, b = max(0, k - _MEMO_BEFORE), min(last, k + _MEMO_AFTER)
+            a = k - _MEMO_BEFORE if k > _MEMO_BEFORE else 0
+            b = k + _MEMO_AFTER if k + _MEMO_AFTER < last else last
             base, end = tokens[a][2], tokens[b][3]
-            nearby = victim_starts[
-                bisect.bisect_left(victim_starts, base) : bisect.bisect_left(victim_starts, end)
-            ]
             key = (
                 text[base : end + 1],
                 k - a,
                 a == 0,
                 lazy.exhausted and b == last,
-                tuple(x - base for x in nearby),
+                tuple(
+                    map(
+                        base.__rsub__,
+                        victim_starts[bisect_left(victim_starts, base) : bisect_left(victim_starts, end)],
+                    )
+                ),
             )
             found = memo.get(key)
             if found is None:
@@ -1214,7 +1220,7 @@ def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None):
     of every offset finds. A text dense with the words gets that scan.
     """
     # Past one offset in forty, trying each from Python costs more than the scan.
-    starts = _word_starts(low, _WORDS[pattern], len(low) // 40 if limit is None else limit)
+    starts = _word_starts(low, _WORDS[pattern], len(low) // 12 if limit is None else limit)
     if starts is None:
         yield from pattern.finditer(low)
         return
