@@ -353,7 +353,7 @@ def _find_phones(text: str, low: str, runs: list[int]):
             continue
         yield "phone", m.start(), m.end()
     for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
-        if _PHONE_CONTEXT_LC.search(low, max(0, m.start() - 25), m.start()):
+        if _keyword_search(_PHONE_CONTEXT_LC, low, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
 
 
@@ -361,7 +361,7 @@ def _find_ssns(text: str, low: str, runs: list[int]):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
-        if _SSN_CONTEXT_LC.search(low, max(0, m.start() - 30), m.start()):
+        if _keyword_search(_SSN_CONTEXT_LC, low, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
 
 
@@ -379,8 +379,8 @@ def _find_birth_dates(text: str, low: str):
             windows.append((lo, hi))
     for lo, hi in windows:
         for m in _DATE.finditer(text, lo, hi):
-            if _BIRTH_LC.search(low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
-                _BIRTH_LC.search(low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
+            if _keyword_search(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
+                _keyword_search(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
             ):
                 yield "date_of_birth", m.start(), m.end()
 
@@ -393,7 +393,7 @@ _ORG_ADDRESS = re.compile(
 
 
 def _is_org_address(low: str, start: int) -> bool:
-    return bool(_ORG_ADDRESS_LC.search(low, max(0, start - 30), start))
+    return bool(_keyword_search(_ORG_ADDRESS_LC, low, max(0, start - 30), start))
 
 
 def _find_addresses(text: str, low: str, streets: list[int]):
@@ -894,13 +894,13 @@ def _find_ages(text: str, low: str):
     for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low), _AGE_BEFORE):
         lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
         if (
-            _SCHOOL.search(text, lo, hi)
-            or _WORKPLACE_LC.search(low, lo, hi)
-            or _LODGING_NEAR_LC.search(low, lo, hi)
+            (_holds_any(low, lo, hi, _SCHOOL_WORDS) and _SCHOOL.search(text, lo, hi))
+            or _keyword_search(_WORKPLACE_LC, low, lo, hi)
+            or _keyword_search(_LODGING_NEAR_LC, low, lo, hi)
         ):
             yield "age_detail", m.start(), m.end()
             continue
-        place = _PLACE_FROM.search(text, m.end(), hi)
+        place = _keyword_search(_PLACE_FROM, text, m.end(), hi)
         if place and not _place_is_public(place.group("place")):
             yield "age_detail", m.start(), m.end()
 
@@ -947,18 +947,18 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
     for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
-        if _MEETING_WORD_LC.search(low, lo, hi):
+        if _keyword_search(_MEETING_WORD_LC, low, lo, hi):
             continue
         if (
             m.group("room") is not None
-            and not _LODGING_WORD_LC.search(low, lo, hi)
+            and not _keyword_search(_LODGING_WORD_LC, low, lo, hi)
             and not _near_victim(victim_starts, m.start(), m.end())
         ):
             continue
         if (
             m.group("room") is None
             and not _near_victim(victim_starts, m.start(), m.end())
-            and not (_LODGING_WORD_LC.search(low, lo, m.start()))
+            and not (_keyword_search(_LODGING_WORD_LC, low, lo, m.start()))
         ):
             continue
         yield "lodging", m.start(), m.end()
@@ -1041,7 +1041,7 @@ def _find_worded_phones(text: str, low: str):
         digits = sum(c.isdigit() for c in m.group("num"))
         if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
             continue
-        if not _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
+        if not _keyword_search(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
             yield "phone", m.start("num"), m.end("num")
 
 
@@ -1212,6 +1212,29 @@ def _word_starts(low: str, words, limit: int) -> list[int] | None:
     return found
 
 
+def _keyword_search(pattern: re.Pattern, s: str, lo: int, hi: int):
+    """``pattern.search(s, lo, hi)``, tried only where one of its words starts (see ``_WORDS``).
+
+    For the short windows around a candidate, where a search tries every
+    offset of the window and ``str.find`` a few words.
+    """
+    starts = []
+    for literal, before in _ENTRIES[pattern]:
+        i = s.find(literal, lo, hi)
+        while i != -1:
+            starts.extend(i - back for back in before if i - back >= lo)
+            i = s.find(literal, i + 1, hi)
+    for i in sorted(starts):
+        m = pattern.match(s, i, hi)
+        if m is not None:
+            return m
+    return None
+
+
+def _holds_any(low: str, lo: int, hi: int, words) -> bool:
+    return any(low.find(word, lo, hi) != -1 for word in words)
+
+
 def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None):
     """``pattern.finditer(low)``, tried only where one of its words starts (see ``_WORDS``).
 
@@ -1344,6 +1367,34 @@ _WORDS: dict[re.Pattern, tuple] = {
     _WORKPLACE_FINDER: ("work", "employed", "job", "shift", "clean", "danc"),
     _AGE_FINDER: ("year", "yr", "yo", "y/o", "y.o", "age"),
 }
+# Patterns searched in short windows (_keyword_search).
+_WORDS.update(
+    {
+        _WORKPLACE_LC: _WORDS[_WORKPLACE_FINDER],
+        _LODGING_NEAR_LC: ("motel", "hotel", "inn", "room", "shelter", "apartment", "trailer"),
+        _PLACE_FROM: ("from", "in", "at", "of"),  # over the text itself: the words are lower case there too
+        _MEETING_WORD_LC: tuple(
+            """train meet conference session webinar workshop summit breakout presentation regist
+            class course lunch agenda panel keynote booth board court""".split()
+        ),
+        _LODGING_WORD_LC: tuple(
+            """motel hotel inn lodge suites extended stay kept held rented booked liv sleeping slept
+            brought taken recovered found""".split()
+        ),
+        _PHONE_CONTEXT_LC: ("ph", "cell", "call", "text", "tel", "mobile", "number", "contact"),
+        _SSN_CONTEXT_LC: ("ss", "social"),
+        _ORG_ADDRESS_LC: tuple(
+            """office headquarters hq courthouse meeting training conference venue building mail
+            agency department center centre clinic""".split()
+        ),
+    }
+)
+_ENTRIES = {
+    pattern: tuple((entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words)
+    for pattern, words in _WORDS.items()
+}
+# Every _SCHOOL match holds one of these (in the lower-cased text).
+_SCHOOL_WORDS = _WORDS[_SCHOOL_FINDER]
 # Every social-media link holds one of these, at most this far from its start
 # ("https://www.instagram.com/").
 _SOCIAL_URL_ENDS = (".com/", ".me/", ".ee/", ".net/")

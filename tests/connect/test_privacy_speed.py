@@ -68,7 +68,17 @@ def _texts(pattern, count=3000):
     # The pattern's own words (and a few numbers) joined by what may sit
     # between them, so random texts hit every alternative, whole, glued or cut.
     source = re.sub(r"\\[bBswdtSWD]", " ", pattern.pattern).replace("\\", "")
-    words = [*re.findall(r"[a-z#/.-]{1,20}", source), "1", "15", "555", "0147", "12345678", "x"]
+    words = [
+        *re.findall(r"[a-z#/.-]{1,20}", source),
+        "1",
+        "15",
+        "555",
+        "0147",
+        "12345678",
+        "x",
+        "Belle Glade",
+        "Ana",
+    ]
     joins = [" ", " ", " ", " ", "  ", "\t", "-", ", ", ".", "", "", "", "\n", ": ", "c", "é"]
     rng = random.Random(7)
     for _ in range(count):
@@ -87,7 +97,13 @@ fiancée fiance license plate licence plates tik tok user name cash app home is 
 
 @pytest.mark.parametrize("pattern", privacy._WORDS, ids=lambda p: p.pattern[:30])
 def test_keyword_patterns_tried_only_at_their_words_find_what_a_full_scan_finds(pattern):
+    # Both over the whole text and in a window, as the detectors use them.
     for text in _texts(pattern):
         assert [m.span() for m in privacy._keyword_matches(pattern, text, limit=len(text))] == [
             m.span() for m in pattern.finditer(text)
         ], text
+        lo = random.Random(text).randrange(len(text) + 1)
+        for hi in (lo, lo + 5, lo + 30, len(text)):
+            found = privacy._keyword_search(pattern, text, lo, hi)
+            expected = pattern.search(text, lo, hi)
+            assert (found and found.span()) == (expected and expected.span()), (text, lo, hi)
