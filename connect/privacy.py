@@ -469,6 +469,7 @@ def _find_lower_addresses(text: str, low: str, streets: list[int]):
     pattern finds, and past a budget every candidate is reported.
     """
     calls = 0
+    asked: dict[str, bool] = {}
     for m in _near(_ADDRESS_LOWER_LC, low, streets, _STREET_BEFORE):
         if text[m.start("name")].isupper():
             continue  # the strict pattern has it
@@ -478,7 +479,16 @@ def _find_lower_addresses(text: str, low: str, streets: list[int]):
         if _is_org_address(low, m.start()):
             continue
         calls += 1
-        if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
+        if calls > _MAX_LIBRARY_CALLS:
+            yield "street_address", m.start(), m.end()
+            continue
+        # The parser answers the same for the same words: a pasted list of one
+        # address asks it once (answers are kept for this scan only).
+        candidate = m.group()
+        says = asked.get(candidate)
+        if says is None:
+            says = asked[candidate] = _usaddress_says_street(candidate)
+        if says:
             yield "street_address", m.start(), m.end()
     for m in _keyword_matches(_LIVES_AT_LC, low):
         yield "street_address", m.start("addr"), m.end("addr")
@@ -1021,17 +1031,22 @@ def _find_intl_phones(text: str):
     import phonenumbers
 
     calls = 0
+    asked: dict[str, bool] = {}
     for m in _INTL_PHONE.finditer(text):
         calls += 1
         if calls > _MAX_LIBRARY_CALLS:
             # Past the budget, a number written like a phone number is reported as one.
             yield "phone", m.start(), m.end()
             continue
-        try:
-            number = phonenumbers.parse(m.group(), None)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number(number):
+        candidate = m.group()
+        possible = asked.get(candidate)
+        if possible is None:
+            try:
+                possible = phonenumbers.is_possible_number(phonenumbers.parse(candidate, None))
+            except phonenumbers.NumberParseException:
+                possible = False
+            asked[candidate] = possible
+        if possible:
             yield "phone", m.start(), m.end()
 
 
