@@ -628,6 +628,12 @@ _MEMO_AFTER = 36
 def _find_named_people(text: str, windows, victim_starts):
     _victims.set(frozenset(victim_starts))
     memo: dict[tuple, list[tuple[str, int, int]]] = {}
+    # One byte per character, 1 where a victim word starts: a slice of it
+    # says where the victim words around one of them are, as a key can hold.
+    marks = bytearray(len(text))
+    for v in victim_starts:
+        marks[v] = 1
+    marks = bytes(marks)
     for lo, hi in windows:
         if not _may_hold_name(text[lo:hi]):
             continue  # nothing in this span can be part of a name
@@ -664,12 +670,7 @@ def _find_named_people(text: str, windows, victim_starts):
                 k - a,
                 a == 0,
                 lazy.exhausted and b == last,
-                tuple(
-                    map(
-                        base.__rsub__,
-                        victim_starts[bisect_left(victim_starts, base) : bisect_left(victim_starts, end)],
-                    )
-                ),
+                marks[base:end],
             )
             found = memo.get(key)
             if found is None:
