@@ -625,7 +625,7 @@ _MEMO_BEFORE = 13
 _MEMO_AFTER = 36
 
 
-def _find_named_people(text: str, windows, victim_starts):
+def _find_named_people(text: str, windows, victim_starts, low: str | None = None):
     _victims.set(frozenset(victim_starts))
     memo: dict[tuple, list[tuple[str, int, int]]] = {}
     # One byte per character, 1 where a victim word starts: a slice of it
@@ -634,12 +634,14 @@ def _find_named_people(text: str, windows, victim_starts):
     for v in victim_starts:
         marks[v] = 1
     marks = bytes(marks)
+    # In ASCII text the lower-cased copy holds each token's lower case already.
+    ascii_low = low if low is not None and text.isascii() else None
     for lo, hi in windows:
         if not _may_hold_name(text[lo:hi]):
             continue  # nothing in this span can be part of a name
         # Tokens are read as far as the victim words reached so far need, so
         # a long span stops costing once enough names have been found.
-        lazy = _LazyTokens(text, lo, hi)
+        lazy = _LazyTokens(text, lo, hi, ascii_low)
         tokens, starts = lazy.tokens, lazy.starts
         bisect_left = bisect.bisect_left
         for v in victim_starts[bisect_left(victim_starts, lo) : bisect_left(victim_starts, hi)]:
@@ -687,16 +689,20 @@ def _find_named_people(text: str, windows, victim_starts):
 class _LazyTokens:
     """(kind, lower-case text, start, end) of the tokens of ``text[lo:hi]``, read on demand."""
 
-    def __init__(self, text: str, lo: int, hi: int):
+    def __init__(self, text: str, lo: int, hi: int, ascii_low: str | None = None):
         self.source = _TOKEN.finditer(text, lo, hi)
+        self.ascii_low = ascii_low
         self.tokens: list[tuple[str, str, int, int]] = []
         self.starts: list[int] = []
         self.exhausted = False
 
     def more(self, count: int) -> None:
-        batch = [
-            (m.lastgroup, m.group().lower(), m.start(), m.end()) for m in itertools.islice(self.source, count)
-        ]
+        source = itertools.islice(self.source, count)
+        low = self.ascii_low
+        if low is None:
+            batch = [(m.lastgroup, m.group().lower(), m.start(), m.end()) for m in source]
+        else:
+            batch = [(m.lastgroup, low[start:end], start, end) for m in source for start, end in (m.span(),)]
         self.tokens += batch
         self.starts += [token[2] for token in batch]
         if len(batch) < count:
@@ -1292,13 +1298,36 @@ _BIRTH_LC = _lower_case(_BIRTH)
 _PLATE_KEYWORD_LC = _lower_case(_PLATE_KEYWORD)
 _LIVES_AT_LC = _lower_case(_LIVES_AT)
 _VICTIM_WORD_LC = _lower_case(_VICTIM_WORD)
+
+
 # A victim word not followed by a role word (after spaces and a dash, the word
 # that follows, up to 31 characters, is not one of ``_ROLE_WORDS``).
+def _trie(words) -> str:
+    """An alternation matching exactly ``words``, written as a trie.
+
+    At each character only the branches that share it go on, where a plain
+    alternation tries every word in turn. Only for a look-ahead, which asks
+    whether any word matches, not which one matches first.
+    """
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(tree)
+
+
 _VICTIM_CONTEXT_LC = re.compile(
-    _VICTIM_WORD_LC.pattern
-    + r"(?![ \t]{0,5}(?:[-–][ \t]{0,3})?(?:"
-    + "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
-    + r")(?![\w-]))"
+    _VICTIM_WORD_LC.pattern + r"(?![ \t]{0,5}(?:[-–][ \t]{0,3})?" + _trie(_ROLE_WORDS) + r"(?![\w-]))"
 )
 _AGE_LC = _lower_case(_AGE)
 _WORKPLACE_LC = _lower_case(_WORKPLACE)
@@ -1519,7 +1548,7 @@ def scan(
         return _capped(filter(reported, found), limit)
 
     windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
-    candidates = [*admitted(_find_named_people(text, windows, victim_starts))]
+    candidates = [*admitted(_find_named_people(text, windows, victim_starts, low))]
     if "@" in text:
         candidates += admitted(_find_emails(text, allowed_emails), _MAX_EMAILS)
     if "@" in text or _gate(low, _SOCIAL_GATE) or next(_keyword_matches(_SHORT_SOCIAL, low), None):
