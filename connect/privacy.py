@@ -353,7 +353,7 @@ def _find_phones(text: str, low: str, runs: list[int]):
             continue
         yield "phone", m.start(), m.end()
     for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
-        if _keyword_search(_PHONE_CONTEXT_LC, low, max(0, m.start() - 25), m.start()):
+        if _keyword_found(_PHONE_CONTEXT_LC, low, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
 
 
@@ -361,7 +361,7 @@ def _find_ssns(text: str, low: str, runs: list[int]):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
-        if _keyword_search(_SSN_CONTEXT_LC, low, max(0, m.start() - 30), m.start()):
+        if _keyword_found(_SSN_CONTEXT_LC, low, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
 
 
@@ -379,8 +379,8 @@ def _find_birth_dates(text: str, low: str):
             windows.append((lo, hi))
     for lo, hi in windows:
         for m in _DATE.finditer(text, lo, hi):
-            if _keyword_search(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
-                _keyword_search(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
+            if _keyword_found(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
+                _keyword_found(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
             ):
                 yield "date_of_birth", m.start(), m.end()
 
@@ -393,7 +393,7 @@ _ORG_ADDRESS = re.compile(
 
 
 def _is_org_address(low: str, start: int) -> bool:
-    return bool(_keyword_search(_ORG_ADDRESS_LC, low, max(0, start - 30), start))
+    return bool(_keyword_found(_ORG_ADDRESS_LC, low, max(0, start - 30), start))
 
 
 def _find_addresses(text: str, low: str, streets: list[int]):
@@ -413,8 +413,24 @@ def _find_addresses(text: str, low: str, streets: list[int]):
         yield "street_address", m.start(), m.end()
 
 
+# Every standalone case number ("AB-12-345", "2:24-cr-00123") ends with a
+# hyphen and three digits, with its first hyphen two to five characters before.
+_CASE_TAIL = re.compile(r"-\d{3}")
+_CASE_TAIL_BEFORE = 11
+# Every A-number starts so ("A123456789", "A-123-456-789").
+_A_NUMBER_START = re.compile(r"A[- ]?\d{3}")
+
+
+def _case_tails(text: str) -> list[int]:
+    return [
+        m.start()
+        for m in _CASE_TAIL.finditer(text)
+        if text.find("-", max(0, m.start() - 5), m.start() - 1) != -1
+    ]
+
+
 def _find_case_numbers(text: str, low: str, runs: list[int]):
-    for m in _near(_CASE_STANDALONE, text, runs, _RUN_BEFORE):
+    for m in _near(_CASE_STANDALONE, text, _case_tails(text), _CASE_TAIL_BEFORE):
         yield "case_number", m.start(), m.end()
     for kw in _keyword_matches(_CASE_KEYWORD_LC, low):
         m = _CASE_ID.match(text, kw.end())
@@ -912,8 +928,8 @@ def _find_ages(text: str, low: str):
         lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
         if (
             (_holds_any(low, lo, hi, _SCHOOL_WORDS) and _SCHOOL.search(text, lo, hi))
-            or _keyword_search(_WORKPLACE_LC, low, lo, hi)
-            or _keyword_search(_LODGING_NEAR_LC, low, lo, hi)
+            or _keyword_found(_WORKPLACE_LC, low, lo, hi)
+            or _keyword_found(_LODGING_NEAR_LC, low, lo, hi)
         ):
             yield "age_detail", m.start(), m.end()
             continue
@@ -964,18 +980,18 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
     for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
-        if _keyword_search(_MEETING_WORD_LC, low, lo, hi):
+        if _keyword_found(_MEETING_WORD_LC, low, lo, hi):
             continue
         if (
             m.group("room") is not None
-            and not _keyword_search(_LODGING_WORD_LC, low, lo, hi)
+            and not _keyword_found(_LODGING_WORD_LC, low, lo, hi)
             and not _near_victim(victim_starts, m.start(), m.end())
         ):
             continue
         if (
             m.group("room") is None
             and not _near_victim(victim_starts, m.start(), m.end())
-            and not (_keyword_search(_LODGING_WORD_LC, low, lo, m.start()))
+            and not (_keyword_found(_LODGING_WORD_LC, low, lo, m.start()))
         ):
             continue
         yield "lodging", m.start(), m.end()
@@ -1021,7 +1037,7 @@ _HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 
 
 def _find_id_numbers(text: str, low: str, runs: list[int]):
-    for m in _near(_A_NUMBER, text, runs, _RUN_BEFORE):
+    for m in _near(_A_NUMBER, text, _anchors(_A_NUMBER_START, text), 0):
         yield "immigration_number", m.start(), m.end()
     for kw in _keyword_matches(_ID_KEYWORD_LC, low):
         value = _ID_VALUE.match(text, kw.end())
@@ -1063,7 +1079,7 @@ def _find_worded_phones(text: str, low: str):
         digits = sum(c.isdigit() for c in m.group("num"))
         if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
             continue
-        if not _keyword_search(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
+        if not _keyword_found(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
             yield "phone", m.start("num"), m.end("num")
 
 
@@ -1251,6 +1267,27 @@ def _keyword_search(pattern: re.Pattern, s: str, lo: int, hi: int):
         if m is not None:
             return m
     return None
+
+
+# Answers of _keyword_found in the scan under way (see scan): a text that
+# repeats itself asks about the same window text many times.
+_window_answers: contextvars.ContextVar[dict | None] = contextvars.ContextVar("window_answers", default=None)
+
+
+def _keyword_found(pattern: re.Pattern, s: str, lo: int, hi: int) -> bool:
+    """Whether ``pattern.search(s, lo, hi)`` finds anything, asked once per window text in a scan.
+
+    What the search finds depends only on the window and the one character
+    before it (its look-behinds look one character back).
+    """
+    answers = _window_answers.get()
+    if answers is None:
+        return _keyword_search(pattern, s, lo, hi) is not None
+    key = (pattern, lo == 0, s[lo - 1 if lo else 0 : hi])
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = _keyword_search(pattern, s, lo, hi) is not None
+    return found
 
 
 def _holds_any(low: str, lo: int, hi: int, words) -> bool:
@@ -1516,6 +1553,27 @@ def scan(
     """
     if not text:
         return []
+    answers = _window_answers.set({})
+    try:
+        return _scan(
+            text,
+            allowed_emails=allowed_emails,
+            allowed_names=allowed_names,
+            allowed_handles=allowed_handles,
+            mentions=mentions,
+        )
+    finally:
+        _window_answers.reset(answers)
+
+
+def _scan(
+    text: str,
+    *,
+    allowed_emails: Callable[[str], bool] | None,
+    allowed_names: Iterable[str],
+    allowed_handles: Iterable[str],
+    mentions: bool,
+) -> list[Finding]:
     original = text
     text = render_for_scan(text)
     allowed = {_normalise_name(n) for n in allowed_names if n and n.strip()}

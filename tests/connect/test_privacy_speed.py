@@ -107,3 +107,40 @@ def test_keyword_patterns_tried_only_at_their_words_find_what_a_full_scan_finds(
             found = privacy._keyword_search(pattern, text, lo, hi)
             expected = pattern.search(text, lo, hi)
             assert (found and found.span()) == (expected and expected.span()), (text, lo, hi)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors", "before"),
+    [
+        (privacy._CASE_STANDALONE, privacy._case_tails, privacy._CASE_TAIL_BEFORE),
+        (privacy._A_NUMBER, lambda text: privacy._anchors(privacy._A_NUMBER_START, text), 0),
+    ],
+    ids=["case numbers", "A-numbers"],
+)
+def test_numbers_looked_for_near_their_anchors_are_the_ones_a_full_scan_finds(pattern, anchors, before):
+    pieces = [
+        "A",
+        "AB",
+        "FY",
+        "cr",
+        "cv",
+        "2:",
+        "1",
+        "12",
+        "123",
+        "2024",
+        "12345678",
+        "-",
+        "-",
+        " ",
+        ":",
+        "x",
+        "/",
+    ]
+    rng = random.Random(11)
+    for _ in range(4000):
+        # Long enough around the number that only the windows near anchors are read.
+        text = " " * 200 + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) + " " * 200
+        assert [m.span() for m in privacy._near(pattern, text, anchors(text), before)] == [
+            m.span() for m in pattern.finditer(text)
+        ], text
