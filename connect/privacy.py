@@ -346,7 +346,7 @@ def _find_emails(text: str, allowed: Callable[[str], bool] | None):
         yield "email", m.start(), m.end()
 
 
-def _find_phones(text: str, low: str, runs: list[int]):
+def _find_phones(text: str, low: str, runs: list[int] | None):
     for m in _near(_PHONE, text, runs, _RUN_BEFORE):
         area = m.group("area1") or m.group("area2")
         if area in _TOLL_FREE:
@@ -357,7 +357,7 @@ def _find_phones(text: str, low: str, runs: list[int]):
             yield "phone", m.start(), m.end()
 
 
-def _find_ssns(text: str, low: str, runs: list[int]):
+def _find_ssns(text: str, low: str, runs: list[int] | None):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
@@ -396,7 +396,7 @@ def _is_org_address(low: str, start: int) -> bool:
     return bool(_keyword_found(_ORG_ADDRESS_LC, low, max(0, start - 30), start))
 
 
-def _find_addresses(text: str, low: str, streets: list[int]):
+def _find_addresses(text: str, low: str, streets: list[int] | None):
     for m in _near(_ADDRESS, text, streets, _STREET_BEFORE):
         if _is_org_address(low, m.start()):
             continue
@@ -429,7 +429,7 @@ def _case_tails(text: str) -> list[int]:
     ]
 
 
-def _find_case_numbers(text: str, low: str, runs: list[int]):
+def _find_case_numbers(text: str, low: str):
     for m in _near(_CASE_STANDALONE, text, _case_tails(text), _CASE_TAIL_BEFORE):
         yield "case_number", m.start(), m.end()
     for kw in _keyword_matches(_CASE_KEYWORD_LC, low):
@@ -477,7 +477,7 @@ _LIVES_AT = re.compile(
 )
 
 
-def _find_lower_addresses(text: str, low: str, streets: list[int]):
+def _find_lower_addresses(text: str, low: str, streets: list[int] | None):
     """Addresses written in lower case ("123 main street"), confirmed by ``usaddress``.
 
     ``usaddress`` (a trained parser of US addresses) tells an address from
@@ -924,7 +924,7 @@ _MAX_LIBRARY_CALLS = 50
 
 def _find_ages(text: str, low: str):
     """An age next to a school, a grade, a workplace, lodging or a named place."""
-    for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low), _AGE_BEFORE):
+    for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low, _AGE_LC, before=_AGE_BEFORE), _AGE_BEFORE):
         lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
         if (
             (_holds_any(low, lo, hi, _SCHOOL_WORDS) and _SCHOOL.search(text, lo, hi))
@@ -963,13 +963,13 @@ _CLASS_AT = re.compile(
 
 def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
     # "a sophomore at Riverside" pins a child down whoever the sentence is about.
-    school_anchors = _anchors(_SCHOOL_FINDER, low)
+    school_anchors = _anchors(_SCHOOL_FINDER, low, _CLASS_AT, _SCHOOL, before=_SCHOOL_BEFORE)
     for m in _near(_CLASS_AT, text, school_anchors, _SCHOOL_BEFORE):
         yield "school", m.start(), m.end()
     for m in _near(_SCHOOL, text, school_anchors, _SCHOOL_BEFORE):
         if _near_victim(victim_starts, m.start(), m.end()):
             yield "school", m.start(), m.end()
-    for m in _near(_WORKPLACE_LC, low, _anchors(_WORKPLACE_FINDER, low), 0):
+    for m in _near(_WORKPLACE_LC, low, _anchors(_WORKPLACE_FINDER, low, _WORKPLACE_LC), 0):
         words = m.group("place").lower().split()
         if words[0] in _GENERIC_PLACES:
             continue
@@ -978,7 +978,8 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 
 
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
-    for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
+    lodging = _anchors(_LODGING_FINDER, low, _LODGING, before=_LODGING_BEFORE)
+    for m in _near(_LODGING, text, lodging, _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
         if _keyword_found(_MEETING_WORD_LC, low, lo, hi):
             continue
@@ -998,7 +999,7 @@ def _find_lodging(text: str, low: str, victim_starts: list[int]):
 
 
 def _find_nicknames(text: str, low: str):
-    for m in _near(_NICKNAME, text, _anchors(_NICKNAME_FINDER, low), 0):
+    for m in _keyword_matches(_NICKNAME, low, text=text):
         nick = m.group("nick").strip("\"“”'‘’ ")
         if not nick or nick.split()[0].lower() in _NICK_STOP:
             continue
@@ -1036,8 +1037,8 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
 _HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 
 
-def _find_id_numbers(text: str, low: str, runs: list[int]):
-    for m in _near(_A_NUMBER, text, _anchors(_A_NUMBER_START, text), 0):
+def _find_id_numbers(text: str, low: str):
+    for m in _near(_A_NUMBER, text, _anchors(_A_NUMBER_START, text, _A_NUMBER), 0):
         yield "immigration_number", m.start(), m.end()
     for kw in _keyword_matches(_ID_KEYWORD_LC, low):
         value = _ID_VALUE.match(text, kw.end())
@@ -1177,7 +1178,7 @@ def _ascii_lower(text: str) -> str:
 _FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u212a", "k"), ("\u017f", "s"))
 
 
-def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
+def _near(pattern: re.Pattern, text: str, anchors: list[int] | None, before: int):
     """``pattern.finditer(text)``, run only near ``anchors`` (sorted offsets).
 
     Every match of ``pattern`` must hold an anchor starting at most
@@ -1185,10 +1186,11 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
     a match start is scanned with room for the longest match past its end,
     and matches starting past it are dropped, so what is found, and in what
     order, is what a scan of the whole text finds, while a long text with
-    few anchors costs little more than finding them.
+    few anchors costs little more than finding them. ``anchors`` is None
+    when they were too many to be worth collecting (see ``_anchors``).
     """
     reach = _REACH[pattern]
-    if len(anchors) * (before + reach) >= len(text):
+    if anchors is None or len(anchors) * (before + reach) >= len(text):
         yield from pattern.finditer(text)  # anchors everywhere: one pass is cheaper
         return
     windows: list[list[int]] = []
@@ -1205,7 +1207,14 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
             yield m
 
 
-def _anchors(finder: re.Pattern, low: str) -> list[int]:
+def _anchors(finder: re.Pattern, low: str, *near: re.Pattern, before: int = 0) -> list[int] | None:
+    """Where ``finder`` matches, or None when there are so many that each of
+    the ``near`` patterns would scan the whole text anyway (see ``_near``)."""
+    if near:
+        limit = len(low) // (before + min(_REACH[pattern] for pattern in near))
+        matches = _keyword_matches(finder, low) if finder in _WORDS else finder.finditer(low)
+        anchors = [m.start() for m in itertools.islice(matches, limit + 1)]
+        return None if len(anchors) > limit else anchors
     matches = _keyword_matches(finder, low) if finder in _WORDS else finder.finditer(low)
     return [m.start() for m in matches]
 
@@ -1294,18 +1303,25 @@ def _holds_any(low: str, lo: int, hi: int, words) -> bool:
     return any(low.find(word, lo, hi) != -1 for word in words)
 
 
-def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None):
+def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None, text: str | None = None):
     """``pattern.finditer(low)``, tried only where one of its words starts (see ``_WORDS``).
 
     Every match starts at one of those offsets, and they are tried in
     order from the end of the last match, so what is found is what a scan
     of every offset finds. A text dense with the words gets that scan.
+    With ``text``, the words are looked for in ``low`` and the pattern is
+    matched against ``text`` (for case-insensitive patterns over the text).
     """
-    # Past one offset in forty, trying each from Python costs more than the scan.
+    s = low if text is None else text
+    # Past one offset in twelve, trying each from Python costs more than the scan.
     starts = _word_starts(low, _WORDS[pattern], len(low) // 12 if limit is None else limit)
     if starts is None:
-        yield from pattern.finditer(low)
+        yield from pattern.finditer(s)
         return
+    yield from _matches_at(pattern, s, starts)
+
+
+def _matches_at(pattern: re.Pattern, low: str, starts: list[int]):
     end = 0
     for i in starts:
         if i < end:
@@ -1452,6 +1468,8 @@ _WORDS: dict[re.Pattern, tuple] = {
 # Patterns searched in short windows (_keyword_search).
 _WORDS.update(
     {
+        # Over the text (the pattern is case-insensitive there), words found in the lower-cased copy.
+        _NICKNAME: _WORDS[_NICKNAME_FINDER],
         _WORKPLACE_LC: _WORDS[_WORKPLACE_FINDER],
         _LODGING_NEAR_LC: ("motel", "hotel", "inn", "room", "shelter", "apartment", "trailer"),
         _PLACE_FROM: ("from", "in", "at", "of"),  # over the text itself: the words are lower case there too
@@ -1612,19 +1630,18 @@ def _scan(
     if "@" in text or _gate(low, _SOCIAL_GATE) or next(_keyword_matches(_SHORT_SOCIAL, low), None):
         candidates += admitted(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
-        # Where runs of three or more digits start: every phone number, SSN,
-        # A-number and case number holds one.
-        runs = _anchors(_DIGIT_RUN, text)
+        # Where runs of three or more digits start: every phone number and SSN holds one.
+        runs = _anchors(_DIGIT_RUN, text, _PHONE, _PHONE_LOCAL, _SSN, _SSN_BARE, before=_RUN_BEFORE)
         # Where street suffixes start: every address holds one.
-        streets = _anchors(_STREET_FINDER, low)
+        streets = _anchors(_STREET_FINDER, low, _ADDRESS, _ADDRESS_LOWER_LC, before=_STREET_BEFORE)
         candidates += [
             *admitted(_find_ssns(text, low, runs)),
-            *admitted(_find_id_numbers(text, low, runs)),
+            *admitted(_find_id_numbers(text, low)),
             *admitted(_find_phones(text, low, runs)),
             *admitted(_find_worded_phones(text, low)),
             *admitted(_find_birth_dates(text, low)),
             *admitted(_find_plates(text, low)),
-            *admitted(_find_case_numbers(text, low, runs)),
+            *admitted(_find_case_numbers(text, low)),
             *admitted(_find_addresses(text, low, streets)),
             *admitted(_find_lower_addresses(text, low, streets)),
         ]

@@ -78,6 +78,8 @@ def _texts(pattern, count=3000):
         "x",
         "Belle Glade",
         "Ana",
+        "Candy",
+        "Star",
     ]
     joins = [" ", " ", " ", " ", "  ", "\t", "-", ", ", ".", "", "", "", "\n", ": ", "c", "é"]
     rng = random.Random(7)
