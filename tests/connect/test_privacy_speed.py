@@ -9,8 +9,10 @@ measured, which other processes inflate less than the wall clock, and the
 best of three runs is kept.
 """
 
+import collections
 import random
 import re
+import sys
 import time
 
 import pytest
@@ -146,3 +148,61 @@ def test_numbers_looked_for_near_their_anchors_are_the_ones_a_full_scan_finds(pa
         assert [m.span() for m in privacy._near(pattern, text, anchors(text), before)] == [
             m.span() for m in pattern.finditer(text)
         ], text
+
+
+# Regular-expression calls that may read most of the text (finditer, search,
+# findall or sub over at least half of it): each costs about a bare \w+ pass.
+# Counted, not timed, so the bound holds on any machine. The guard made up to
+# 25 of them per scan before its keyword families were looked for with
+# str.find, and 14 at most since (docs/benchmarks.md).
+MAX_WHOLE_TEXT_PASSES = 14
+
+
+class _CountingPattern:
+    """A compiled pattern that counts the calls reading most of a long text."""
+
+    def __init__(self, pattern, counts, long):
+        self._pattern, self._counts, self._long = pattern, counts, long
+
+    def __getattr__(self, name):
+        return getattr(self._pattern, name)
+
+    # Dictionaries keyed by the real pattern (the guard's word lists) still find it.
+    def __hash__(self):
+        return hash(self._pattern)
+
+    def __eq__(self, other):
+        return self._pattern == getattr(other, "_pattern", other)
+
+    def _note(self, string, pos, endpos):
+        if min(endpos, len(string)) - pos >= self._long:
+            self._counts[self._pattern.pattern] += 1
+
+    def finditer(self, string, pos=0, endpos=sys.maxsize):
+        self._note(string, pos, endpos)
+        return self._pattern.finditer(string, pos, endpos)
+
+    def search(self, string, pos=0, endpos=sys.maxsize):
+        self._note(string, pos, endpos)
+        return self._pattern.search(string, pos, endpos)
+
+    def findall(self, string, pos=0, endpos=sys.maxsize):
+        self._note(string, pos, endpos)
+        return self._pattern.findall(string, pos, endpos)
+
+    def sub(self, repl, string, count=0):
+        self._note(string, 0, len(string))
+        return self._pattern.sub(repl, string, count)
+
+
+@pytest.mark.parametrize("fragment", INPUTS.values(), ids=INPUTS.keys())
+def test_scan_reads_the_whole_text_with_few_regular_expressions(fragment, monkeypatch):
+    text = build(fragment, 100_000)
+    counts = collections.Counter()
+    for name, value in list(vars(privacy).items()):
+        if isinstance(value, re.Pattern):
+            monkeypatch.setattr(privacy, name, _CountingPattern(value, counts, len(text) // 2))
+
+    privacy.scan(text)
+
+    assert sum(counts.values()) <= MAX_WHOLE_TEXT_PASSES, counts
