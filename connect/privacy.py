@@ -30,6 +30,7 @@ import bisect
 import contextvars
 import itertools
 import re
+import re._constants as _re_constants
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -1200,11 +1201,45 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int] | None, before: int
             windows[-1][1] = anchor + 1
         else:
             windows.append([lo if lo > 0 else 0, anchor + 1])
+    # What a window holds depends only on its text and the few characters
+    # before it that look-behinds read, so in a text that repeats itself each
+    # kind of window is scanned once; later ones only re-match what it found.
+    behind = _BEHIND[pattern]
+    seen: dict[tuple[str, int, int], list[int]] = {}
     for lo, hi in windows:
+        around = lo - behind if lo > behind else 0
+        key = (text[around : hi + reach], lo - around, hi - lo)
+        starts = seen.get(key)
+        if starts is not None:
+            for start in starts:
+                yield pattern.match(text, lo + start, hi + reach)
+            continue
+        found = []
         for m in pattern.finditer(text, lo, hi + reach):
             if m.start() >= hi:
                 break
+            found.append(m.start() - lo)
             yield m
+        seen[key] = found
+
+
+def _behind(pattern: re.Pattern) -> int:
+    """How many characters before a position the pattern's look-behinds and \\b may read."""
+
+    def walk(items) -> int:
+        most = 0
+        for op, av in items:
+            if op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT) and av[0] < 0:
+                most = max(most, av[1].getwidth()[1] + walk(av[1]))
+            elif op is _re_constants.AT:
+                most = max(most, 1)
+            for part in av if isinstance(av, (list, tuple)) else (av,):
+                for sub in part if isinstance(part, (list, tuple)) else (part,):
+                    if isinstance(sub, re._parser.SubPattern):
+                        most = max(most, walk(sub))
+        return most
+
+    return walk(re._parser.parse(pattern.pattern, pattern.flags))
 
 
 def _anchors(finder: re.Pattern, low: str, *near: re.Pattern, before: int = 0) -> list[int] | None:
@@ -1519,6 +1554,7 @@ _REACH = {
         _SOCIAL_URL_LC,
     )
 }
+_BEHIND = {pattern: _behind(pattern) for pattern in _REACH}
 
 
 def _gate(low: str, words) -> bool:
