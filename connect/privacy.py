@@ -647,10 +647,10 @@ def _find_named_people(text: str, windows, victim_starts, low: str | None = None
     memo: dict[tuple, list[tuple[str, int, int]]] = {}
     # One byte per character, 1 where a victim word starts: a slice of it
     # says where the victim words around one of them are, as a key can hold.
-    marks = bytearray(len(text))
+    mask = bytearray(len(text))
     for v in victim_starts:
-        marks[v] = 1
-    marks = bytes(marks)
+        mask[v] = 1
+    marks = bytes(mask)
     # In ASCII text the lower-cased copy holds each token's lower case already.
     ascii_low = low if low is not None and text.isascii() else None
     for lo, hi in windows:
