@@ -1265,6 +1265,31 @@ def _literal_anchors(low: str, literals) -> list[int]:
     return found
 
 
+# The longest run of non-space characters of each keyword word: every
+# occurrence of the word holds it inside one piece of ``str.split()``.
+_PIECE: dict[str, str] = {}
+_pieces_cache: tuple[str, str | None] = ("", None)
+
+
+def _distinct_pieces(low: str) -> str | None:
+    """The distinct pieces of ``low.split()`` joined by NULs, for texts long enough to be worth it.
+
+    Remembered for the last text asked about: the detectors of one scan
+    all ask about the same lower-cased copy.
+    """
+    global _pieces_cache
+    cached_low, cached = _pieces_cache
+    if cached_low is low:
+        return cached
+    if len(low) < 4096:
+        return None
+    pieces = "\x00".join(set(low.split()))
+    # Many distinct pieces (text that hardly repeats itself) save nothing.
+    joined = pieces if len(pieces) < len(low) // 4 else None
+    _pieces_cache = (low, joined)
+    return joined
+
+
 def _word_starts(low: str, words, limit: int) -> list[int] | None:
     """Sorted offsets where a match of a pattern whose words are ``words`` may start.
 
@@ -1276,7 +1301,12 @@ def _word_starts(low: str, words, limit: int) -> list[int] | None:
     """
     entries = [(entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words]
     # Counting (in C) first spares collecting offsets that would be thrown away.
-    counts = [low.count(literal) for literal, _ in entries]
+    # A word absent from the distinct whitespace-separated pieces of the text is
+    # absent from the text, and those pieces are far shorter than the text.
+    pieces = _distinct_pieces(low)
+    counts = [
+        low.count(literal) if pieces is None or _PIECE[literal] in pieces else 0 for literal, _ in entries
+    ]
     if sum(count * len(before) for count, (_, before) in zip(counts, entries, strict=True)) > limit:
         return None
     found: list[int] = []
@@ -1528,6 +1558,12 @@ _ENTRIES = {
     pattern: tuple((entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words)
     for pattern, words in _WORDS.items()
 }
+_PIECE.update(
+    (literal, max(literal.split(), key=len, default=""))
+    for entries in _ENTRIES.values()
+    for literal, _ in entries
+)
+assert not any("\x00" in piece for piece in _PIECE.values())
 # Every _SCHOOL match holds one of these (in the lower-cased text).
 _SCHOOL_WORDS = _WORDS[_SCHOOL_FINDER]
 # Every social-media link holds one of these, at most this far from its start
