@@ -366,6 +366,26 @@ def _find_ssns(text: str, low: str, runs: list[int] | None):
             yield "ssn", m.start(), m.end()
 
 
+# Every _DATE match starts at the start of a word, with an ASCII digit or the
+# first letter of a month name (U+017F, the long s, matches "s" ignoring
+# case). The engine skips straight to those characters.
+_DATE_START = re.compile("(?s)[0-9JFMASONDjfmasond\u017f](?<!\\w.)")
+
+
+def _dates(text: str, lo: int, hi: int):
+    """``_DATE.finditer(text, lo, hi)``, tried only where a date can start."""
+    end = lo
+    match = _DATE.match
+    for start in _DATE_START.finditer(text, lo, hi):
+        i = start.start()
+        if i < end:
+            continue
+        m = match(text, i, hi)
+        if m is not None:
+            yield m
+            end = m.end()
+
+
 def _find_birth_dates(text: str, low: str):
     # A date on its own is usually a meeting or a court date; only dates with
     # a birth word close by are treated as dates of birth. Birth words are
@@ -379,7 +399,7 @@ def _find_birth_dates(text: str, low: str):
         else:
             windows.append((lo, hi))
     for lo, hi in windows:
-        for m in _DATE.finditer(text, lo, hi):
+        for m in _dates(text, lo, hi):
             if _keyword_found(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
                 _keyword_found(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
             ):
@@ -1594,7 +1614,9 @@ _BEHIND = {pattern: _behind(pattern) for pattern in _REACH}
 
 
 def _gate(low: str, words) -> bool:
-    return any(word in low for word in words)
+    # Gate words hold no space, so each occurrence lies inside one piece.
+    pieces = _distinct_pieces(low)
+    return any(word in (low if pieces is None else pieces) for word in words)
 
 
 def render_for_scan(text: str) -> str:

@@ -208,3 +208,21 @@ def test_scan_reads_the_whole_text_with_few_regular_expressions(fragment, monkey
     privacy.scan(text)
 
     assert sum(counts.values()) <= MAX_WHOLE_TEXT_PASSES, counts
+
+
+def test_dates_tried_only_where_a_date_can_start_are_the_ones_a_full_scan_finds():
+    parts = [
+        *("born", "01/02/2009", "1/2/09", "2009-01-02", "Jan 2, 2009", "2nd of March 2009"),
+        *("\u017fep 3 2009", "SEPT. 3, 2009", "May", "of", "th", "19", "20", "31", "12", "3"),
+        *("x", "a", "é", "_", "/", "-", ".", ",", " ", "\n", "\t"),
+    ]
+    rng = random.Random(12)
+    found = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(parts) + rng.choice(["", " "]) for _ in range(rng.randint(1, 25)))
+        lo = rng.randint(0, len(text))
+        hi = rng.randint(lo, len(text))
+        expected = [m.span() for m in privacy._DATE.finditer(text, lo, hi)]
+        assert [m.span() for m in privacy._dates(text, lo, hi)] == expected, (text, lo, hi)
+        found += len(expected)
+    assert found > 100
