@@ -1310,6 +1310,13 @@ def _distinct_pieces(low: str) -> str | None:
     return joined
 
 
+def _forget_pieces() -> None:
+    """Drop the remembered text once a scan is over: a member's words are
+    not kept in the process's memory after the guard has read them."""
+    global _pieces_cache
+    _pieces_cache = ("", None)
+
+
 def _word_starts(low: str, words, limit: int) -> list[int] | None:
     """Sorted offsets where a match of a pattern whose words are ``words`` may start.
 
@@ -1676,6 +1683,7 @@ def scan(
         )
     finally:
         _window_answers.reset(answers)
+        _forget_pieces()
 
 
 def _scan(
