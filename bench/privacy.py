@@ -16,9 +16,10 @@ and ordinary practice talk. The load average is printed with the figures.
     .venv/bin/python bench/privacy.py --against 8c621f2   # CPU now vs. at that commit
 
 With ``--against`` it loads ``connect/privacy.py`` (and its word list) as
-they were at a git revision and prints, for each input, the best of three
-CPU times of the old scan and the new one, alternated in one process so the
-load of the machine weighs on both alike.
+they were at a git revision and prints, for each input, the best of
+``--repeat`` CPU times of the old scan and the new one, alternated run by
+run in one process so the load of the machine weighs on both alike.
+``bench/privacy_same.py REV`` checks that both find the same findings.
 """
 
 from __future__ import annotations
@@ -118,17 +119,13 @@ def load_revision(revision: str):
     return importlib.import_module("privacy_then.privacy")
 
 
-def best_cpu(fn, text, repeat=3):
-    best = None
-    for _ in range(repeat):
-        started = time.process_time()
-        fn(text)
-        elapsed = (time.process_time() - started) * 1000
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+def cpu_ms(fn, text):
+    started = time.process_time()
+    fn(text)
+    return (time.process_time() - started) * 1000
 
 
-def compare(revision: str, size: int):
+def compare(revision: str, size: int, repeat: int):
     then = load_revision(revision)
     then.scan("warm up: the victim, Maria, 555-0147, 12 main st")
     scan("warm up: the victim, Maria, 555-0147, 12 main st")
@@ -139,7 +136,12 @@ def compare(revision: str, size: int):
     )
     for name, fragment in INPUTS.items():
         text = build(fragment, size)
-        old_ms, new_ms = best_cpu(then.scan, text), best_cpu(scan, text)
+        # Alternated, so a burst of load from other processes weighs on both.
+        old_runs, new_runs = [], []
+        for _ in range(repeat):
+            old_runs.append(cpu_ms(then.scan, text))
+            new_runs.append(cpu_ms(scan, text))
+        old_ms, new_ms = min(old_runs), min(new_runs)
         findings = f"{len(then.scan(text))}/{len(scan(text))}"
         print(f"{name:28s} {old_ms:16.1f} {new_ms:10.1f} {old_ms / new_ms:8.1f} {findings:>13s}")
     print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -155,7 +157,7 @@ def main():
     args, _unknown = parser.parse_known_args()
     size, repeat = (SIZE // 10, 1) if args.short else (SIZE, args.repeat)
     if args.against:
-        compare(args.against, size)
+        compare(args.against, size, repeat)
         return
     scan("warm up: the victim, Maria, 555-0147, 12 main st")  # loads the name list and libraries once
     print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

@@ -30,6 +30,7 @@ import bisect
 import contextvars
 import itertools
 import re
+import re._constants as _re_constants
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -346,23 +347,43 @@ def _find_emails(text: str, allowed: Callable[[str], bool] | None):
         yield "email", m.start(), m.end()
 
 
-def _find_phones(text: str, low: str, runs: list[int]):
+def _find_phones(text: str, low: str, runs: list[int] | None):
     for m in _near(_PHONE, text, runs, _RUN_BEFORE):
         area = m.group("area1") or m.group("area2")
         if area in _TOLL_FREE:
             continue
         yield "phone", m.start(), m.end()
     for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
-        if _PHONE_CONTEXT_LC.search(low, max(0, m.start() - 25), m.start()):
+        if _keyword_found(_PHONE_CONTEXT_LC, low, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
 
 
-def _find_ssns(text: str, low: str, runs: list[int]):
+def _find_ssns(text: str, low: str, runs: list[int] | None):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
-        if _SSN_CONTEXT_LC.search(low, max(0, m.start() - 30), m.start()):
+        if _keyword_found(_SSN_CONTEXT_LC, low, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
+
+
+# Every _DATE match starts at the start of a word, with an ASCII digit or the
+# first letter of a month name (U+017F, the long s, matches "s" ignoring
+# case). The engine skips straight to those characters.
+_DATE_START = re.compile("(?s)[0-9JFMASONDjfmasond\u017f](?<!\\w.)")
+
+
+def _dates(text: str, lo: int, hi: int):
+    """``_DATE.finditer(text, lo, hi)``, tried only where a date can start."""
+    end = lo
+    match = _DATE.match
+    for start in _DATE_START.finditer(text, lo, hi):
+        i = start.start()
+        if i < end:
+            continue
+        m = match(text, i, hi)
+        if m is not None:
+            yield m
+            end = m.end()
 
 
 def _find_birth_dates(text: str, low: str):
@@ -370,7 +391,7 @@ def _find_birth_dates(text: str, low: str):
     # a birth word close by are treated as dates of birth. Birth words are
     # rare, so dates are looked for only around them.
     windows: list[tuple[int, int]] = []
-    for b in _BIRTH_LC.finditer(low):
+    for b in _keyword_matches(_BIRTH_LC, low):
         lo = max(0, b.start() - _BIRTH_WINDOW_AFTER - 40)
         hi = min(len(text), b.end() + _BIRTH_WINDOW_BEFORE + 40)
         if windows and lo <= windows[-1][1]:
@@ -378,9 +399,9 @@ def _find_birth_dates(text: str, low: str):
         else:
             windows.append((lo, hi))
     for lo, hi in windows:
-        for m in _DATE.finditer(text, lo, hi):
-            if _BIRTH_LC.search(low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
-                _BIRTH_LC.search(low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
+        for m in _dates(text, lo, hi):
+            if _keyword_found(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
+                _keyword_found(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
             ):
                 yield "date_of_birth", m.start(), m.end()
 
@@ -393,11 +414,11 @@ _ORG_ADDRESS = re.compile(
 
 
 def _is_org_address(low: str, start: int) -> bool:
-    return bool(_ORG_ADDRESS_LC.search(low, max(0, start - 30), start))
+    return bool(_keyword_found(_ORG_ADDRESS_LC, low, max(0, start - 30), start))
 
 
-def _find_addresses(text: str, low: str):
-    for m in _near(_ADDRESS, text, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
+def _find_addresses(text: str, low: str, streets: list[int] | None):
+    for m in _near(_ADDRESS, text, streets, _STREET_BEFORE):
         if _is_org_address(low, m.start()):
             continue
         number = m.group("number")
@@ -413,12 +434,26 @@ def _find_addresses(text: str, low: str):
         yield "street_address", m.start(), m.end()
 
 
-def _find_case_numbers(text: str, low: str, runs: list[int]):
-    for m in _near(_CASE_STANDALONE, text, runs, _RUN_BEFORE):
+# Every standalone case number ("AB-12-345", "2:24-cr-00123") ends with a
+# hyphen and three digits, with its first hyphen two to five characters before.
+_CASE_TAIL = re.compile(r"-\d{3}")
+_CASE_TAIL_BEFORE = 11
+# Every A-number starts so ("A123456789", "A-123-456-789").
+_A_NUMBER_START = re.compile(r"A[- ]?\d{3}")
+
+
+def _case_tails(text: str) -> list[int]:
+    return [
+        m.start()
+        for m in _CASE_TAIL.finditer(text)
+        if text.find("-", max(0, m.start() - 5), m.start() - 1) != -1
+    ]
+
+
+def _find_case_numbers(text: str, low: str):
+    for m in _near(_CASE_STANDALONE, text, _case_tails(text), _CASE_TAIL_BEFORE):
         yield "case_number", m.start(), m.end()
-    if not _gate(low, _CASE_GATE):
-        return
-    for kw in _CASE_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_CASE_KEYWORD_LC, low):
         m = _CASE_ID.match(text, kw.end())
         if not m:
             continue
@@ -432,9 +467,7 @@ def _find_case_numbers(text: str, low: str, runs: list[int]):
 
 
 def _find_plates(text: str, low: str):
-    if not _gate(low, _PLATE_GATE):
-        return
-    for kw in _PLATE_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_PLATE_KEYWORD_LC, low):
         window_end = min(len(text), kw.end() + _PLATE_WINDOW)
         newline = text.find("\n", kw.end(), window_end)
         if newline != -1:
@@ -465,7 +498,7 @@ _LIVES_AT = re.compile(
 )
 
 
-def _find_lower_addresses(text: str, low: str):
+def _find_lower_addresses(text: str, low: str, streets: list[int] | None):
     """Addresses written in lower case ("123 main street"), confirmed by ``usaddress``.
 
     ``usaddress`` (a trained parser of US addresses) tells an address from
@@ -473,7 +506,8 @@ def _find_lower_addresses(text: str, low: str):
     pattern finds, and past a budget every candidate is reported.
     """
     calls = 0
-    for m in _near(_ADDRESS_LOWER_LC, low, _anchors(_STREET_FINDER, low), _STREET_BEFORE):
+    asked: dict[str, bool] = {}
+    for m in _near(_ADDRESS_LOWER_LC, low, streets, _STREET_BEFORE):
         if text[m.start("name")].isupper():
             continue  # the strict pattern has it
         name_words = m.group("name").split()
@@ -482,11 +516,18 @@ def _find_lower_addresses(text: str, low: str):
         if _is_org_address(low, m.start()):
             continue
         calls += 1
-        if calls > _MAX_LIBRARY_CALLS or _usaddress_says_street(m.group()):
+        if calls > _MAX_LIBRARY_CALLS:
             yield "street_address", m.start(), m.end()
-    if not _gate(low, _LIVES_GATE):
-        return
-    for m in _LIVES_AT_LC.finditer(low):
+            continue
+        # The parser answers the same for the same words: a pasted list of one
+        # address asks it once (answers are kept for this scan only).
+        candidate = m.group()
+        says = asked.get(candidate)
+        if says is None:
+            says = asked[candidate] = _usaddress_says_street(candidate)
+        if says:
+            yield "street_address", m.start(), m.end()
+    for m in _keyword_matches(_LIVES_AT_LC, low):
         yield "street_address", m.start("addr"), m.end("addr")
 
 
@@ -518,7 +559,7 @@ def _context_windows(text: str, low: str) -> tuple[list[tuple[int, int]], list[i
     pattern itself, so a text dense with victim words costs one pass.
     """
     windows: list[tuple[int, int]] = []
-    spans = [m.span() for m in _VICTIM_CONTEXT_LC.finditer(low)]
+    spans = [m.span() for m in _keyword_matches(_VICTIM_CONTEXT_LC, low)]
     size = len(text)
     for start, end in spans:
         lo, hi = start - _CONTEXT_WINDOW, end + _CONTEXT_WINDOW
@@ -621,45 +662,54 @@ _MEMO_BEFORE = 13
 _MEMO_AFTER = 36
 
 
-def _find_named_people(text: str, windows, victim_starts):
+def _find_named_people(text: str, windows, victim_starts, low: str | None = None):
     _victims.set(frozenset(victim_starts))
     memo: dict[tuple, list[tuple[str, int, int]]] = {}
+    # One byte per character, 1 where a victim word starts: a slice of it
+    # says where the victim words around one of them are, as a key can hold.
+    mask = bytearray(len(text))
+    for v in victim_starts:
+        mask[v] = 1
+    marks = bytes(mask)
+    # In ASCII text the lower-cased copy holds each token's lower case already.
+    ascii_low = low if low is not None and text.isascii() else None
     for lo, hi in windows:
         if not _may_hold_name(text[lo:hi]):
             continue  # nothing in this span can be part of a name
         # Tokens are read as far as the victim words reached so far need, so
         # a long span stops costing once enough names have been found.
-        lazy = _LazyTokens(text, lo, hi)
+        lazy = _LazyTokens(text, lo, hi, ascii_low)
         tokens, starts = lazy.tokens, lazy.starts
-        for v in victim_starts[bisect.bisect_left(victim_starts, lo) : bisect.bisect_left(victim_starts, hi)]:
-            while not lazy.exhausted and (not starts or starts[-1] < v):
-                lazy.more(64)
-            k = bisect.bisect_left(starts, v)
+        bisect_left = bisect.bisect_left
+        for v in victim_starts[bisect_left(victim_starts, lo) : bisect_left(victim_starts, hi)]:
+            k = bisect_left(starts, v)
+            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+                while not lazy.exhausted and (not starts or starts[-1] < v):
+                    lazy.more(256)
+                k = bisect_left(starts, v)
+                if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+                    lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 256)
             if k >= len(tokens) or tokens[k][2] != v:
                 continue
-            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
-                lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 64)
             last = len(tokens) - 1
             # Both walks look at most _MAX_STEPS tokens away and a name at
             # most four tokens long, and every name holds an initial, a first
             # name or a capitalised word: without one nearby, there is none.
-            reach_lo = tokens[max(0, k - _MAX_STEPS - 4)][2]
-            reach_hi = tokens[min(last, k + _MAX_STEPS + 4)][3]
-            if not _may_hold_name(text[reach_lo:reach_hi]):
+            reach_hi = tokens[k + _MAX_STEPS + 4 if k + _MAX_STEPS + 4 < last else last][3]
+            chunk = text[tokens[k - _MAX_STEPS - 4 if k > _MAX_STEPS + 4 else 0][2] : reach_hi]
+            if chunk.islower() and "." not in chunk and not _may_hold_name(chunk):
                 continue
             # What the walks find depends only on the text around the victim
             # word, so a text that repeats itself is walked once per shape.
-            a, b = max(0, k - _MEMO_BEFORE), min(last, k + _MEMO_AFTER)
+            a = k - _MEMO_BEFORE if k > _MEMO_BEFORE else 0
+            b = k + _MEMO_AFTER if k + _MEMO_AFTER < last else last
             base, end = tokens[a][2], tokens[b][3]
-            nearby = victim_starts[
-                bisect.bisect_left(victim_starts, base) : bisect.bisect_left(victim_starts, end)
-            ]
             key = (
                 text[base : end + 1],
                 k - a,
                 a == 0,
                 lazy.exhausted and b == last,
-                tuple(x - base for x in nearby),
+                marks[base:end],
             )
             found = memo.get(key)
             if found is None:
@@ -676,20 +726,24 @@ def _find_named_people(text: str, windows, victim_starts):
 class _LazyTokens:
     """(kind, lower-case text, start, end) of the tokens of ``text[lo:hi]``, read on demand."""
 
-    def __init__(self, text: str, lo: int, hi: int):
+    def __init__(self, text: str, lo: int, hi: int, ascii_low: str | None = None):
         self.source = _TOKEN.finditer(text, lo, hi)
+        self.ascii_low = ascii_low
         self.tokens: list[tuple[str, str, int, int]] = []
         self.starts: list[int] = []
         self.exhausted = False
 
     def more(self, count: int) -> None:
-        for m in self.source:
-            self.tokens.append((m.lastgroup, m.group().lower(), *m.span()))
-            self.starts.append(m.start())
-            count -= 1
-            if count <= 0:
-                return
-        self.exhausted = True
+        source = itertools.islice(self.source, count)
+        low = self.ascii_low
+        if low is None:
+            batch = [(m.lastgroup, m.group().lower(), m.start(), m.end()) for m in source]
+        else:
+            batch = [(m.lastgroup, low[start:end], start, end) for m in source for start, end in (m.span(),)]
+        self.tokens += batch
+        self.starts += [token[2] for token in batch]
+        if len(batch) < count:
+            self.exhausted = True
 
 
 _LOWER_WORD = re.compile(r"[^\W\d_](?:[\w'’-]{0,40}[^\W_])?")
@@ -891,16 +945,16 @@ _MAX_LIBRARY_CALLS = 50
 
 def _find_ages(text: str, low: str):
     """An age next to a school, a grade, a workplace, lodging or a named place."""
-    for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low), _AGE_BEFORE):
+    for m in _near(_AGE_LC, low, _anchors(_AGE_FINDER, low, _AGE_LC, before=_AGE_BEFORE), _AGE_BEFORE):
         lo, hi = max(0, m.start() - 60), min(len(text), m.end() + 80)
         if (
-            _SCHOOL.search(text, lo, hi)
-            or _WORKPLACE_LC.search(low, lo, hi)
-            or _LODGING_NEAR_LC.search(low, lo, hi)
+            (_holds_any(low, lo, hi, _SCHOOL_WORDS) and _SCHOOL.search(text, lo, hi))
+            or _keyword_found(_WORKPLACE_LC, low, lo, hi)
+            or _keyword_found(_LODGING_NEAR_LC, low, lo, hi)
         ):
             yield "age_detail", m.start(), m.end()
             continue
-        place = _PLACE_FROM.search(text, m.end(), hi)
+        place = _keyword_search(_PLACE_FROM, text, m.end(), hi)
         if place and not _place_is_public(place.group("place")):
             yield "age_detail", m.start(), m.end()
 
@@ -930,13 +984,13 @@ _CLASS_AT = re.compile(
 
 def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
     # "a sophomore at Riverside" pins a child down whoever the sentence is about.
-    school_anchors = _anchors(_SCHOOL_FINDER, low)
+    school_anchors = _anchors(_SCHOOL_FINDER, low, _CLASS_AT, _SCHOOL, before=_SCHOOL_BEFORE)
     for m in _near(_CLASS_AT, text, school_anchors, _SCHOOL_BEFORE):
         yield "school", m.start(), m.end()
     for m in _near(_SCHOOL, text, school_anchors, _SCHOOL_BEFORE):
         if _near_victim(victim_starts, m.start(), m.end()):
             yield "school", m.start(), m.end()
-    for m in _near(_WORKPLACE_LC, low, _anchors(_WORKPLACE_FINDER, low), 0):
+    for m in _near(_WORKPLACE_LC, low, _anchors(_WORKPLACE_FINDER, low, _WORKPLACE_LC), 0):
         words = m.group("place").lower().split()
         if words[0] in _GENERIC_PLACES:
             continue
@@ -945,27 +999,28 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 
 
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
-    for m in _near(_LODGING, text, _anchors(_LODGING_FINDER, low), _LODGING_BEFORE):
+    lodging = _anchors(_LODGING_FINDER, low, _LODGING, before=_LODGING_BEFORE)
+    for m in _near(_LODGING, text, lodging, _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
-        if _MEETING_WORD_LC.search(low, lo, hi):
+        if _keyword_found(_MEETING_WORD_LC, low, lo, hi):
             continue
         if (
             m.group("room") is not None
-            and not _LODGING_WORD_LC.search(low, lo, hi)
+            and not _keyword_found(_LODGING_WORD_LC, low, lo, hi)
             and not _near_victim(victim_starts, m.start(), m.end())
         ):
             continue
         if (
             m.group("room") is None
             and not _near_victim(victim_starts, m.start(), m.end())
-            and not (_LODGING_WORD_LC.search(low, lo, m.start()))
+            and not (_keyword_found(_LODGING_WORD_LC, low, lo, m.start()))
         ):
             continue
         yield "lodging", m.start(), m.end()
 
 
 def _find_nicknames(text: str, low: str):
-    for m in _near(_NICKNAME, text, _anchors(_NICKNAME_FINDER, low), 0):
+    for m in _keyword_matches(_NICKNAME, low, text=text):
         nick = m.group("nick").strip("\"“”'‘’ ")
         if not nick or nick.split()[0].lower() in _NICK_STOP:
             continue
@@ -979,7 +1034,7 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
     members mention each other: a bare ``@handle`` is then reported only
     after a platform's name ("IG @lily_xo09"), like a handle without an @.
     """
-    for m in _SOCIAL_URL_LC.finditer(low):
+    for m in _near(_SOCIAL_URL_LC, low, _literal_anchors(low, _SOCIAL_URL_ENDS), _SOCIAL_URL_BEFORE):
         yield "social_handle", m.start(), m.end()
     if not mentions:
         for m in _HANDLE.finditer(text):
@@ -988,7 +1043,7 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
             if m.group("handle").lower() in allowed_handles:
                 continue
             yield "social_handle", m.start(), m.end()
-    for m in _SOCIAL_WORD_LC.finditer(low):
+    for m in _keyword_matches(_SOCIAL_WORD_LC, low):
         start, end = m.span("handle")
         handle = text[start:end]
         bare = handle.lstrip("@").lower()
@@ -1003,10 +1058,10 @@ def _find_handles(text: str, low: str, allowed_handles: frozenset[str], *, menti
 _HANDLE_BEFORE = re.compile(r"[\w@.+-]")
 
 
-def _find_id_numbers(text: str, low: str, runs: list[int]):
-    for m in _near(_A_NUMBER, text, runs, _RUN_BEFORE):
+def _find_id_numbers(text: str, low: str):
+    for m in _near(_A_NUMBER, text, _anchors(_A_NUMBER_START, text, _A_NUMBER), 0):
         yield "immigration_number", m.start(), m.end()
-    for kw in _ID_KEYWORD_LC.finditer(low):
+    for kw in _keyword_matches(_ID_KEYWORD_LC, low):
         value = _ID_VALUE.match(text, kw.end())
         if not value:
             continue
@@ -1021,27 +1076,32 @@ def _find_intl_phones(text: str):
     import phonenumbers
 
     calls = 0
+    asked: dict[str, bool] = {}
     for m in _INTL_PHONE.finditer(text):
         calls += 1
         if calls > _MAX_LIBRARY_CALLS:
             # Past the budget, a number written like a phone number is reported as one.
             yield "phone", m.start(), m.end()
             continue
-        try:
-            number = phonenumbers.parse(m.group(), None)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_possible_number(number):
+        candidate = m.group()
+        possible = asked.get(candidate)
+        if possible is None:
+            try:
+                possible = phonenumbers.is_possible_number(phonenumbers.parse(candidate, None))
+            except phonenumbers.NumberParseException:
+                possible = False
+            asked[candidate] = possible
+        if possible:
             yield "phone", m.start(), m.end()
 
 
 def _find_worded_phones(text: str, low: str):
     """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
-    for m in _PHONE_WORD_DIGITS_LC.finditer(low):
+    for m in _keyword_matches(_PHONE_WORD_DIGITS_LC, low):
         digits = sum(c.isdigit() for c in m.group("num"))
-        if _CASE_KEYWORD_LC.search(low, max(0, m.start() - 20), m.start() + 1):
+        if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
             continue
-        if 8 <= digits <= 15 and not _YEARISH.fullmatch(m.group("num")):
+        if not _keyword_found(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
             yield "phone", m.start("num"), m.end("num")
 
 
@@ -1061,7 +1121,9 @@ _MARKUP = bytes.maketrans(b"*`~\\[]|\n\r", b"      ,  ")
 _LINE_START = re.compile(
     r"(?m)^[ \t]{0,12}(?:>[ \t]{0,3}){0,5}(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)"
 )
-_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+# "_" first in both branches so the engine skips straight to underscores:
+# the same matches as (?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9]).
+_UNDERSCORE = re.compile(r"_(?<![A-Za-z0-9]_)_*|_+(?![A-Za-z0-9])")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,40}>")
 
 
@@ -1137,7 +1199,7 @@ def _ascii_lower(text: str) -> str:
 _FOLDS = (("\u0130", "i"), ("\u0131", "i"), ("\u212a", "k"), ("\u017f", "s"))
 
 
-def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
+def _near(pattern: re.Pattern, text: str, anchors: list[int] | None, before: int):
     """``pattern.finditer(text)``, run only near ``anchors`` (sorted offsets).
 
     Every match of ``pattern`` must hold an anchor starting at most
@@ -1145,10 +1207,11 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
     a match start is scanned with room for the longest match past its end,
     and matches starting past it are dropped, so what is found, and in what
     order, is what a scan of the whole text finds, while a long text with
-    few anchors costs little more than finding them.
+    few anchors costs little more than finding them. ``anchors`` is None
+    when they were too many to be worth collecting (see ``_anchors``).
     """
     reach = _REACH[pattern]
-    if len(anchors) * (before + reach) >= len(text):
+    if anchors is None or len(anchors) * (before + reach) >= len(text):
         yield from pattern.finditer(text)  # anchors everywhere: one pass is cheaper
         return
     windows: list[list[int]] = []
@@ -1158,15 +1221,207 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int], before: int):
             windows[-1][1] = anchor + 1
         else:
             windows.append([lo if lo > 0 else 0, anchor + 1])
+    # What a window holds depends only on its text and the few characters
+    # before it that look-behinds read, so in a text that repeats itself each
+    # kind of window is scanned once; later ones only re-match what it found.
+    behind = _BEHIND[pattern]
+    seen: dict[tuple[str, int, int], list[int]] = {}
     for lo, hi in windows:
+        around = lo - behind if lo > behind else 0
+        key = (text[around : hi + reach], lo - around, hi - lo)
+        starts = seen.get(key)
+        if starts is not None:
+            for start in starts:
+                yield pattern.match(text, lo + start, hi + reach)
+            continue
+        found = []
         for m in pattern.finditer(text, lo, hi + reach):
             if m.start() >= hi:
                 break
+            found.append(m.start() - lo)
             yield m
+        seen[key] = found
 
 
-def _anchors(finder: re.Pattern, low: str) -> list[int]:
-    return [m.start() for m in finder.finditer(low)]
+def _behind(pattern: re.Pattern) -> int:
+    """How many characters before a position the pattern's look-behinds and \\b may read."""
+
+    def walk(items) -> int:
+        most = 0
+        for op, av in items:
+            if op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT) and av[0] < 0:
+                most = max(most, av[1].getwidth()[1] + walk(av[1]))
+            elif op is _re_constants.AT:
+                most = max(most, 1)
+            for part in av if isinstance(av, (list, tuple)) else (av,):
+                for sub in part if isinstance(part, (list, tuple)) else (part,):
+                    if isinstance(sub, re._parser.SubPattern):
+                        most = max(most, walk(sub))
+        return most
+
+    return walk(re._parser.parse(pattern.pattern, pattern.flags))
+
+
+def _anchors(finder: re.Pattern, low: str, *near: re.Pattern, before: int = 0) -> list[int] | None:
+    """Where ``finder`` matches, or None when there are so many that each of
+    the ``near`` patterns would scan the whole text anyway (see ``_near``)."""
+    if near:
+        limit = len(low) // (before + min(_REACH[pattern] for pattern in near))
+        matches = _keyword_matches(finder, low) if finder in _WORDS else finder.finditer(low)
+        anchors = [m.start() for m in itertools.islice(matches, limit + 1)]
+        return None if len(anchors) > limit else anchors
+    matches = _keyword_matches(finder, low) if finder in _WORDS else finder.finditer(low)
+    return [m.start() for m in matches]
+
+
+def _literal_anchors(low: str, literals) -> list[int]:
+    found = []
+    for literal in literals:
+        i = low.find(literal)
+        while i != -1:
+            found.append(i)
+            i = low.find(literal, i + 1)
+    found.sort()
+    return found
+
+
+# The longest run of non-space characters of each keyword word: every
+# occurrence of the word holds it inside one piece of ``str.split()``.
+_PIECE: dict[str, str] = {}
+_pieces_cache: tuple[str, str | None] = ("", None)
+
+
+def _distinct_pieces(low: str) -> str | None:
+    """The distinct pieces of ``low.split()`` joined by NULs, for texts long enough to be worth it.
+
+    Remembered for the last text asked about: the detectors of one scan
+    all ask about the same lower-cased copy.
+    """
+    global _pieces_cache
+    cached_low, cached = _pieces_cache
+    if cached_low is low:
+        return cached
+    if len(low) < 4096:
+        return None
+    pieces = "\x00".join(set(low.split()))
+    # Many distinct pieces (text that hardly repeats itself) save nothing.
+    joined = pieces if len(pieces) < len(low) // 4 else None
+    _pieces_cache = (low, joined)
+    return joined
+
+
+def _forget_pieces() -> None:
+    """Drop the remembered text once a scan is over: a member's words are
+    not kept in the process's memory after the guard has read them."""
+    global _pieces_cache
+    _pieces_cache = ("", None)
+
+
+def _word_starts(low: str, words, limit: int) -> list[int] | None:
+    """Sorted offsets where a match of a pattern whose words are ``words`` may start.
+
+    Each entry of ``words`` is a string every match holding it starts with,
+    or a tuple of such a string and how many characters before it a match
+    may start ("a number" starts two before "number"). ``str.find`` reads
+    100 KB in a few hundredths of a millisecond, a regular expression tried
+    at every offset in a few milliseconds. None past ``limit`` offsets.
+    """
+    entries = [(entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words]
+    # Counting (in C) first spares collecting offsets that would be thrown away.
+    # A word absent from the distinct whitespace-separated pieces of the text is
+    # absent from the text, and those pieces are far shorter than the text.
+    pieces = _distinct_pieces(low)
+    counts = [
+        low.count(literal) if pieces is None or _PIECE[literal] in pieces else 0 for literal, _ in entries
+    ]
+    if sum(count * len(before) for count, (_, before) in zip(counts, entries, strict=True)) > limit:
+        return None
+    found: list[int] = []
+    for count, (literal, before) in zip(counts, entries, strict=True):
+        if not count:
+            continue
+        i = low.find(literal)
+        while i != -1:
+            if before == (0,):
+                found.append(i)
+            else:
+                found.extend(i - back for back in before if back <= i)
+            i = low.find(literal, i + 1)
+    found.sort()
+    return found
+
+
+def _keyword_search(pattern: re.Pattern, s: str, lo: int, hi: int):
+    """``pattern.search(s, lo, hi)``, tried only where one of its words starts (see ``_WORDS``).
+
+    For the short windows around a candidate, where a search tries every
+    offset of the window and ``str.find`` a few words.
+    """
+    starts = []
+    for literal, before in _ENTRIES[pattern]:
+        i = s.find(literal, lo, hi)
+        while i != -1:
+            starts.extend(i - back for back in before if i - back >= lo)
+            i = s.find(literal, i + 1, hi)
+    for i in sorted(starts):
+        m = pattern.match(s, i, hi)
+        if m is not None:
+            return m
+    return None
+
+
+# Answers of _keyword_found in the scan under way (see scan): a text that
+# repeats itself asks about the same window text many times.
+_window_answers: contextvars.ContextVar[dict | None] = contextvars.ContextVar("window_answers", default=None)
+
+
+def _keyword_found(pattern: re.Pattern, s: str, lo: int, hi: int) -> bool:
+    """Whether ``pattern.search(s, lo, hi)`` finds anything, asked once per window text in a scan.
+
+    What the search finds depends only on the window and the one character
+    before it (its look-behinds look one character back).
+    """
+    answers = _window_answers.get()
+    if answers is None:
+        return _keyword_search(pattern, s, lo, hi) is not None
+    key = (pattern, lo == 0, s[lo - 1 if lo else 0 : hi])
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = _keyword_search(pattern, s, lo, hi) is not None
+    return found
+
+
+def _holds_any(low: str, lo: int, hi: int, words) -> bool:
+    return any(low.find(word, lo, hi) != -1 for word in words)
+
+
+def _keyword_matches(pattern: re.Pattern, low: str, limit: int | None = None, text: str | None = None):
+    """``pattern.finditer(low)``, tried only where one of its words starts (see ``_WORDS``).
+
+    Every match starts at one of those offsets, and they are tried in
+    order from the end of the last match, so what is found is what a scan
+    of every offset finds. A text dense with the words gets that scan.
+    With ``text``, the words are looked for in ``low`` and the pattern is
+    matched against ``text`` (for case-insensitive patterns over the text).
+    """
+    s = low if text is None else text
+    # Past one offset in twelve, trying each from Python costs more than the scan.
+    starts = _word_starts(low, _WORDS[pattern], len(low) // 12 if limit is None else limit)
+    if starts is None:
+        yield from pattern.finditer(s)
+        return
+    yield from _matches_at(pattern, s, starts)
+
+
+def _matches_at(pattern: re.Pattern, low: str, starts: list[int]):
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        m = pattern.match(low, i)
+        if m is not None:
+            yield m
+            end = m.end()
 
 
 def _reach(pattern: re.Pattern) -> int:
@@ -1188,13 +1443,36 @@ _BIRTH_LC = _lower_case(_BIRTH)
 _PLATE_KEYWORD_LC = _lower_case(_PLATE_KEYWORD)
 _LIVES_AT_LC = _lower_case(_LIVES_AT)
 _VICTIM_WORD_LC = _lower_case(_VICTIM_WORD)
+
+
 # A victim word not followed by a role word (after spaces and a dash, the word
 # that follows, up to 31 characters, is not one of ``_ROLE_WORDS``).
+def _trie(words) -> str:
+    """An alternation matching exactly ``words``, written as a trie.
+
+    At each character only the branches that share it go on, where a plain
+    alternation tries every word in turn. Only for a look-ahead, which asks
+    whether any word matches, not which one matches first.
+    """
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = "(?:" + "|".join(branches) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(tree)
+
+
 _VICTIM_CONTEXT_LC = re.compile(
-    _VICTIM_WORD_LC.pattern
-    + r"(?![ \t]{0,5}(?:[-–][ \t]{0,3})?(?:"
-    + "|".join(sorted(_ROLE_WORDS, key=len, reverse=True))
-    + r")(?![\w-]))"
+    _VICTIM_WORD_LC.pattern + r"(?![ \t]{0,5}(?:[-–][ \t]{0,3})?" + _trie(_ROLE_WORDS) + r"(?![\w-]))"
 )
 _AGE_LC = _lower_case(_AGE)
 _WORKPLACE_LC = _lower_case(_WORKPLACE)
@@ -1238,6 +1516,87 @@ _AGE_BEFORE = 16
 _DIGIT_RUN = re.compile(r"\d{3,}")
 # A match starts at most this far before its first run of three digits: "+1 (555", "AB-12-345".
 _RUN_BEFORE = 12
+# The words every match of a keyword pattern starts with (see _word_starts):
+# a prefix of each alternative of the pattern's leading alternation.
+_WORDS: dict[re.Pattern, tuple] = {
+    _VICTIM_CONTEXT_LC: (
+        *"""victim minor survivor juvenile child girl boy complainant teen youth kid client
+        witness daughter son mother mom mum father dad sister brother aunt uncle cousin grand
+        niece nephew baby infant toddler student runaway named nicknamed initials step parent
+        guardian caregiver sibling twin relative fianc wife husband""".split(),
+        ("year", 2, 3),  # "5-year-old", "15 years old"
+    ),
+    _CASE_KEYWORD_LC: tuple(
+        "police ca report incident complaint docket file arrest booking warrant citation".split()
+    ),
+    _PLATE_KEYWORD_LC: tuple("licen plate tag vehicle car truck van suv lp registration".split()),
+    _BIRTH_LC: ("dob", "d.", "date", "birth", "born", "age"),
+    _LIVES_AT_LC: ("liv", "stay", "resid", "address", "house", "home"),
+    _ID_KEYWORD_LC: (
+        ("number", 1, 2),  # "a number", "a-number", "anumber"
+        ("no", 1, 2),
+        ("#", 1, 2),
+        *"""alien uscis a-file pas medi chip mrn chart patient health member insurance ncmec
+        cyber ct""".split(),
+    ),
+    _SOCIAL_WORD_LC: tuple(
+        """insta ig snap sc tik twitter kik facebook fb whatsapp telegram onlyfans discord
+        handle user account profile gamertag cash venmo""".split()
+    ),
+    _PHONE_WORD_DIGITS_LC: tuple("phone cel tel mobile whats wa signal text call number".split()),
+    _SHORT_SOCIAL: ("ig", "fb", "sc"),
+    _LODGING_FINDER: ("room", "rm", "suite", "unit", "motel", "inn", "hotel", "lodge"),
+    _NICKNAME_FINDER: tuple(
+        """ad listing post escort goes went known aka a.k.a nickname street working call under
+        profile screen stage""".split()
+    ),
+    _SCHOOL_FINDER: tuple(
+        """high middle elementary junior intermediate charter prep academy grade freshman
+        sophomore senior""".split()
+    ),
+    _WORKPLACE_FINDER: ("work", "employed", "job", "shift", "clean", "danc"),
+    _AGE_FINDER: ("year", "yr", "yo", "y/o", "y.o", "age"),
+}
+# Patterns searched in short windows (_keyword_search).
+_WORDS.update(
+    {
+        # Over the text (the pattern is case-insensitive there), words found in the lower-cased copy.
+        _NICKNAME: _WORDS[_NICKNAME_FINDER],
+        _WORKPLACE_LC: _WORDS[_WORKPLACE_FINDER],
+        _LODGING_NEAR_LC: ("motel", "hotel", "inn", "room", "shelter", "apartment", "trailer"),
+        _PLACE_FROM: ("from", "in", "at", "of"),  # over the text itself: the words are lower case there too
+        _MEETING_WORD_LC: tuple(
+            """train meet conference session webinar workshop summit breakout presentation regist
+            class course lunch agenda panel keynote booth board court""".split()
+        ),
+        _LODGING_WORD_LC: tuple(
+            """motel hotel inn lodge suites extended stay kept held rented booked liv sleeping slept
+            brought taken recovered found""".split()
+        ),
+        _PHONE_CONTEXT_LC: ("ph", "cell", "call", "text", "tel", "mobile", "number", "contact"),
+        _SSN_CONTEXT_LC: ("ss", "social"),
+        _ORG_ADDRESS_LC: tuple(
+            """office headquarters hq courthouse meeting training conference venue building mail
+            agency department center centre clinic""".split()
+        ),
+    }
+)
+_ENTRIES = {
+    pattern: tuple((entry, (0,)) if isinstance(entry, str) else (entry[0], entry[1:]) for entry in words)
+    for pattern, words in _WORDS.items()
+}
+_PIECE.update(
+    (literal, max(literal.split(), key=len, default=""))
+    for entries in _ENTRIES.values()
+    for literal, _ in entries
+)
+assert not any("\x00" in piece for piece in _PIECE.values())
+# Every _SCHOOL match holds one of these (in the lower-cased text).
+_SCHOOL_WORDS = _WORDS[_SCHOOL_FINDER]
+# Every social-media link holds one of these, at most this far from its start
+# ("https://www.instagram.com/").
+_SOCIAL_URL_ENDS = (".com/", ".me/", ".ee/", ".net/")
+_SOCIAL_URL_BEFORE = 21
 _REACH = {
     pattern: _reach(pattern)
     for pattern in (
@@ -1255,12 +1614,16 @@ _REACH = {
         _CLASS_AT,
         _WORKPLACE_LC,
         _AGE_LC,
+        _SOCIAL_URL_LC,
     )
 }
+_BEHIND = {pattern: _behind(pattern) for pattern in _REACH}
 
 
 def _gate(low: str, words) -> bool:
-    return any(word in low for word in words)
+    # Gate words hold no space, so each occurrence lies inside one piece.
+    pieces = _distinct_pieces(low)
+    return any(word in (low if pieces is None else pieces) for word in words)
 
 
 def render_for_scan(text: str) -> str:
@@ -1272,8 +1635,10 @@ def render_for_scan(text: str) -> str:
     name broken over two lines are then scanned like a name in a sentence.
     """
     text = _LINE_START.sub(_item, text)
-    text = _HTML_TAG.sub(_blank, text)
-    text = _UNDERSCORE.sub(_blank, text)
+    if "<" in text:
+        text = _HTML_TAG.sub(_blank, text)
+    if "_" in text:
+        text = _UNDERSCORE.sub(_blank, text)
     # Every character the table changes is ASCII and becomes one ASCII
     # character, so translating the UTF-8 bytes keeps offsets (and is fast).
     return text.encode("utf-8", "surrogatepass").translate(_MARKUP).decode("utf-8", "surrogatepass")
@@ -1307,6 +1672,28 @@ def scan(
     """
     if not text:
         return []
+    answers = _window_answers.set({})
+    try:
+        return _scan(
+            text,
+            allowed_emails=allowed_emails,
+            allowed_names=allowed_names,
+            allowed_handles=allowed_handles,
+            mentions=mentions,
+        )
+    finally:
+        _window_answers.reset(answers)
+        _forget_pieces()
+
+
+def _scan(
+    text: str,
+    *,
+    allowed_emails: Callable[[str], bool] | None,
+    allowed_names: Iterable[str],
+    allowed_handles: Iterable[str],
+    mentions: bool,
+) -> list[Finding]:
     original = text
     text = render_for_scan(text)
     allowed = {_normalise_name(n) for n in allowed_names if n and n.strip()}
@@ -1339,25 +1726,26 @@ def scan(
         return _capped(filter(reported, found), limit)
 
     windows, victim_starts = _context_windows(text, low) if _gate(low, _VICTIM_GATE) else ([], [])
-    candidates = [*admitted(_find_named_people(text, windows, victim_starts))]
+    candidates = [*admitted(_find_named_people(text, windows, victim_starts, low))]
     if "@" in text:
         candidates += admitted(_find_emails(text, allowed_emails), _MAX_EMAILS)
-    if "@" in text or _gate(low, _SOCIAL_GATE) or _SHORT_SOCIAL.search(low):
+    if "@" in text or _gate(low, _SOCIAL_GATE) or next(_keyword_matches(_SHORT_SOCIAL, low), None):
         candidates += admitted(_find_handles(text, low, handles, mentions=mentions))
     if has_digit:
-        # Where runs of three or more digits start: every phone number, SSN,
-        # A-number and case number holds one.
-        runs = _anchors(_DIGIT_RUN, text)
+        # Where runs of three or more digits start: every phone number and SSN holds one.
+        runs = _anchors(_DIGIT_RUN, text, _PHONE, _PHONE_LOCAL, _SSN, _SSN_BARE, before=_RUN_BEFORE)
+        # Where street suffixes start: every address holds one.
+        streets = _anchors(_STREET_FINDER, low, _ADDRESS, _ADDRESS_LOWER_LC, before=_STREET_BEFORE)
         candidates += [
             *admitted(_find_ssns(text, low, runs)),
-            *admitted(_find_id_numbers(text, low, runs)),
+            *admitted(_find_id_numbers(text, low)),
             *admitted(_find_phones(text, low, runs)),
             *admitted(_find_worded_phones(text, low)),
             *admitted(_find_birth_dates(text, low)),
             *admitted(_find_plates(text, low)),
-            *admitted(_find_case_numbers(text, low, runs)),
-            *admitted(_find_addresses(text, low)),
-            *admitted(_find_lower_addresses(text, low)),
+            *admitted(_find_case_numbers(text, low)),
+            *admitted(_find_addresses(text, low, streets)),
+            *admitted(_find_lower_addresses(text, low, streets)),
         ]
         if "+" in text:
             candidates += admitted(_find_intl_phones(text))
