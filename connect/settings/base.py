@@ -374,6 +374,8 @@ WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # lockout, no audit): moderators restrict pages to members or groups instead.
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Draftail, with its editable area named by the field's label (connect/rich_text.py).
+WAGTAILADMIN_RICH_TEXT_EDITORS = {"default": {"WIDGET": "connect.rich_text.LabelledDraftailRichTextArea"}}
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
