@@ -272,12 +272,16 @@ _NAMING_WORDS = frozenset(
     {"named", "called", "name", "names", "aka", "a.k.a", "alias", "nicknamed", "initials"}
 )
 _HONORIFICS = frozenset({"ms", "mrs", "mr", "mx", "miss"})
+# Each match starts with the whitespace before its token, which the engine
+# skips in one step instead of trying every alternative at each blank; the
+# token itself is the span of the one named group that matched.
 _TOKEN = re.compile(
+    r"\s*(?:"
     r"(?P<init>(?:[A-Za-z]\.){2,4}|[A-Z]\.(?=[ \t,;)]))"
     r"|(?P<word>[^\W\d_](?:[\w'’-]{0,40}[^\W_])?)"
     r"|(?P<num>\d{1,3}(?:-?years?-?old|yo|y/o)?(?![\w/]))"
     r"|(?P<punct>[,:;()\[\]\"“”'‘’–—-])"
-    r"|(?P<other>\S)"
+    r"|(?P<other>\S))"
 )
 _MAX_STEPS = 8
 _MAX_NAMES = 6
@@ -737,9 +741,13 @@ class _LazyTokens:
         source = itertools.islice(self.source, count)
         low = self.ascii_low
         if low is None:
-            batch = [(m.lastgroup, m.group().lower(), m.start(), m.end()) for m in source]
+            batch = [(m.lastgroup, m.group(i).lower(), *m.span(i)) for m in source for i in (m.lastindex,)]
         else:
-            batch = [(m.lastgroup, low[start:end], start, end) for m in source for start, end in (m.span(),)]
+            batch = [
+                (m.lastgroup, low[start:end], start, end)
+                for m in source
+                for start, end in (m.span(m.lastindex),)
+            ]
         self.tokens += batch
         self.starts += [token[2] for token in batch]
         if len(batch) < count:
