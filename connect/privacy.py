@@ -183,8 +183,11 @@ _STREET_SUFFIX = (
     r"|place|pl|way|terrace|ter|parkway|pkwy|highway|hwy|circle|cir|trail|trl"
     r"|square|sq|loop|pike|alley|plaza|plz|expressway|expy|freeway|fwy)"
 )
+# The look-behind comes after the first digit (where it reads the same
+# character before it): a pattern that starts with a digit lets the engine
+# skip to the next digit instead of trying a match at every character.
 _ADDRESS = re.compile(
-    r"(?<![\w$#@/.,:-])(?P<number>\d{1,6}(?:-?[A-Za-z])?)[ \t]{1,5}"
+    r"(?P<number>\d(?<![\w$#@/.,:-]\d)\d{0,5}(?:-?[A-Za-z])?)[ \t]{1,5}"
     r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[ \t]{1,5})?"
     r"(?P<name>(?:(?:[A-Z][A-Za-z'’-]{0,24}|\d{1,3}(?:st|nd|rd|th))[ \t]{1,5}){1,3})"
     r"(?P<suffix>" + _STREET_SUFFIX + r")\b\.?"
@@ -272,12 +275,16 @@ _NAMING_WORDS = frozenset(
     {"named", "called", "name", "names", "aka", "a.k.a", "alias", "nicknamed", "initials"}
 )
 _HONORIFICS = frozenset({"ms", "mrs", "mr", "mx", "miss"})
+# Each match starts with the whitespace before its token, which the engine
+# skips in one step instead of trying every alternative at each blank; the
+# token itself is the span of the one named group that matched.
 _TOKEN = re.compile(
+    r"\s*(?:"
     r"(?P<init>(?:[A-Za-z]\.){2,4}|[A-Z]\.(?=[ \t,;)]))"
     r"|(?P<word>[^\W\d_](?:[\w'’-]{0,40}[^\W_])?)"
     r"|(?P<num>\d{1,3}(?:-?years?-?old|yo|y/o)?(?![\w/]))"
     r"|(?P<punct>[,:;()\[\]\"“”'‘’–—-])"
-    r"|(?P<other>\S)"
+    r"|(?P<other>\S))"
 )
 _MAX_STEPS = 8
 _MAX_NAMES = 6
@@ -485,8 +492,9 @@ def _find_plates(text: str, low: str):
             break
 
 
+# The first digit comes first for the same reason as in _ADDRESS.
 _ADDRESS_LOWER = re.compile(
-    r"(?i)(?<![\w$#@/.,:-])(?P<number>\d{1,6})[ \t]{1,5}(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east"
+    r"(?i)(?P<number>\d(?<![\w$#@/.,:-]\d)\d{0,5})[ \t]{1,5}(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east"
     r"|west)\.?[ \t]{1,5})?"
     r"(?P<name>(?:(?:[a-z][a-z'’-]{0,24}|\d{1,3}(?:st|nd|rd|th))[ \t]{1,5}){1,3})"
     r"(?P<suffix>" + _STREET_SUFFIX + r")\b\.?"
@@ -737,9 +745,13 @@ class _LazyTokens:
         source = itertools.islice(self.source, count)
         low = self.ascii_low
         if low is None:
-            batch = [(m.lastgroup, m.group().lower(), m.start(), m.end()) for m in source]
+            batch = [(m.lastgroup, m.group(i).lower(), *m.span(i)) for m in source for i in (m.lastindex,)]
         else:
-            batch = [(m.lastgroup, low[start:end], start, end) for m in source for start, end in (m.span(),)]
+            batch = [
+                (m.lastgroup, low[start:end], start, end)
+                for m in source
+                for start, end in (m.span(m.lastindex),)
+            ]
         self.tokens += batch
         self.starts += [token[2] for token in batch]
         if len(batch) < count:
@@ -846,11 +858,26 @@ _GENERIC_PLACES = frozenset(
 _PLACE_FROM = re.compile(
     r"(?<![\w-])(?:from|in|at|of)[ \t]{1,3}(?P<place>[A-Z][\w'’-]{1,30}(?:[ \t]{1,3}[A-Z][\w'’-]{1,30}){0,2})"
 )
-_LODGING = re.compile(
+_LODGING_ROOM = (
     r"(?<![\w-])(?i:room|rm\.?|rooms|suite|unit)[ \t]{0,3}#?[ \t]{0,2}(?P<room>\d{1,4}[A-Za-z]?)(?![\w])"
-    r"|(?<![\w-])(?:[A-Z][\w'’&-]{1,20}[ \t]{1,3}){1,3}(?:Motel|Inn|Hotel|Lodge|Suites|Motor Lodge)(?![\w])"
-    r"|(?i:motel[ \t]{1,3}(?:6|8|\d{1,2}))(?![\w])"
 )
+_LODGING_NAMED_WORDS = ("Motel", "Inn", "Hotel", "Lodge", "Suites")
+_LODGING_NAMED = (
+    r"(?<![\w-])(?:[A-Z][\w'’&-]{1,20}[ \t]{1,3}){1,3}"
+    r"(?:Motel|Inn|Hotel|Lodge|Suites|Motor Lodge)(?![\w])"
+)
+_LODGING_MOTEL = r"(?i:motel[ \t]{1,3}(?:6|8|\d{1,2}))(?![\w])"
+_LODGING = re.compile(_LODGING_ROOM + "|" + _LODGING_NAMED + "|" + _LODGING_MOTEL)
+# _LODGING without the alternatives that cannot match a text, keyed by
+# (whether it holds a lodging's name word, whether it holds "motel"): an
+# alternative that matches nowhere changes no match of the others, and each
+# one left out is a pass over every character saved.
+_LODGING_WITHOUT = {
+    (True, True): _LODGING,
+    (True, False): re.compile(_LODGING_ROOM + "|" + _LODGING_NAMED),
+    (False, True): re.compile(_LODGING_ROOM + "|" + _LODGING_MOTEL),
+    (False, False): re.compile(_LODGING_ROOM),
+}
 _LODGING_WORD = re.compile(
     r"(?i)\b(?:motel|hotel|inn|lodge|suites|extended[ \t]stay|stayed|staying|stays|kept|held|rented"
     r"|booked|living|lives|lived|sleeping|slept|brought|taken|recovered|found)\b"
@@ -1000,7 +1027,8 @@ def _find_schools_and_work(text: str, low: str, victim_starts: list[int]):
 
 def _find_lodging(text: str, low: str, victim_starts: list[int]):
     lodging = _anchors(_LODGING_FINDER, low, _LODGING, before=_LODGING_BEFORE)
-    for m in _near(_LODGING, text, lodging, _LODGING_BEFORE):
+    pattern = _LODGING_WITHOUT[any(word in text for word in _LODGING_NAMED_WORDS), "motel" in low]
+    for m in _near(pattern, text, lodging, _LODGING_BEFORE):
         lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
         if _keyword_found(_MEETING_WORD_LC, low, lo, hi):
             continue
@@ -1608,7 +1636,7 @@ _REACH = {
         _A_NUMBER,
         _ADDRESS,
         _ADDRESS_LOWER_LC,
-        _LODGING,
+        *_LODGING_WITHOUT.values(),
         _NICKNAME,
         _SCHOOL,
         _CLASS_AT,
