@@ -10,7 +10,9 @@
      (Django's test client: no socket),
    * the backend API, ``Post.searchable_for(user).search(q)[:20]``,
    * a bare Whoosh searcher kept open over the same index (the floor),
-   and prints p50/p95 of each and the page's ratio to the other two.
+   and prints p50/p95 of each and the page's ratio to the other two, and
+   the page's queries per request (each query and filter set once more,
+   untimed, counted by bench.querycount).
 
     .venv/bin/python bench/search_page.py --posts 5000 --repeat 3
 """
@@ -218,6 +220,12 @@ def main():
             bare_times.append(time.perf_counter() - t)
     searcher.close()
 
+    counted = {}
+    for query in QUERIES:
+        for extra in FILTERS:
+            response = client.get("/search/", {"q": query, **extra}, headers={"X-Bench-Count-Queries": "1"})
+            counted[(query, tuple(extra.items()))] = int(response["X-Bench-Queries"])
+
     def row(name, times):
         p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
         print(f"{name:<34} n={len(times):<4} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
@@ -228,6 +236,11 @@ def main():
     bare = row("bare Whoosh searcher (kept open)", bare_times)
     print(f"page/API    p50 {page[0] / api[0]:.1f}x  p95 {page[1] / api[1]:.1f}x")
     print(f"page/bare   p50 {page[0] / bare[0]:.1f}x  p95 {page[1] / bare[1]:.1f}x")
+    worst = max(counted, key=counted.get)
+    print(
+        f"page queries per request: min {min(counted.values())}, max {max(counted.values())} "
+        f"(q={worst[0]!r} {dict(worst[1])})"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ these holds — signed in, account active, email verified, holding a role, and
 (when CONNECT_REQUIRE_MFA is on) an authenticator set up.
 """
 
+import contextlib
+import contextvars
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
@@ -232,6 +235,53 @@ def visible_task_forces(user, qs):
     return qs.filter(is_active=True)
 
 
+# The pages whose view restriction a member does not pass, per member, while
+# ``restrictions_read_once()`` is open (None outside it: read on every call).
+_RESTRICTED_PAGES = contextvars.ContextVar("connect_restricted_pages", default=None)
+
+
+@contextlib.contextmanager
+def restrictions_read_once():
+    """Within the block, :func:`visible_pages` reads the view restrictions once
+    per member instead of once per call: the search page asks it for every
+    kind of page it searches. What is read is forgotten when the block ends,
+    so a restriction added or removed after it is honoured by the next one."""
+    token = _RESTRICTED_PAGES.set({})
+    try:
+        yield
+    finally:
+        _RESTRICTED_PAGES.reset(token)
+
+
+def _restricted_pages(user):
+    """The pages whose view restriction ``user`` (an active member) does not pass."""
+    memo = _RESTRICTED_PAGES.get()
+    key = (user.pk, user.is_superuser)
+    if memo is not None and key in memo:
+        return memo[key]
+    from wagtail.models import BaseViewRestriction, PageViewRestriction
+
+    restrictions = PageViewRestriction.objects.select_related("page").annotate(
+        in_group=Exists(
+            PageViewRestriction.groups.through.objects.filter(
+                pageviewrestriction=OuterRef("pk"), group__user=user
+            )
+        )
+    )
+    pages = []
+    for restriction in restrictions:
+        if restriction.restriction_type in (BaseViewRestriction.NONE, BaseViewRestriction.LOGIN):
+            continue  # an active member is signed in
+        if restriction.restriction_type == BaseViewRestriction.GROUPS and (
+            user.is_superuser or restriction.in_group
+        ):
+            continue
+        pages.append(restriction.page)
+    if memo is not None:
+        memo[key] = pages
+    return pages
+
+
 def visible_pages(user, qs):
     """The pages of ``qs`` a member may see: live, not past their expiry date
     (Wagtail unpublishes expired pages only when its command runs), and
@@ -243,23 +293,8 @@ def visible_pages(user, qs):
     shows, serves, finds or sends a page asks that, so all paths agree."""
     if not is_active_member(user):
         return qs.none()
-    from wagtail.models import BaseViewRestriction, PageViewRestriction
-
     qs = qs.live().filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
-    restrictions = PageViewRestriction.objects.select_related("page").annotate(
-        in_group=Exists(
-            PageViewRestriction.groups.through.objects.filter(
-                pageviewrestriction=OuterRef("pk"), group__user=user
-            )
-        )
-    )
     hidden = Q()
-    for restriction in restrictions:
-        if restriction.restriction_type in (BaseViewRestriction.NONE, BaseViewRestriction.LOGIN):
-            continue  # an active member is signed in
-        if restriction.restriction_type == BaseViewRestriction.GROUPS and (
-            user.is_superuser or restriction.in_group
-        ):
-            continue
-        hidden |= qs.descendant_of_q(restriction.page, inclusive=True)
+    for page in _restricted_pages(user):
+        hidden |= qs.descendant_of_q(page, inclusive=True)
     return qs.exclude(hidden) if hidden else qs

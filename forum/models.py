@@ -105,6 +105,19 @@ class SuggestionStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+def _NAME_FIELDS(relation):  # noqa: N802 - reads as the constant it spells out
+    """The columns ``User.display_name`` reads through ``relation``, for
+    ``.only()`` (the search page's hits load nothing else)."""
+    return (
+        relation,
+        f"{relation}__first_name",
+        f"{relation}__last_name",
+        f"{relation}__email",
+        f"{relation}__profile",
+        f"{relation}__profile__display_name",
+    )
+
+
 class Thread(index.Indexed, models.Model):
     """A conversation: a title, a first post and the replies to it."""
 
@@ -162,6 +175,17 @@ class Thread(index.Indexed, models.Model):
     search_kind = ("discussions", "Discussions")
     search_filters = {"category": "category_id", "author": "author_id", "date": "last_activity_at"}
     search_select_related = ("category", "author__profile", "first_post")
+    search_hit_fields = (
+        "id",
+        "title",
+        "last_activity_at",
+        "category",
+        "category__name",
+        "category__slug",
+        *_NAME_FIELDS("author"),
+        "first_post",
+        "first_post__body",
+    )
 
     class Meta:
         ordering = ["-is_pinned", "-last_activity_at", "-id"]
@@ -292,6 +316,18 @@ class Post(index.Indexed, models.Model):
     search_kind = ("discussions", "Discussions")
     search_filters = {"category": "thread__category_id", "author": "author_id", "date": "created_at"}
     search_select_related = ("thread__category", "author__profile")
+    search_hit_fields = (
+        "id",
+        "body",
+        "created_at",
+        "thread",
+        "thread__title",
+        "thread__first_post",
+        "thread__category",
+        "thread__category__name",
+        "thread__category__slug",
+        *_NAME_FIELDS("author"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -11,6 +11,10 @@ optional class attributes:
 ``search_kind``           ``(key, label)`` of the kind it is counted under
 ``search_filters``        ``{filter name: FilterField lookup}`` it supports
 ``search_select_related`` relations its ``search_hit()`` reads
+``search_hit_fields``     the columns ``search_hit()`` and ``get_absolute_url()``
+                          read, own and related (``.only()`` lookups); the
+                          page loads its hits with those alone (every column
+                          without it)
 ``search_hit()``          ``{"title", "byline", "where", "where_url", "date",
                           "text", "group", "is_reply"}`` for one hit
 ``search_facet_labels(name, values, user)``  names of facet values
@@ -41,6 +45,8 @@ from django.db import models
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 from wagtail.search.index import get_indexed_models
+
+from connect import permissions
 
 from . import highlight, vocabulary
 from .query import parse
@@ -76,6 +82,7 @@ class Source:
     kind_label: str
     lookups: dict
     select_related: tuple
+    hit_fields: tuple = ()
 
     @property
     def date_lookup(self):
@@ -100,6 +107,7 @@ def sources():
                 kind_label=label,
                 lookups=dict(getattr(model, "search_filters", {})),
                 select_related=tuple(getattr(model, "search_select_related", ())),
+                hit_fields=tuple(getattr(model, "search_hit_fields", ())),
             )
         )
     rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
@@ -388,15 +396,18 @@ def search_results(*, user, query, filters=None, sort="relevance", page=1):
     terms = parsed.highlight_terms(expansions)
 
     bases = {}
-    for source in sources():
-        try:
-            base = source.model.searchable_for(user)
-        except Exception:  # noqa: BLE001
-            logger.exception("searchable_for of %s failed", source.model._meta.label)
-            continue
-        if source.select_related:
-            base = base.select_related(*source.select_related)
-        bases[source] = base
+    # Resources, events and spotlights each apply the page view rule: its
+    # restrictions are read once for the page, not once per kind.
+    with permissions.restrictions_read_once():
+        for source in sources():
+            try:
+                base = source.model.searchable_for(user)
+            except Exception:  # noqa: BLE001
+                logger.exception("searchable_for of %s failed", source.model._meta.label)
+                continue
+            if source.select_related:
+                base = base.select_related(*source.select_related)
+            bases[source] = base
 
     backend = get_search_backend()
     found = None
@@ -542,7 +553,13 @@ def _load_hits(ranked, querysets, terms):
                 pks.append(source.model._meta.pk.to_python(raw))
             except Exception:  # noqa: BLE001 - a document of an older schema
                 logger.debug("Skipped index key %r of %s", raw, source.model._meta.label)
-        objects = querysets[source].order_by().in_bulk(pks)
+        qs = querysets[source].order_by()
+        if source.hit_fields:
+            # A post's HTML, findings and counters are never shown in a hit:
+            # only the columns the hit reads are fetched (the rule's filters
+            # are the queryset's own, untouched).
+            qs = qs.only(*source.hit_fields)
+        objects = qs.in_bulk(pks)
         loaded[source] = {str(pk): obj for pk, obj in objects.items()}
     hits = []
     for source, pk, score in ranked:
@@ -757,26 +774,27 @@ def suggestions(*, user, query):
         return []
     text = " ".join(item.text for item in parsed.items())
     found = []
-    for source in sources():
-        if not source.model.get_autocomplete_search_fields():
-            continue
-        try:
-            qs = source.model.searchable_for(user)
-            if source.select_related:
-                qs = qs.select_related(*source.select_related)
-            objs = list(qs.autocomplete(text).annotate_score("_search_score")[:SUGGESTIONS])
-        except Exception:  # noqa: BLE001
-            logger.exception("Autocomplete in %s failed", source.model._meta.label)
-            continue
-        for obj in objs:
-            parts = obj.search_hit() if hasattr(obj, "search_hit") else {}
-            found.append(
-                {
-                    "label": parts.get("title") or getattr(obj, "title", None) or str(obj),
-                    "kind": source.kind_label,
-                    "url": obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",
-                    "score": float(getattr(obj, "_search_score", 0.0) or 0.0),
-                }
-            )
+    with permissions.restrictions_read_once():
+        for source in sources():
+            if not source.model.get_autocomplete_search_fields():
+                continue
+            try:
+                qs = source.model.searchable_for(user)
+                if source.select_related:
+                    qs = qs.select_related(*source.select_related)
+                objs = list(qs.autocomplete(text).annotate_score("_search_score")[:SUGGESTIONS])
+            except Exception:  # noqa: BLE001
+                logger.exception("Autocomplete in %s failed", source.model._meta.label)
+                continue
+            for obj in objs:
+                parts = obj.search_hit() if hasattr(obj, "search_hit") else {}
+                found.append(
+                    {
+                        "label": parts.get("title") or getattr(obj, "title", None) or str(obj),
+                        "kind": source.kind_label,
+                        "url": obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",
+                        "score": float(getattr(obj, "_search_score", 0.0) or 0.0),
+                    }
+                )
     found.sort(key=lambda s: -s["score"])
     return [{k: v for k, v in s.items() if k != "score"} for s in found[:SUGGESTIONS]]
