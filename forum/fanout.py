@@ -19,7 +19,16 @@ process that ask within the same moment are answered together:
   A member who may not see a post gets no HTML for it, exactly as before.
 
 Every answer is still read from the database after the request was made, so
-a member whose access ended is refused at the next event, as before.
+a member whose access ended is refused at the next event, as before. Between
+events, three things are kept per process, none of them an answer: the SQL
+for the same sockets' lists of ids (``connect.compiled``), each member's
+object while their row is byte-identical, and each member's addresses,
+authenticators and roles while their access version holds
+(``connect.permissions.prime_membership_states(reuse=True)``, moved by every
+change of those rows, as the pages' own access cache is). Sessions, account
+and profile rows, suspensions, the thread, its events and posts are read at
+every event; members who see the posts alike share one rendering, one list of
+messages and one encoded copy of it (``selectors.thread_posts_by_signature``).
 """
 
 from __future__ import annotations
