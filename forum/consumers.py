@@ -30,7 +30,6 @@ import time
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.utils.functional import empty
 
 from connect.consumers import FrameGuardConsumer
 from connect.live import member_group_name
@@ -58,23 +57,6 @@ def _member(user_id, session_key, *, allow_suspended=False):
     return fanout.members({pair}, allow_suspended=allow_suspended)[pair]
 
 
-def _release_member(user, session):
-    """Let go of the member and session objects the handshake loaded.
-
-    Every decision after this reads the member and the session afresh by id
-    and key (:mod:`forum.fanout`); what the handshake loaded only stayed alive
-    through the scope, once per open socket (a thousand idle sockets held a
-    thousand account objects and decoded sessions). The scope's user becomes
-    unready again (reading it raises rather than answering from old rows), and
-    the session forgets its decoded data (its key stays, for the session
-    middleware's checks on each frame)."""
-    if getattr(user, "_wrapped", empty) is not empty:
-        user._wrapped = empty
-    store = getattr(session, "_wrapped", None)
-    if store is not None and store is not empty and getattr(store, "session_key", None):
-        store.__dict__.pop("_session_cache", None)
-
-
 class _Guarded(FrameGuardConsumer):
     """What both discussion consumers share above the frame guard: the member's
     group, access re-checks and accept-then-close refusals."""
@@ -89,7 +71,6 @@ class _Guarded(FrameGuardConsumer):
         self.user_id = getattr(user, "pk", None)
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        _release_member(user, session)
 
     async def refuse(self, code):
         """Accept, then close with ``code``: a handshake refused before it is
