@@ -1,5 +1,6 @@
 """Live discussions through the real ASGI application (connect.asgi.application)."""
 
+import contextlib
 import json
 import time
 
@@ -25,6 +26,25 @@ def _fast(settings):
     settings.FORUM_LIVE_RECHECK_SECONDS = 3600
 
 
+# Every socket a test opens, so that it is disconnected when the test ends.
+_OPENED = []
+
+
+@pytest.fixture(autouse=True)
+async def _disconnect_sockets():
+    """Disconnect every socket the test opened, as daphne does when a client
+    goes. A socket the server closed stays with its thread's hub until its
+    consumer hears the disconnect; a hub still listening when the test's event
+    loop closes is cancelled inside the Redis pub/sub layer's own clean-up,
+    which can then wait for that layer's lock for ever (seen on the PostgreSQL
+    and Redis pass)."""
+    yield
+    while _OPENED:
+        communicator = _OPENED.pop()
+        with contextlib.suppress(Exception):
+            await communicator.disconnect(timeout=3)
+
+
 def _session_key(user):
     client = Client()
     client.force_login(user)
@@ -38,6 +58,7 @@ async def _open(user, path, origin=ORIGIN):
     headers = [(b"origin", origin), (b"host", b"testserver"), (b"cookie", f"sessionid={key}".encode())]
     communicator = WebsocketCommunicator(application, path, headers=headers)
     # A busy machine can take more than the default second to open a socket.
+    _OPENED.append(communicator)
     connected, code = await communicator.connect(timeout=5)
     communicator.session_key = key
     return communicator, connected, code

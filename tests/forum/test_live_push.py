@@ -18,7 +18,7 @@ from forum.models import Category, Thread, ThreadEvent
 from notifications import services as notification_services
 
 from .factories import make_post, make_thread
-from .test_consumers import _close_code, _drain, _next, _open
+from .test_consumers import _close_code, _disconnect_sockets, _drain, _next, _open  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
