@@ -111,6 +111,11 @@ def parse_args(argv=None):
         "--out", type=Path, default=None, help="JSON results, rewritten after each configuration"
     )
     parser.add_argument("--var-dir", type=Path, default=VAR)
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="trace daphne's allocations (slower) and print what the idle connections hold, by line",
+    )
     args, _unknown = parser.parse_known_args(argv)  # run_all.py passes other benchmarks' options
     if args.quick:
         args.members, args.replies, args.layers, args.two_process = "20", 5, "memory,pubsub", "pubsub"
@@ -286,6 +291,8 @@ def start_daphne(args, layer, redis, prefix, log):
     env = environment(args)
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    if args.tracemalloc:
+        env["BENCH_TRACEMALLOC"] = str(args.var_dir / "tracemalloc.txt")
     if layer != "memory":
         env.update({"REDIS_URL": redis.url, "CONNECT_CHANNEL_LAYER": layer, "CHANNEL_PREFIX": prefix})
     proc = subprocess.Popen(
@@ -506,6 +513,12 @@ async def run_daphne(args, layer, processes, count, thread_id, poster, cookies, 
             )
             conn.getresponse().read()
         await asyncio.sleep(1)
+        traced = args.var_dir / "tracemalloc.txt"
+        if args.tracemalloc:
+            go = Path(f"{traced}.go")
+            go.touch()
+            while go.exists():
+                await asyncio.sleep(0.2)
         before = [rss_kib(proc.pid) for proc, _ in servers]
         clients = Clients()
         urls = [f"ws://127.0.0.1:{port}/ws/threads/{thread_id}/" for port in ports]
@@ -519,6 +532,19 @@ async def run_daphne(args, layer, processes, count, thread_id, poster, cookies, 
         await asyncio.sleep(3)  # idle: presence settles
         after = [rss_kib(proc.pid) for proc, _ in servers]
         per_connection = (sum(after) - sum(before)) / count
+        if args.tracemalloc:
+            go.touch()
+            while go.exists():
+                await asyncio.sleep(0.2)
+            members = count // processes
+            print(
+                f"  idle connections of one daphne, traced ({members} members), bytes per connection by line:"
+            )
+            for line in traced.read_text().splitlines()[:25]:
+                size, number, where = line.split("\t")
+                print(
+                    f"  {int(size) / members:9.0f} B {int(number) / members:6.1f} blocks  {where}", flush=True
+                )
 
         loop = asyncio.get_running_loop()
         base = None

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import time
 
 from django.apps import AppConfig
 
 logger = logging.getLogger("bench.live_trace")
 openings = collections.Counter()
+timings = {}
 
 
 def _layer_state(layer, group):
@@ -65,6 +67,34 @@ def install():
         )
 
     hub.ThreadHub._thread_event = traced_thread_event
+
+    # How one round's time splits: the database round (on the fan-out thread)
+    # and writing the frames (on the event loop).
+    deliver = hub.ThreadHub.deliver
+    database_round = hub.fanout.deliver
+
+    async def timed_database_round(thread_id, requests):
+        started = time.perf_counter()
+        try:
+            return await database_round(thread_id, requests)
+        finally:
+            timings["database"] = (time.perf_counter() - started) * 1000
+
+    async def timed_deliver(self, consumers):
+        started = time.perf_counter()
+        await deliver(self, consumers)
+        total = (time.perf_counter() - started) * 1000
+        if consumers:
+            logger.warning(
+                "trace round sockets=%d database_ms=%.1f writes_ms=%.1f total_ms=%.1f",
+                len(consumers),
+                timings.get("database", 0.0),
+                total - timings.get("database", 0.0),
+                total,
+            )
+
+    hub.fanout.deliver = timed_database_round
+    hub.ThreadHub.deliver = timed_deliver
 
     connect = consumers.ThreadConsumer.connect
 

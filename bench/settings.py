@@ -47,3 +47,8 @@ if os.environ.get("BENCH_ASSETS_BASELINE"):
 # bench/live_trace.py: where a thread's sockets stand when each event arrives.
 if os.environ.get("BENCH_LIVE_TRACE"):
     INSTALLED_APPS = [*INSTALLED_APPS, "bench.live_trace.LiveTraceConfig"]  # noqa: F405
+# bench/live_memory.py: what idle connections hold, by line (--tracemalloc).
+if os.environ.get("BENCH_TRACEMALLOC"):
+    from bench import live_memory
+
+    live_memory.install()

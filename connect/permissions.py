@@ -8,6 +8,8 @@ these holds — signed in, account active, email verified, holding a role, and
 
 import contextlib
 import contextvars
+import threading
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -81,29 +83,87 @@ def _compute_membership_state(user):
     return _state_from(user, flags)
 
 
-def prime_membership_states(users):
+def prime_membership_states(users, *, reuse=False):
     """Work out ``membership_state`` for many user objects in two queries (flags
     and roles) instead of two each, by the same rule; a live thread with a
-    thousand readers asks it for all of them at every event."""
+    thousand readers asks it for all of them at every event.
+
+    With ``reuse``, the flags and roles read for a member are kept in this
+    process and used again while the member's access version
+    (``connect.access.versions``, moved by every change of their account,
+    addresses, roles or authenticators) and email are unchanged, for at most
+    ``CONNECT_ACCESS_CACHE_TTL`` seconds, as the pages' own access cache is:
+    a round of a live thread then reads one cache entry per member instead of
+    their addresses, authenticators and roles. The account row itself
+    (``is_active``, ``is_superuser``) is the caller's, read afresh."""
     users = [u for u in users if u is not None and u.is_authenticated]
     if not users:
         return
-    User = get_user_model()
-    ids = [u.pk for u in users]
-    flags = {
-        row["pk"]: row
-        for row in _flags(User._default_manager.filter(pk__in=ids), OuterRef("email")).values(
-            "pk", "verified", "has_mfa"
-        )
-    }
-    roles = {}
-    for user_id, name in User.groups.through.objects.filter(user_id__in=ids).values_list(
-        "user_id", "group__name"
-    ):
-        roles.setdefault(user_id, set()).add(name)
+    known = {}
+    if reuse:
+        from . import access
+
+        current = access.versions(u.pk for u in users)
+        kept = _kept_access()
+        now = time.monotonic()
+        for user in users:
+            entry = kept.get(user.pk)
+            version = current.get(user.pk)
+            if (
+                entry is not None
+                and version is not None
+                and entry[0] == version
+                and entry[1] == user.email
+                and entry[2] > now
+            ):
+                known[user.pk] = entry[3:]
+    fresh = [u for u in users if u.pk not in known]
+    if fresh:
+        User = get_user_model()
+        ids = [u.pk for u in fresh]
+        flags = {
+            row["pk"]: row
+            for row in _flags(User._default_manager.filter(pk__in=ids), OuterRef("email")).values(
+                "pk", "verified", "has_mfa"
+            )
+        }
+        roles = {}
+        for user_id, name in User.groups.through.objects.filter(user_id__in=ids).values_list(
+            "user_id", "group__name"
+        ):
+            roles.setdefault(user_id, set()).add(name)
+        for user in fresh:
+            found = flags.get(user.pk)
+            known[user.pk] = (
+                None if found is None else {"verified": found["verified"], "has_mfa": found["has_mfa"]},
+                frozenset(roles.get(user.pk, ())),
+            )
+        if reuse:
+            from . import access
+
+            if not access.in_transaction():
+                expires = time.monotonic() + settings.CONNECT_ACCESS_CACHE_TTL
+                if len(kept) > 20_000:
+                    kept.clear()
+                for user in fresh:
+                    # The version was read before the rows: a change made since
+                    # moved it, and this entry will not be used.
+                    if current.get(user.pk) is not None and user.is_active:
+                        kept[user.pk] = (current[user.pk], user.email, expires, *known[user.pk])
     for user in users:
-        user._role_names = frozenset(roles.get(user.pk, ()))
-        user._membership_state = _state_from(user, flags.get(user.pk)) if user.is_active else INACTIVE
+        flags, role_names = known[user.pk]
+        user._role_names = role_names
+        user._membership_state = _state_from(user, flags) if user.is_active else INACTIVE
+
+
+_kept = threading.local()
+
+
+def _kept_access():
+    kept = getattr(_kept, "entries", None)
+    if kept is None:
+        kept = _kept.entries = {}
+    return kept
 
 
 def forget_membership_state(user):

@@ -19,7 +19,16 @@ process that ask within the same moment are answered together:
   A member who may not see a post gets no HTML for it, exactly as before.
 
 Every answer is still read from the database after the request was made, so
-a member whose access ended is refused at the next event, as before.
+a member whose access ended is refused at the next event, as before. Between
+events, three things are kept per process, none of them an answer: the SQL
+for the same sockets' lists of ids (``connect.compiled``), each member's
+object while their row is byte-identical, and each member's addresses,
+authenticators and roles while their access version holds
+(``connect.permissions.prime_membership_states(reuse=True)``, moved by every
+change of those rows, as the pages' own access cache is). Sessions, account
+and profile rows, suspensions, the thread, its events and posts are read at
+every event; members who see the posts alike share one rendering, one list of
+messages and one encoded copy of it (``selectors.thread_posts_by_signature``).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.module_loading import import_string
 
+from connect import compiled
 from connect import permissions as connect_permissions
 from connect.channels import session_expired
 
@@ -85,14 +95,23 @@ def _session_data(keys):
         from django.utils import timezone
 
         store = engine()
-        rows = (
-            engine.get_model_class()
-            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
-            .values_list("session_key", "session_data")
+        model = engine.get_model_class()
+        keys = sorted(keys)
+        # The expiry is compared here rather than in the SQL, so the SQL for
+        # the same sockets is built once (connect.compiled).
+        rows = compiled.rows(
+            "live-sessions",
+            (model._meta.label, tuple(keys)),
+            lambda: model.objects.filter(session_key__in=keys).values_list(
+                "session_key", "session_data", "expire_date"
+            ),
         )
+        now = timezone.now()
         out = {}
         decoded = _cache("sessions")
-        for key, raw in rows:
+        for key, raw, expires in rows:
+            if expires <= now:
+                continue
             known = decoded.get(key)
             if known is None or known[0] != raw:
                 known = (raw, store.decode(raw))
@@ -126,7 +145,7 @@ def _users(ids):
     the one seen before keeps their object, and only new or changed rows are
     read again and converted. Converting a thousand unchanged rows was half
     the cost of a thousand readers' access check."""
-    from django.db import connections, router
+    from django.db import router
 
     from connect.models import MemberProfile
 
@@ -134,12 +153,17 @@ def _users(ids):
     user_fields = [f.attname for f in User._meta.concrete_fields]
     profile_fields = [f.attname for f in MemberProfile._meta.concrete_fields]
     columns = [*user_fields, *(f"profile__{name}" for name in profile_fields)]
-    query = User.objects.filter(pk__in=ids).values_list(*columns)
+    ids = sorted(ids)
     db = router.db_for_read(User)
-    sql, params = query.query.sql_with_params()
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        raw_rows = {row[0]: tuple(row) for row in cursor.fetchall()}
+    raw_rows = {
+        row[0]: tuple(row)
+        for row in compiled.rows(
+            "live-members",
+            tuple(ids),
+            lambda: User.objects.filter(pk__in=ids).values_list(*columns),
+            convert=False,
+        )
+    }
     objects = _cache("members")
     reuse, stale = {}, set()
     for pk, raw in raw_rows.items():
@@ -184,7 +208,7 @@ def members(pairs, *, allow_suspended=False):
     sessions = _session_data({key for _, key in pairs})
     ids = {uid for uid, _ in pairs}
     users = _users(ids)
-    connect_permissions.prime_membership_states(users.values())
+    connect_permissions.prime_membership_states(users.values(), reuse=True)
     active = [u for u in users.values() if permissions.is_active_member(u)]
     permissions.prime_suspensions(active)
     out = {}
@@ -247,13 +271,17 @@ def _wanted(thread, events):
 
 
 def _render_for(users, thread, post_ids):
-    """``{user_id: {post_id: html}}`` for the posts each member may see."""
+    """``{user_id: {post_id: html}}`` for the posts each member may see. Members
+    who see the same posts the same way (``selectors.thread_posts_by_signature``)
+    share one dict, rendered once."""
     rendered = {}
     contexts = {}
     out = {}
     if not post_ids:
-        return {u.pk: {} for u in users}
-    for user, posts in selectors.thread_posts_for_members(users=users, thread=thread, post_ids=post_ids):
+        empty = {}
+        return {u.pk: empty for u in users}
+    for members, posts in selectors.thread_posts_by_signature(users=users, thread=thread, post_ids=post_ids):
+        user = members[0]
         is_moderator = permissions.is_moderator(user)
         if is_moderator not in contexts:
             contexts[is_moderator] = live.post_context(user, thread)
@@ -264,8 +292,12 @@ def _render_for(users, thread, post_ids):
             if key not in rendered:
                 rendered[key] = str(forum_post(contexts[is_moderator], post))
             html[post.pk] = rendered[key]
-        out[user.pk] = html
+        for member in members:
+            out[member.pk] = html
     return out
+
+
+_NO_HTML = {}  # never written to: the HTML of a member who sees none of the posts
 
 
 def _messages(thread, events, html, merged_url, state=None):
@@ -334,6 +366,9 @@ def deliveries(thread_id, requests):
             for user in users:
                 if target is not None and permissions.can_see_thread(user, target):
                     merged_urls[user.pk] = target.get_absolute_url()
+        # Members who share their HTML (one dict per signature), their starting
+        # point and the merged thread's address get the very same messages.
+        shared = {}
         for request, user in pending:
             mine = [e for e in events if e.sequence > request[2]]
             if not mine or mine[0].sequence != request[2] + 1:
@@ -342,7 +377,12 @@ def deliveries(thread_id, requests):
                 # leave the page silently incomplete.
                 results[request] = (OK, [{"type": "reload", "sequence": thread.event_seq}], thread.event_seq)
                 continue
-            messages = _messages(thread, mine, html.get(user.pk, {}), merged_urls.get(user.pk), state)
+            mine_html = html.get(user.pk, _NO_HTML)
+            merged_url = merged_urls.get(user.pk)
+            key = (id(mine_html), request[2], merged_url)
+            messages = shared.get(key)
+            if messages is None:
+                messages = shared[key] = _messages(thread, mine, mine_html, merged_url, state)
             results[request] = (OK, messages, mine[-1].sequence)
     return results
 
@@ -495,9 +535,16 @@ def encode_messages(results):
     text)``, each distinct message encoded once for the whole batch rather than
     once per socket (the sequence lets a socket skip what it already has)."""
     texts = {}
+    lists = {}
     out = {}
     for request, (status, messages, last) in results.items():
-        encoded = []
+        # Requests answered with the very same list (``deliveries`` shares one
+        # per signature) share one encoded list too.
+        encoded = lists.get(id(messages))
+        if encoded is not None:
+            out[request] = (status, encoded, last)
+            continue
+        encoded = lists[id(messages)] = []
         for message in messages:
             key = _message_key(message)
             text = texts.get(key)

@@ -234,7 +234,16 @@ if REDIS_URL:
             }
         }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for every member's access version and entry (connect.access): at
+    # Django's default of 300 entries, a thread with a thousand live readers
+    # pushed its readers' versions out at every event, and every event read
+    # their rows again.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
     # One process: channels' in-memory layer, swept once a second (connect/channel_layers.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "connect.channel_layers.SweepingInMemoryChannelLayer"}}
 

@@ -163,3 +163,89 @@ def test_presence_lists_read_viewers_once_and_name_at_most_fifty(officer, advoca
     assert len(message["names"]) == 50 and "Officer Self" not in message["names"]
     # Outside the restricted category's audience: refused, and no names at all.
     assert results[(advocate.pk, advocate_key)] == (fanout.CLOSE_FORBIDDEN, None)
+
+
+def test_deliveries_read_flags_and_roles_once_until_a_members_access_changes(officer, category):
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    thread = make_thread(author=officer, category=category)
+    since = Thread.objects.get(pk=thread.pk).event_seq
+    make_post(author=officer, thread=thread, body="Shelter beds open tonight.")
+    readers = [make_member() for _ in range(4)]
+    requests = [(u.pk, _key(u), since) for u in readers]
+    from django.db import connection
+
+    def tables_read():
+        with CaptureQueriesContext(connection) as queries:
+            fanout.deliveries(thread.pk, requests)
+        sql = " ".join(q["sql"] for q in queries.captured_queries)
+        return {t for t in ("account_emailaddress", "mfa_authenticator", "auth_group") if t in sql}
+
+    assert tables_read() == {"account_emailaddress", "mfa_authenticator", "auth_group"}
+    # The next event for the same members reads neither their addresses and
+    # authenticators nor their roles again.
+    assert tables_read() == set()
+
+    demoted, unverified, unenrolled, kept = readers
+    demoted.groups.clear()
+    address = EmailAddress.objects.get(user=unverified)
+    address.verified = False
+    address.save()
+    for authenticator in Authenticator.objects.filter(user=unenrolled):
+        authenticator.delete()
+
+    results = fanout.deliveries(thread.pk, requests)
+
+    assert results[requests[0]] == (fanout.CLOSE_FORBIDDEN, [], since)
+    assert results[requests[1]] == (fanout.CLOSE_FORBIDDEN, [], since)
+    assert results[requests[2]] == (fanout.CLOSE_FORBIDDEN, [], since)
+    assert results[requests[3]][0] == fanout.OK and "Shelter beds" in str(results[requests[3]][1])
+
+
+def test_deliveries_read_sessions_rows_and_suspensions_afresh_for_the_same_sockets(officer, mod, le_category):
+    from django.contrib.sessions.models import Session
+
+    thread = make_thread(author=officer, category=le_category)
+    since = Thread.objects.get(pk=thread.pk).event_seq
+    make_post(author=officer, thread=thread, body="Interview room booked for Tuesday.")
+    signed_out, suspended, deactivated, moved, kept = (
+        make_member(discipline=Discipline.LAW_ENFORCEMENT) for _ in range(5)
+    )
+    readers = [signed_out, suspended, deactivated, moved, kept]
+    requests = [(u.pk, _key(u), since) for u in readers]
+    assert all(status == fanout.OK for status, _m, _l in fanout.deliveries(thread.pk, requests).values())
+
+    Session.objects.filter(session_key=requests[0][1]).delete()
+    services.member_suspend(moderator=mod, user=suspended, reason="Test", days=3)
+    # Written past every signal: only the row itself tells.
+    type(deactivated).objects.filter(pk=deactivated.pk).update(is_active=False)
+    type(moved.profile).objects.filter(pk=moved.profile.pk).update(discipline=Discipline.VICTIM_SERVICES)
+
+    results = fanout.deliveries(thread.pk, requests)
+
+    assert results[requests[0]] == (fanout.CLOSE_SESSION, [], since)
+    assert results[requests[1]] == (fanout.CLOSE_FORBIDDEN, [], since)
+    assert results[requests[2]][0] in (fanout.CLOSE_FORBIDDEN, fanout.CLOSE_SESSION)
+    assert results[requests[3]] == (fanout.CLOSE_FORBIDDEN, [], since)
+    assert results[requests[4]][0] == fanout.OK and "Interview room" in str(results[requests[4]][1])
+
+
+def test_deliveries_share_one_encoded_answer_per_signature(officer, mod, category):
+    thread = make_thread(author=officer, category=category)
+    since = Thread.objects.get(pk=thread.pk).event_seq
+    post = make_post(author=officer, thread=thread, body="Hotline rota for December.")
+    readers = [make_member() for _ in range(5)]
+    Reaction.objects.create(post=post, user=readers[0], kind=Reaction.Kind.choices[0][0])
+    requests = [(u.pk, _key(u), since) for u in [*readers, mod, officer]]
+
+    results = fanout.deliveries_in_category(thread.pk, requests)
+
+    frames = [results[r][1] for r in requests]
+    # The four readers with nothing of their own share one encoded list; the one
+    # who reacted, the moderator and the author each get theirs, as alone.
+    assert all(frames[i] is frames[1] for i in range(2, 5))
+    assert len({id(f) for f in frames}) == 4
+    for user, request in zip([*readers, mod, officer], requests, strict=True):
+        alone = fanout.encode_messages({request: (fanout.OK, _alone(user, thread, since), 0)})[request][1]
+        assert [text for _seq, text in results[request][1]] == [text for _seq, text in alone], user
