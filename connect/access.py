@@ -148,7 +148,8 @@ def connect_invalidation_signals():
     """Drop a member's entry whenever a row it was computed from changes."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
     User = get_user_model()
 
@@ -172,7 +173,15 @@ def connect_invalidation_signals():
             for pk in instance.user_set.values_list("pk", flat=True):
                 forget(pk)
 
+    def on_group(sender, instance, **kwargs):
+        # Roles are known by their group's name: a renamed or deleted group
+        # changes every member's roles without touching the membership rows.
+        for pk in instance.user_set.values_list("pk", flat=True):
+            forget(pk)
+
     # weak=False: the receivers are local functions, kept alive by the signal.
+    post_save.connect(on_group, sender=Group, weak=False, dispatch_uid="connect.access.Group.save")
+    pre_delete.connect(on_group, sender=Group, weak=False, dispatch_uid="connect.access.Group.delete")
     for name, signal in (("save", post_save), ("delete", post_delete)):
         for model, receiver in ((User, on_user), (EmailAddress, on_related), (Authenticator, on_related)):
             signal.connect(

@@ -152,7 +152,7 @@ def connect_invalidation_signals():
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import MemberProfile, TaggedExpertise, TaskForce
+    from .models import ExpertiseTag, MemberProfile, TaggedExpertise, TaskForce
 
     def on_profile(sender, instance, **kwargs):
         bump(member_scope(instance.user_id), PROFILES)
@@ -164,7 +164,8 @@ def connect_invalidation_signals():
         signal.connect(
             on_profile, sender=MemberProfile, weak=False, dispatch_uid=f"connect.fragments.profile.{name}"
         )
-        for model in (get_user_model(), TaskForce, TaggedExpertise):
+        # ExpertiseTag: an area's name is printed on every card that carries it.
+        for model in (get_user_model(), TaskForce, TaggedExpertise, ExpertiseTag):
             signal.connect(
                 on_people,
                 sender=model,

@@ -91,6 +91,14 @@ def test_removal_from_the_role_group_is_seen_on_the_next_request(member_client, 
     assert member_client.get("/trivial/").status_code == 403
 
 
+def test_a_deleted_role_group_is_seen_on_the_next_request(member_client, member):
+    # Roles are read by group name: deleting the group takes the role away
+    # without a membership change of the member's own.
+    _warm(member_client)
+    Group.objects.get(name=Role.MEMBER).delete()
+    assert member_client.get("/trivial/").status_code == 403
+
+
 def test_deactivation_is_seen_on_the_next_request(member_client, member, administrator):
     _warm(member_client)
     services.member_deactivate(user=member, by=administrator)

@@ -88,6 +88,18 @@ def test_an_area_of_expertise_shows_at_once(viewer_client, colleague):
     assert "labor trafficking" in page(viewer_client)
 
 
+def test_a_renamed_area_of_expertise_shows_at_once(viewer_client, colleague):
+    from connect.models import ExpertiseTag
+
+    colleague.profile.expertise.add("interview rooms")
+    assert "interview rooms" in page(viewer_client)
+    tag = ExpertiseTag.objects.get(name="interview rooms")
+    tag.name = "forensic interviews"
+    tag.save()
+    html = page(viewer_client)
+    assert "forensic interviews" in html and "interview rooms" not in html
+
+
 def test_each_choice_of_filters_has_its_own_copy(viewer_client, task_force):
     other = TaskForceFactory(name="Other Coast Task Force")
     make_member(task_force=other, first_name="Olga", last_name="Outside")
