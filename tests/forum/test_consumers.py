@@ -1,5 +1,6 @@
 """Live discussions through the real ASGI application (connect.asgi.application)."""
 
+import asyncio
 import contextlib
 import json
 import time
@@ -43,6 +44,20 @@ async def _disconnect_sockets():
         communicator = _OPENED.pop()
         with contextlib.suppress(Exception):
             await communicator.disconnect(timeout=3)
+    # A thread hub still listening (inside the pub/sub layer's receive) is
+    # cancelled here, before the loop closes: if its clean-up then waits on
+    # the layer's lock, the loop's own cancellation at close reaches it there
+    # and ends it, where a single cancellation at close left the clean-up
+    # waiting for ever.
+    pending = [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and getattr(task.get_coro(), "__qualname__", "").startswith("ThreadHub.")
+    ]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1)
 
 
 def _session_key(user):
