@@ -331,36 +331,47 @@ def thread_posts_for_members(*, users, thread, post_ids):
             "user_id", "last_read_post_id"
         )
     )
-    open_flags = {}
-    if any(permissions.is_moderator(u) for u in users):
-        open_flags = dict(
-            Flag.objects.filter(post_id__in=ids, resolution="")
-            .values("post_id")
-            .annotate(n=Count("id"))
-            .values_list("post_id", "n")
-        )
+    open_flags = _open_flags(users, ids)
     for post in posts:
         post.thread = thread  # the thread-wide rules are then worked out once per member
     for user in users:
-        flags = open_flags if permissions.is_moderator(user) else {}
-        visible = [
-            p
-            for p in posts
-            if permissions.can_see_post(user, p)
-            or permissions.shows_removed_placeholder(user, p, thread=thread)
-        ]
-        reactors = _reactors(user, reactions)
-        for post in visible:
-            _decorate(
-                user,
-                thread,
-                post,
-                mine.get((user.pk, post.pk), set()),
-                last_read.get(user.pk) or 0,
-                flags.get(post.pk, 0),
-            )
-            post.reactors = reactors.get(post.pk, {})
-        yield user, visible
+        yield user, _posts_decorated_for(user, thread, posts, reactions, mine, last_read, open_flags)
+
+
+def _open_flags(users, post_ids):
+    """Open flags per post, read only when one of ``users`` is a moderator."""
+    if not any(permissions.is_moderator(u) for u in users):
+        return {}
+    return dict(
+        Flag.objects.filter(post_id__in=post_ids, resolution="")
+        .values("post_id")
+        .annotate(n=Count("id"))
+        .values_list("post_id", "n")
+    )
+
+
+def _posts_decorated_for(user, thread, posts, reactions, mine, last_read, open_flags):
+    """The posts of ``posts`` that ``user`` may see (or sees as a removed
+    placeholder), decorated for them; shared by the per-member and the
+    per-signature fan-out, so both apply the thread page's rules alike."""
+    flags = open_flags if permissions.is_moderator(user) else {}
+    visible = [
+        p
+        for p in posts
+        if permissions.can_see_post(user, p) or permissions.shows_removed_placeholder(user, p, thread=thread)
+    ]
+    reactors = _reactors(user, reactions)
+    for post in visible:
+        _decorate(
+            user,
+            thread,
+            post,
+            mine.get((user.pk, post.pk), set()),
+            last_read.get(user.pk) or 0,
+            flags.get(post.pk, 0),
+        )
+        post.reactors = reactors.get(post.pk, {})
+    return visible
 
 
 def thread_posts_by_signature(*, users, thread, post_ids):
@@ -401,14 +412,7 @@ def thread_posts_by_signature(*, users, thread, post_ids):
             convert=False,
         )
     )
-    open_flags = {}
-    if any(permissions.is_moderator(u) for u in users):
-        open_flags = dict(
-            Flag.objects.filter(post_id__in=ids, resolution="")
-            .values("post_id")
-            .annotate(n=Count("id"))
-            .values_list("post_id", "n")
-        )
+    open_flags = _open_flags(users, ids)
     for post in posts:
         post.thread = thread  # the thread-wide rules are then worked out once per member
     groups = {}
@@ -422,26 +426,7 @@ def thread_posts_by_signature(*, users, thread, post_ids):
         )
         groups.setdefault(key, []).append(user)
     for members in groups.values():
-        user = members[0]
-        flags = open_flags if permissions.is_moderator(user) else {}
-        visible = [
-            p
-            for p in posts
-            if permissions.can_see_post(user, p)
-            or permissions.shows_removed_placeholder(user, p, thread=thread)
-        ]
-        reactors = _reactors(user, reactions)
-        for post in visible:
-            _decorate(
-                user,
-                thread,
-                post,
-                mine.get((user.pk, post.pk), set()),
-                last_read.get(user.pk) or 0,
-                flags.get(post.pk, 0),
-            )
-            post.reactors = reactors.get(post.pk, {})
-        yield members, visible
+        yield members, _posts_decorated_for(members[0], thread, posts, reactions, mine, last_read, open_flags)
 
 
 def thread_page(*, user, thread_id, page=1):
