@@ -278,14 +278,18 @@ _HONORIFICS = frozenset({"ms", "mrs", "mr", "mx", "miss"})
 # Each match starts with the whitespace before its token, which the engine
 # skips in one step instead of trying every alternative at each blank; the
 # token itself is the span of the one named group that matched.
-_TOKEN = re.compile(
-    r"\s*(?:"
+_LEXEME = (
     r"(?P<init>(?:[A-Za-z]\.){2,4}|[A-Z]\.(?=[ \t,;)]))"
     r"|(?P<word>[^\W\d_](?:[\w'’-]{0,40}[^\W_])?)"
     r"|(?P<num>\d{1,3}(?:-?years?-?old|yo|y/o)?(?![\w/]))"
     r"|(?P<punct>[,:;()\[\]\"“”'‘’–—-])"
-    r"|(?P<other>\S))"
+    r"|(?P<other>\S)"
 )
+_TOKEN = re.compile(r"\s*(?:" + _LEXEME + ")")
+# How far past its start a token's match can read: its longest match and the
+# one character its look-aheads read after it.
+_TOKEN_REACH = re._parser.parse(_LEXEME).getwidth()[1] + 1
+_BLANK = re.compile(r"\s")
 _MAX_STEPS = 8
 _MAX_NAMES = 6
 _CONTEXT_WINDOW = 110
@@ -668,11 +672,27 @@ def _run_backward(tokens, i, text):
 # (eight steps, names of up to four tokens, one token of look-ahead).
 _MEMO_BEFORE = 13
 _MEMO_AFTER = 36
+# The characters around a victim word that key the walks' memo: enough to
+# hold those tokens in ordinary prose and in the dense lists a hostile text
+# repeats. Where they do not hold them, the walks are not remembered.
+_KEY_BEFORE = 120
+_KEY_AFTER = 240
 
 
 def _find_named_people(text: str, windows, victim_starts, low: str | None = None):
+    """Names next to victim words, found by walking the tokens on either side of each.
+
+    What the walks find depends only on the text around the victim word, so
+    a text that repeats itself is walked once per shape: the walks are
+    remembered by the characters around the victim word (see ``_walk_at``
+    for when those settle them), looked up before any token is built. In a
+    long span of repeated text the tokens cost more than everything else:
+    they are read only around the victim words whose walks are not
+    remembered, starting from a blank shortly before each (no token holds a
+    blank, so the tokens after one are the span's tokens).
+    """
     _victims.set(frozenset(victim_starts))
-    memo: dict[tuple, list[tuple[str, int, int]]] = {}
+    memo: dict[tuple, list[tuple[str, int, int]] | None] = {}
     # One byte per character, 1 where a victim word starts: a slice of it
     # says where the victim words around one of them are, as a key can hold.
     mask = bytearray(len(text))
@@ -681,54 +701,34 @@ def _find_named_people(text: str, windows, victim_starts, low: str | None = None
     marks = bytes(mask)
     # In ASCII text the lower-cased copy holds each token's lower case already.
     ascii_low = low if low is not None and text.isascii() else None
+    bisect_left = bisect.bisect_left
     for lo, hi in windows:
         if not _may_hold_name(text[lo:hi]):
             continue  # nothing in this span can be part of a name
-        # Tokens are read as far as the victim words reached so far need, so
-        # a long span stops costing once enough names have been found.
-        lazy = _LazyTokens(text, lo, hi, ascii_low)
-        tokens, starts = lazy.tokens, lazy.starts
-        bisect_left = bisect.bisect_left
+        # Tokens from a blank near the last victim word walked, and (when
+        # too few tokens lie between such a blank and a victim word) from the
+        # span's start, each read as far as the walks so far needed.
+        near = whole = None
         for v in victim_starts[bisect_left(victim_starts, lo) : bisect_left(victim_starts, hi)]:
-            k = bisect_left(starts, v)
-            if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
-                while not lazy.exhausted and (not starts or starts[-1] < v):
-                    lazy.more(256)
-                k = bisect_left(starts, v)
-                if not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
-                    lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 256)
-            if k >= len(tokens) or tokens[k][2] != v:
-                continue
-            last = len(tokens) - 1
-            # Both walks look at most _MAX_STEPS tokens away and a name at
-            # most four tokens long, and every name holds an initial, a first
-            # name or a capitalised word: without one nearby, there is none.
-            reach_hi = tokens[k + _MAX_STEPS + 4 if k + _MAX_STEPS + 4 < last else last][3]
-            chunk = text[tokens[k - _MAX_STEPS - 4 if k > _MAX_STEPS + 4 else 0][2] : reach_hi]
-            if chunk.islower() and "." not in chunk and not _may_hold_name(chunk):
-                continue
-            # What the walks find depends only on the text around the victim
-            # word, so a text that repeats itself is walked once per shape.
-            a = k - _MEMO_BEFORE if k > _MEMO_BEFORE else 0
-            b = k + _MEMO_AFTER if k + _MEMO_AFTER < last else last
-            base, end = tokens[a][2], tokens[b][3]
-            key = (
-                text[base : end + 1],
-                k - a,
-                a == 0,
-                lazy.exhausted and b == last,
-                marks[base:end],
-            )
-            found = memo.get(key)
-            if found is None:
-                found = memo[key] = [
-                    (kind, start - base, stop - base)
-                    for kind, start, stop in itertools.chain(
-                        _walk_forward(tokens, k, text), _walk_backward(tokens, k, text)
-                    )
-                ]
-            for kind, start, stop in found:
-                yield kind, start + base, stop + base
+            first = v - _KEY_BEFORE if v - _KEY_BEFORE > lo else lo
+            stop = v + _KEY_AFTER if v + _KEY_AFTER < hi else hi
+            key = (text[first:stop], v - first, first == lo, stop == hi, marks[first:stop])
+            found = memo.get(key, False)
+            if found is False or found is None:
+                if near is None or near.behind(v - _KEY_BEFORE - _KEY_AFTER):
+                    blank = None if first == lo else _BLANK.search(text, first, v)
+                    origin = lo if first == lo else blank.start() if blank is not None else None
+                    near = None if origin is None else _LazyTokens(text, origin, hi, ascii_low)
+                walked = _walk_at(near, v, text, lo, hi, first, stop) if near is not None else None
+                if walked is None:
+                    if whole is None:
+                        whole = _LazyTokens(text, lo, hi, ascii_low)
+                    walked = _walk_at(whole, v, text, lo, hi, first, stop)
+                if found is False:
+                    memo[key] = walked[0] if walked[1] else None
+                found = walked[0]
+            for kind, start, end in found:
+                yield kind, start + v, end + v
 
 
 class _LazyTokens:
@@ -736,6 +736,7 @@ class _LazyTokens:
 
     def __init__(self, text: str, lo: int, hi: int, ascii_low: str | None = None):
         self.source = _TOKEN.finditer(text, lo, hi)
+        self.lo = lo
         self.ascii_low = ascii_low
         self.tokens: list[tuple[str, str, int, int]] = []
         self.starts: list[int] = []
@@ -756,6 +757,51 @@ class _LazyTokens:
         self.starts += [token[2] for token in batch]
         if len(batch) < count:
             self.exhausted = True
+
+    def behind(self, offset: int) -> bool:
+        """Whether the tokens read so far end before ``offset`` with more to read."""
+        return not self.exhausted and (self.starts[-1] if self.starts else self.lo) < offset
+
+
+def _walk_at(lazy: _LazyTokens, v: int, text: str, lo: int, hi: int, first: int, stop: int):
+    """The walks from the victim word at ``v`` in the span ``text[lo:hi]``
+    (offsets relative to ``v``), and whether ``text[first:stop]`` settles them.
+
+    The walks read the tokens from ``_MEMO_BEFORE`` before the victim word
+    to ``_MEMO_AFTER`` after it. Tokens read from a blank inside the span
+    are the span's own after it, but only tokens read from the span's start
+    say how many come before the victim word: None when ``lazy`` started at a
+    blank and holds too few tokens before it.
+
+    The characters settle the walks when they hold these tokens as the span
+    tokenises them (they start at the span's start, or a blank comes before
+    the first token), and everything the last one's match and look-ahead
+    read (or they end where the span ends).
+    """
+    tokens, starts = lazy.tokens, lazy.starts
+    k = bisect.bisect_left(starts, v)
+    while not lazy.exhausted and len(tokens) <= k + _MEMO_AFTER:
+        lazy.more(k + _MEMO_AFTER + 1 - len(tokens) + 32)
+        k = bisect.bisect_left(starts, v)
+    if lazy.lo != lo and k <= _MEMO_BEFORE:
+        return None
+    if k >= len(tokens) or tokens[k][2] != v:
+        return [], False  # a victim word inside a token ("o'girl") is rare: not worth settling
+    last = len(tokens) - 1
+    a = k - _MEMO_BEFORE if k > _MEMO_BEFORE else 0
+    b = k + _MEMO_AFTER if k + _MEMO_AFTER < last else last
+    settled = (first == lo or (a > 0 and _BLANK.search(text, first, tokens[a][2]) is not None)) and (
+        stop == hi or (not (lazy.exhausted and b == last) and tokens[b][2] + _TOKEN_REACH <= stop)
+    )
+    # Both walks look at most _MAX_STEPS tokens away and a name at most four
+    # tokens long, and every name holds an initial, a first name or a
+    # capitalised word: without one nearby, there is none.
+    reach_hi = tokens[k + _MAX_STEPS + 4 if k + _MAX_STEPS + 4 < last else last][3]
+    chunk = text[tokens[k - _MAX_STEPS - 4 if k > _MAX_STEPS + 4 else 0][2] : reach_hi]
+    if chunk.islower() and "." not in chunk and not _may_hold_name(chunk):
+        return [], settled
+    walks = itertools.chain(_walk_forward(tokens, k, text), _walk_backward(tokens, k, text))
+    return [(kind, start - v, end - v) for kind, start, end in walks], settled
 
 
 _LOWER_WORD = re.compile(r"[^\W\d_](?:[\w'’-]{0,40}[^\W_])?")
