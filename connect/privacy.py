@@ -141,7 +141,10 @@ _PHONE = re.compile(
     + r"[2-9]\d\d[ .-]?\d{4}"
     + _NUM_AFTER
 )
-_PHONE_LOCAL = re.compile(_NUM_BEFORE + r"[2-9]\d\d[-.]\d{4}" + _NUM_AFTER)
+# _NUM_BEFORE's look-behind comes after the first digit (where it reads the
+# same character before it): a pattern that starts with a set of digits lets
+# the engine skip to the next one instead of trying a match at every character.
+_PHONE_LOCAL = re.compile(r"[2-9](?<![\w$#@/.+-][2-9])\d\d[-.]\d{4}" + _NUM_AFTER)
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|cell|call|text|tel|mobile|number|ph|contact)\b[^\n]{0,12}$")
 # Toll-free numbers belong to organisations (the national hotline is
 # 1-888-373-7888), never to a victim.
@@ -401,20 +404,32 @@ def _find_birth_dates(text: str, low: str):
     # A date on its own is usually a meeting or a court date; only dates with
     # a birth word close by are treated as dates of birth. Birth words are
     # rare, so dates are looked for only around them.
-    windows: list[tuple[int, int]] = []
-    for b in _keyword_matches(_BIRTH_LC, low):
-        lo = max(0, b.start() - _BIRTH_WINDOW_AFTER - 40)
-        hi = min(len(text), b.end() + _BIRTH_WINDOW_BEFORE + 40)
-        if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
-        else:
-            windows.append((lo, hi))
-    for lo, hi in windows:
+    # The windows are merged as the birth words are found, so a scan that
+    # stops at the cap of findings stops looking for birth words too.
+    around = (
+        (max(0, b.start() - _BIRTH_WINDOW_AFTER - 40), min(len(text), b.end() + _BIRTH_WINDOW_BEFORE + 40))
+        for b in _keyword_matches(_BIRTH_LC, low)
+    )
+    for lo, hi in _merged(around):
         for m in _dates(text, lo, hi):
             if _keyword_found(_BIRTH_LC, low, max(0, m.start() - _BIRTH_WINDOW_BEFORE), m.start()) or (
                 _keyword_found(_BIRTH_LC, low, m.end(), m.end() + _BIRTH_WINDOW_AFTER)
             ):
                 yield "date_of_birth", m.start(), m.end()
+
+
+def _merged(spans):
+    """Overlapping or touching ``(lo, hi)`` spans, in order of ``lo``, merged as they come."""
+    lo = hi = -1
+    for start, end in spans:
+        if start <= hi:
+            hi = end if end > hi else hi
+            continue
+        if hi != -1:
+            yield lo, hi
+        lo, hi = start, end
+    if hi != -1:
+        yield lo, hi
 
 
 # An address right after one of these is an organisation's, published anyway.
@@ -469,7 +484,7 @@ def _find_case_numbers(text: str, low: str):
         if not m:
             continue
         ident = m.group("id")
-        digits = sum(c.isdigit() for c in ident)
+        digits = sum(map(str.isdigit, ident))
         if digits < 3 or (digits < 5 and not m.group("conn")):
             continue
         if _YEARISH.fullmatch(ident) or ident[:2].upper() == "FY" or _DATE.fullmatch(ident):
@@ -673,10 +688,12 @@ def _run_backward(tokens, i, text):
 _MEMO_BEFORE = 13
 _MEMO_AFTER = 36
 # The characters around a victim word that key the walks' memo: enough to
-# hold those tokens in ordinary prose and in the dense lists a hostile text
-# repeats. Where they do not hold them, the walks are not remembered.
-_KEY_BEFORE = 120
-_KEY_AFTER = 240
+# hold those tokens where they average up to nine characters with the blank
+# before each (prose, and the lists a hostile text repeats). Where they do
+# not hold them, the walks are not remembered: 240 characters after the
+# victim word left every walk unremembered in a repeated "victim maria lopez".
+_KEY_BEFORE = 140
+_KEY_AFTER = 400
 
 
 def _find_named_people(text: str, windows, victim_starts, low: str | None = None):
@@ -1140,7 +1157,7 @@ def _find_id_numbers(text: str, low: str):
         if not value:
             continue
         ident = value.group("id").strip()
-        digits = sum(c.isdigit() for c in ident)
+        digits = sum(map(str.isdigit, ident))
         if digits < 5 or _YEARISH.fullmatch(ident):
             continue
         yield kw.lastgroup, value.start("id"), value.end("id")
@@ -1172,7 +1189,7 @@ def _find_intl_phones(text: str):
 def _find_worded_phones(text: str, low: str):
     """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
     for m in _keyword_matches(_PHONE_WORD_DIGITS_LC, low):
-        digits = sum(c.isdigit() for c in m.group("num"))
+        digits = sum(map(str.isdigit, m.group("num")))
         if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
             continue
         if not _keyword_found(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
@@ -1288,19 +1305,16 @@ def _near(pattern: re.Pattern, text: str, anchors: list[int] | None, before: int
     if anchors is None or len(anchors) * (before + reach) >= len(text):
         yield from pattern.finditer(text)  # anchors everywhere: one pass is cheaper
         return
-    windows: list[list[int]] = []
-    for anchor in anchors:
-        lo = anchor - before
-        if windows and lo <= windows[-1][1] + reach:
-            windows[-1][1] = anchor + 1
-        else:
-            windows.append([lo if lo > 0 else 0, anchor + 1])
+    # Stretches are merged as they are scanned, so a detector that stops at
+    # the cap of findings stops here too.
+    windows = _merged((anchor - before if anchor > before else 0, anchor + 1 + reach) for anchor in anchors)
     # What a window holds depends only on its text and the few characters
     # before it that look-behinds read, so in a text that repeats itself each
     # kind of window is scanned once; later ones only re-match what it found.
     behind = _BEHIND[pattern]
     seen: dict[tuple[str, int, int], list[int]] = {}
     for lo, hi in windows:
+        hi -= reach
         around = lo - behind if lo > behind else 0
         key = (text[around : hi + reach], lo - around, hi - lo)
         starts = seen.get(key)
