@@ -367,6 +367,11 @@ def _find_phones(text: str, low: str, runs: list[int] | None):
         if area in _TOLL_FREE:
             continue
         yield "phone", m.start(), m.end()
+    # A local number counts only after a phone word, and every phone word
+    # holds one of the words _PHONE_CONTEXT_LC is tried at: a text with none
+    # of them is spared the pass.
+    if not _gate(low, _WORDS[_PHONE_CONTEXT_LC]):
+        return
     for m in _near(_PHONE_LOCAL, text, runs, _RUN_BEFORE):
         if _keyword_found(_PHONE_CONTEXT_LC, low, max(0, m.start() - 25), m.start()):
             yield "phone", m.start(), m.end()
@@ -375,6 +380,8 @@ def _find_phones(text: str, low: str, runs: list[int] | None):
 def _find_ssns(text: str, low: str, runs: list[int] | None):
     for m in _near(_SSN, text, runs, _RUN_BEFORE):
         yield "ssn", m.start(), m.end()
+    if not _gate(low, _WORDS[_SSN_CONTEXT_LC]):
+        return  # a bare nine-digit number counts only after "SSN" or "social"
     for m in _near(_SSN_BARE, text, runs, _RUN_BEFORE):
         if _keyword_found(_SSN_CONTEXT_LC, low, max(0, m.start() - 30), m.start()):
             yield "ssn", m.start(), m.end()
@@ -1021,8 +1028,10 @@ _ID_VALUE = re.compile(
 )
 _A_NUMBER = re.compile(r"(?<![\w-])A[- ]?(?:\d{3}[- ]?\d{3}[- ]?\d{3}|\d{8})(?![\w-])")
 
+# Starts with its literal "+" (the look-behind after it reads the character
+# before it) so the engine skips to the next "+".
 _INTL_PHONE = re.compile(
-    r"(?<![\w+])\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{2,5}){1,4}(?![\w-])"
+    r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{2,5}){1,4}(?![\w-])"
 )
 _PHONE_WORD_DIGITS = re.compile(
     r"(?i)\b(?:phone|cell|celular|tel[eé]fono|tel|mobile|whats[ \t]?app|wa|signal|text(?:ed)?"
