@@ -1197,12 +1197,17 @@ def _find_intl_phones(text: str):
 
 def _find_worded_phones(text: str, low: str):
     """Numbers written after "cell", "WhatsApp", "phone": foreign numbers rarely look like ours."""
-    for m in _keyword_matches(_PHONE_WORD_DIGITS_LC, low):
-        digits = sum(map(str.isdigit, m.group("num")))
-        if not 8 <= digits <= 15 or _YEARISH.fullmatch(m.group("num")):
-            continue
-        if not _keyword_found(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
-            yield "phone", m.start("num"), m.end("num")
+    for start, end in _judged(_PHONE_WORD_DIGITS_LC, low, _worded_phone, before=21):
+        yield "phone", start, end
+
+
+def _worded_phone(m: re.Match, low: str) -> tuple[int, int] | None:
+    number = m.group("num")
+    if not 8 <= sum(map(str.isdigit, number)) <= 15 or _YEARISH.fullmatch(number):
+        return None
+    if _keyword_found(_CASE_KEYWORD_LC, low, max(0, m.start() - 20), m.start() + 1):
+        return None  # "case number 1234 5678"
+    return m.span("num")
 
 
 def _normalise_name(name: str) -> str:
@@ -1521,6 +1526,46 @@ def _matches_at(pattern: re.Pattern, low: str, starts: list[int]):
             end = m.end()
 
 
+def _judged(pattern: re.Pattern, low: str, judge, *, before: int):
+    """The spans ``judge(m, low)`` reports for the matches of ``_keyword_matches(pattern, low)``.
+
+    ``judge`` returns a span or None, and reads at most ``before``
+    characters before a match and nothing after what the match read. What
+    a match and its judgement are then depends only on the characters from
+    there to the pattern's reach, so in a text that repeats itself each
+    kind of match is matched and judged once, and later ones are looked up.
+    """
+    starts = _word_starts(low, _WORDS[pattern], len(low) // 12)
+    if starts is None:
+        for m in pattern.finditer(low):
+            span = judge(m, low)
+            if span is not None:
+                yield span
+        return
+    reach = _REACH[pattern]
+    verdicts: dict[tuple[str, int], tuple[int | None, tuple[int, int] | None]] = {}
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        lo = i - before if i > before else 0
+        key = (low[lo : i + reach], i - lo)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            m = pattern.match(low, i)
+            span = None if m is None else judge(m, low)
+            verdict = verdicts[key] = (
+                None if m is None else m.end() - i,
+                None if span is None else (span[0] - i, span[1] - i),
+            )
+        length, span = verdict
+        if length is None:
+            continue
+        end = i + length
+        if span is not None:
+            yield span[0] + i, span[1] + i
+
+
 def _reach(pattern: re.Pattern) -> int:
     # The longest text one attempt of the pattern reads: its longest match
     # plus room for the look-aheads after it.
@@ -1712,6 +1757,7 @@ _REACH = {
         _WORKPLACE_LC,
         _AGE_LC,
         _SOCIAL_URL_LC,
+        _PHONE_WORD_DIGITS_LC,
     )
 }
 _BEHIND = {pattern: _behind(pattern) for pattern in _REACH}
