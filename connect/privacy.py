@@ -278,9 +278,10 @@ _NAMING_WORDS = frozenset(
     {"named", "called", "name", "names", "aka", "a.k.a", "alias", "nicknamed", "initials"}
 )
 _HONORIFICS = frozenset({"ms", "mrs", "mr", "mx", "miss"})
-# Each match starts with the whitespace before its token, which the engine
-# skips in one step instead of trying every alternative at each blank; the
-# token itself is the span of the one named group that matched.
+# One token, a named group for each kind. Each match of _TOKEN starts with
+# the whitespace before its token, which the engine skips in one step instead
+# of trying every alternative at each blank; the token itself is the span of
+# the one named group that matched.
 _LEXEME = (
     r"(?P<init>(?:[A-Za-z]\.){2,4}|[A-Z]\.(?=[ \t,;)]))"
     r"|(?P<word>[^\W\d_](?:[\w'’-]{0,40}[^\W_])?)"
