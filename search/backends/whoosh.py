@@ -49,7 +49,8 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+import zlib
+from collections import Counter, OrderedDict, defaultdict
 
 from django.apps import apps
 from django.db.models import Count, Manager, Model
@@ -95,7 +96,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.lang.porter import stem as _porter_stem
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ SORT_PREFIX = "s_"
 SORT_PK = "s__pk"
 # Bumped whenever the schema changes: an index of another version is not
 # read (it is rebuilt, see ``SearchBackend.needs_rebuild``).
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Filter values are tokens of one field, separated by this character.
 VALUE_SEPARATOR = "\x1e"
@@ -149,6 +150,19 @@ TEXT_ANALYZER = _text_analyzer()
 AUTOCOMPLETE_ANALYZER = _autocomplete_analyzer()
 
 
+class SortColumn(ID):
+    """A value column only (sorting, facets, the newest-first date), the
+    same column an ``ID(sortable=True)`` keeps, without its postings: no
+    query searches these fields by term (the filter values of the same
+    fields are the ``f_`` fields), and a third of a rebuild's terms were
+    these postings nothing read."""
+
+    indexed = False
+
+    def __init__(self):
+        super().__init__(sortable=True)
+
+
 def build_schema():
     schema = Schema(
         id=ID(stored=True, unique=True),
@@ -167,7 +181,7 @@ def build_schema():
     # Filter values: every value of a field is one token; a single-valued
     # field of the model itself also gets a column, for sorting and facets.
     schema.add(FILTER_PREFIX + "*", KEYWORD(analyzer=RegexTokenizer(r"[^\x1e]+")), glob=True)
-    schema.add(SORT_PREFIX + "*", ID(sortable=True), glob=True)
+    schema.add(SORT_PREFIX + "*", SortColumn(), glob=True)
     # A digest of the filter values: when it changes (a thread moved to a
     # restricted board), the documents that copy them are indexed again.
     schema.add("fsig", STORED())
@@ -1291,7 +1305,7 @@ class _Generation:
         self.writer = writer
         self.ids = set()
         self.adder = _FastAdder(writer.schema)
-        writer._drain_pending = self.adder.drain
+        writer._fast_adder = self.adder
 
     def add(self, writer, docs, ancestors, parts=None):
         # The new index starts empty: a document is only added, unless this
@@ -1372,6 +1386,7 @@ class _FastAdder:
             kind = "frequency"
         elif (
             isinstance(field, ID)
+            and field.indexed
             and type(field.analyzer) is IDTokenizer
             and type(field.format) is formats.Existence
         ):
@@ -1429,25 +1444,37 @@ class _FastAdder:
         return poses
 
     def _text_items(self, texts, words_of, kind):
-        """``[(term bytes, frequency, value bytes)]``: what Positions or
-        Frequency ``word_values`` gives for the joined texts."""
+        """``([(term bytes, frequency, value bytes)], pool size, total
+        frequency)``: what Positions or Frequency ``word_values`` gives for
+        the joined texts, with what the pool's size and the field's length
+        add up to over them."""
         poses = self._counts(texts, words_of, kind == "positions")
         items = []
+        size = freqs = 0
         if kind == "positions":
             singles = self.singles
             for word, positions in poses.items():
+                tbytes = word.encode("utf-8")
                 if len(positions) == 1:
                     pos = positions[0]
                     vbytes = singles.get(pos)
                     if vbytes is None:
                         vbytes = singles[pos] = _encode_positions(positions)
-                    items.append((word.encode("utf-8"), 1, vbytes))
+                    items.append((tbytes, 1.0, vbytes))
+                    freqs += 1
                 else:
-                    items.append((word.encode("utf-8"), len(positions), _encode_positions(positions)))
+                    vbytes = _encode_positions(positions)
+                    items.append((tbytes, float(len(positions)), vbytes))
+                    freqs += len(positions)
+                size += 2 * len(tbytes) + len(vbytes)
         else:
             for word, positions in poses.items():
-                items.append((word.encode("utf-8"), len(positions), pack_uint(len(positions))))
-        return items
+                tbytes = word.encode("utf-8")
+                vbytes = pack_uint(len(positions))
+                items.append((tbytes, float(len(positions)), vbytes))
+                freqs += len(positions)
+                size += 2 * len(tbytes) + len(vbytes)
+        return items, size, freqs
 
     def add(self, writer, doc, parts):
         writer._check_state()
@@ -1457,12 +1484,11 @@ class _FastAdder:
         pending = self.pending
         docnum = writer.docnum
 
-        def post(key, posting):
-            found = pending.get(key)
-            if found is None:
-                pending[key] = [posting]
-            else:
-                found.append(posting)
+        def terms_of(fieldname):
+            terms = pending.get(fieldname)
+            if terms is None:
+                terms = pending[fieldname] = defaultdict(list)
+            return terms
 
         size = 0
         words = {}
@@ -1489,20 +1515,22 @@ class _FastAdder:
                 # A post's body is both ``t_body`` and all of ``all_text``:
                 # the same texts give the same postings.
                 key = (kind, tuple(parts.get(fieldname, ())))
-                items = memo.get(key)
-                if items is None:
-                    items = memo[key] = self._text_items(key[1], words_of, kind)
-                for tbytes, freq, vbytes in items:
-                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
-                    size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
-                    if scorable:
-                        length += freq
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = self._text_items(key[1], words_of, kind)
+                items, items_size, freqs = found
                 if items:
+                    terms = terms_of(fieldname)
+                    for tbytes, freq, vbytes in items:
+                        terms[tbytes].append((docnum, freq, vbytes))
+                    size += items_size + len(items) * (150 + len(fieldname))
+                    if scorable:
+                        length += freqs
                     pool.fieldnames.add(fieldname)
             elif kind == "id":
                 # Existence.word_values: the one term, weight 1.0, no value.
                 tbytes = value.encode("utf-8")
-                post((fieldname, tbytes), (docnum, 1.0, b""))
+                terms_of(fieldname)[tbytes].append((docnum, 1.0, b""))
                 size += 150 + len(fieldname) + 2 * len(tbytes)
                 if scorable:
                     length += 1
@@ -1512,20 +1540,22 @@ class _FastAdder:
                 for match in field.analyzer.expression.finditer(value):
                     term = match.group(0)
                     counts[term] = counts.get(term, 0) + 1
+                terms = terms_of(fieldname) if counts else None
                 for term, freq in counts.items():
                     tbytes = term.encode("utf-8")
                     vbytes = pack_uint(freq)
-                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
+                    terms[tbytes].append((docnum, float(freq), vbytes))
                     size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
                     if scorable:
                         length += freq
                 if counts:
                     pool.fieldnames.add(fieldname)
             elif field.indexed:
+                terms = terms_of(fieldname)
                 for tbytes, freq, weight, vbytes in field.index(value):
                     if scorable:
                         length += freq
-                    post((fieldname, tbytes), (docnum, weight, vbytes))
+                    terms[tbytes].append((docnum, weight, vbytes))
                     size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
                 pool.fieldnames.add(fieldname)
             perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
@@ -1546,9 +1576,20 @@ class _FastAdder:
         merge of runs already in order rather than a sort of every posting."""
         pending, self.pending = self.pending, {}
         current = pool.current
-        for key in sorted(pending):
-            fieldname, tbytes = key
-            current.extend([(fieldname, tbytes, *posting) for posting in pending[key]])
+        for fieldname in sorted(pending):
+            terms = pending[fieldname]
+            for tbytes in sorted(terms):
+                current.extend([(fieldname, tbytes, *posting) for posting in terms[tbytes]])
+
+    def take(self, pool):
+        """The pending postings as ``{field: {term bytes: [(docnum, weight,
+        value bytes), ...]}}``, when they are all the segment has (nothing
+        went into the pool through Whoosh's own writer, nothing was spilled
+        to disk), or None: the pool has to merge them with its own."""
+        if pool.current or pool.runs:
+            return None
+        pending, self.pending = self.pending, {}
+        return pending
 
 
 class _Batch:
@@ -1658,6 +1699,160 @@ def _add_postings(fieldwriter, schema, lengths, items):
         fieldwriter.finish_field()
 
 
+def _write_terms(fieldwriter, schema, lengths, pending):
+    """Write ``pending`` (``_FastAdder.take``: postings gathered by field and
+    term, documents in order) through Whoosh's W3 field writer, giving the
+    postings, block and term statistics its ``add_postings`` gives with
+    ``_SmallBlocksUncompressed``: each term's blocks of ``blocklimit``
+    postings are built whole and written in one write with their header
+    (``W3PostingsWriter._write_block`` and ``finish_postings`` and
+    ``W3FieldWriter.finish_term`` in one pass), rather than posting by
+    posting through a postings writer and a term info object per term. Most
+    terms (ids, dates, rare words) have one posting and take a shorter path."""
+    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+    from whoosh.system import pack_int, pack_long
+    from whoosh.util.numeric import length_to_byte
+
+    codec = fieldwriter._codec
+    blocklimit = codec._blocklimit
+    level = codec._compression
+    minimum = _SmallBlocksUncompressed.MIN_COMPRESSED
+    postfile = fieldwriter._postfile
+    tindex_add = fieldwriter._tindex.add
+    write, tell = postfile.write, postfile.tell
+    dumps, compress = pickle.dumps, zlib.compress
+    pack_terminfo = W3TermInfo._struct.pack
+    magic = WHOOSH3_HEADER_MAGIC
+    no_id = 0xFFFFFFFF
+    lengths_table = _LENGTHS
+    for fieldname in sorted(pending):
+        terms = pending[fieldname]
+        fieldobj = schema[fieldname]
+        fieldwriter.start_field(fieldname, fieldobj)
+        prefix = pack_ushort(fieldwriter._fieldid)
+        fixedsize = fieldobj.format.fixed_value_size()
+        variable = fixedsize is None or fixedsize < 0
+        field_lengths = lengths.field_lengths(fieldname) if lengths else False
+        if field_lengths is not False:
+            stored = len(field_lengths)
+            # A document's length (None: no length), by document number.
+            doc_length = [lengths_table[b] or None if b else None for b in field_lengths]
+        for tbytes in sorted(terms):
+            postings = terms[tbytes]
+            start = tell()
+            n = len(postings)
+            if n == 1:
+                docnum, weight, value = postings[0]
+                # The weight as the block's float32 array holds it.
+                stored_weight = array.array("f", (weight,))[0]
+                length = None
+                if field_lengths is not False and docnum < stored:
+                    length = doc_length[docnum]
+                lbyte = length_to_byte(length)
+                if variable:
+                    mini_values = (value,) if value else ()
+                elif fixedsize == 0:
+                    mini_values = None
+                else:
+                    mini_values = value or b""
+                databytes = dumps(
+                    ((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2
+                )
+                top = weight if weight > 0 else 0
+                comp = level if minimum <= 1 else 0
+                if comp:
+                    databytes = compress(databytes, comp)
+                infobytes = dumps((1, docnum, top, comp, lbyte, lbyte), 2)
+                body = pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
+                write(magic + body)
+                termbytes = (
+                    pack_terminfo(0, 0 + stored_weight, 1, lbyte, lbyte, top, docnum, docnum)
+                    + pack_long(start)
+                    + pack_int(len(magic) + len(body))
+                )
+                tindex_add(prefix + tbytes, termbytes)
+                continue
+            chunks = [magic]
+            total = count = 0
+            minlength = minid = maxid = None
+            maxlength = maxweight = 0
+            for offset in range(0, n, blocklimit):
+                block = postings if n <= blocklimit else postings[offset : offset + blocklimit]
+                ids = [p[0] for p in block]
+                weights = array.array("f", [p[1] for p in block])
+                top = max(p[1] for p in block)
+                block_weight = top if top > 0 else 0
+                block_min = None
+                block_max = 0
+                if field_lengths is not False:
+                    found = [doc_length[d] for d in ids if d < stored and doc_length[d]]
+                    if found:
+                        block_min, block_max = min(found), max(found)
+                # W3PostingsWriter._mini_ids, _mini_weights, _mini_values.
+                deltas = [ids[0]]
+                deltas.extend(b - a for a, b in zip(ids, ids[1:], strict=False))
+                first = weights[0]
+                if first == 1.0 and weights.count(1.0) == len(weights):
+                    mini_weights = None
+                elif weights.count(first) == len(weights):
+                    mini_weights = first
+                else:
+                    mini_weights = tuple(weights)
+                if variable:
+                    mini_values = tuple(p[2] for p in block if p[2])
+                elif fixedsize == 0:
+                    mini_values = None
+                else:
+                    mini_values = b"".join(p[2] for p in block if p[2])
+                databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
+                comp = level if len(ids) >= minimum else 0
+                if comp:
+                    databytes = compress(databytes, comp)
+                infobytes = dumps(
+                    (
+                        len(ids),
+                        ids[-1],
+                        block_weight,
+                        comp,
+                        length_to_byte(block_min),
+                        length_to_byte(block_max),
+                    ),
+                    2,
+                )
+                blocklength = len(infobytes) + len(databytes)
+                chunks.append(pack_int(-blocklength if offset + blocklimit >= n else blocklength))
+                chunks.append(infobytes)
+                chunks.append(databytes)
+                # W3TermInfo.add_block
+                total += sum(weights)
+                count += len(ids)
+                minlength = block_min if minlength is None else min(minlength, block_min)
+                maxlength = max(maxlength, block_max)
+                maxweight = max(maxweight, block_weight)
+                if minid is None:
+                    minid = ids[0]
+                maxid = ids[-1]
+            data = b"".join(chunks)
+            write(data)
+            # W3TermInfo.to_bytes, not inlined.
+            termbytes = (
+                pack_terminfo(
+                    0,
+                    total,
+                    count,
+                    0 if minlength is None else length_to_byte(minlength),
+                    length_to_byte(maxlength),
+                    maxweight,
+                    no_id if minid is None else minid,
+                    no_id if maxid is None else maxid,
+                )
+                + pack_long(start)
+                + pack_int(len(data))
+            )
+            tindex_add(prefix + tbytes, termbytes)
+        fieldwriter.finish_field()
+
+
 class _SmallBlocksUncompressed:
     """The codec's postings writers, leaving blocks of fewer than
     ``MIN_COMPRESSED`` postings uncompressed. Whoosh means to skip zlib for
@@ -1691,15 +1886,22 @@ def _fast_flush(writer):
     """``writer`` flushing its segment with ``_FlushLengths`` (same output)."""
 
     def flush_segment():
-        drain = getattr(writer, "_drain_pending", None)
-        if drain is not None:
-            drain(writer.pool)
+        fieldwriter = writer.fieldwriter
+        w3 = type(fieldwriter).__name__ == "W3FieldWriter" and hasattr(fieldwriter, "_postwriter")
+        adder = getattr(writer, "_fast_adder", None)
+        pending = None
+        if adder is not None:
+            pending = adder.take(writer.pool) if w3 else None
+            if pending is None:
+                adder.drain(writer.pool)
         writer.perdocwriter.close()
         lengths = _FlushLengths(writer.per_document_reader()) if writer.codec.length_stats else None
-        fieldwriter = writer.fieldwriter
-        if type(fieldwriter).__name__ == "W3FieldWriter" and hasattr(fieldwriter, "_postwriter"):
+        if w3:
             fieldwriter._codec = _SmallBlocksUncompressed(fieldwriter._codec)
-            _add_postings(fieldwriter, writer.schema, lengths, writer.pool.iter_postings())
+            if pending is not None:
+                _write_terms(fieldwriter, writer.schema, lengths, pending)
+            else:
+                _add_postings(fieldwriter, writer.schema, lengths, writer.pool.iter_postings())
         else:
             fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
         writer.fieldwriter.close()
