@@ -42,6 +42,7 @@ import hashlib
 import heapq
 import itertools
 import logging
+import operator
 import os
 import pickle
 import re
@@ -53,8 +54,10 @@ import zlib
 from collections import Counter, OrderedDict, defaultdict
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Manager, Model
 from django.db.models.expressions import BaseExpression
+from django.db.models.fields.related import RelatedField
 from django.db.models.query import QuerySet
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -68,6 +71,7 @@ from modelsearch.backends.base import (
 )
 from modelsearch.index import (
     AutocompleteField,
+    BaseField,
     FilterField,
     RelatedFields,
     SearchField,
@@ -93,10 +97,12 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.lang.porter import stem as _porter_stem
 from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 logger = logging.getLogger(__name__)
 
@@ -224,12 +230,61 @@ def _prepare_value(value):
     return force_str(value)
 
 
+_value_getters = {}
+
+
+def _value_getter(field, model):
+    """``field.get_value`` for objects of ``model``, with what it looks up on
+    every call (the model field, whether taggit is installed, the field's
+    ``get_searchable_content``) looked up once; a field class with its own
+    ``get_value`` keeps it."""
+    if type(field).get_value is not BaseField.get_value:
+        return field.get_value
+    try:
+        model_field = field.get_field(model)
+    except FieldDoesNotExist:
+        name = field.field_name
+
+        def attribute(obj):
+            value = getattr(obj, name, None)
+            if callable(value):
+                value = value()
+            return value
+
+        return attribute
+    read = model_field.value_from_object
+    if apps.is_installed("taggit"):
+        from taggit.managers import TaggableManager
+
+        if isinstance(model_field, TaggableManager):
+            return read
+    content = getattr(model_field, "get_searchable_content", None)
+    if content is None and isinstance(model_field, RelatedField):
+        remote = model_field
+        while isinstance(remote, RelatedField):
+            remote = remote.target_field
+        content = getattr(remote, "get_searchable_content", None)
+    if content is None:
+        return read
+    return lambda obj: content(read(obj))
+
+
+def _get_value(field, obj):
+    # Keyed by what the getter depends on (a model's search fields may be
+    # built again on each call).
+    key = (type(field), field.field_name, obj.__class__)
+    getter = _value_getters.get(key)
+    if getter is None:
+        getter = _value_getters[key] = _value_getter(field, obj.__class__)
+    return getter(obj)
+
+
 def _field_values(obj, field, prefix=""):
     """Yield ``(kind, name, boost, text)`` for each text value of ``field``."""
     if isinstance(field, (SearchField, AutocompleteField)):
         kind = "search" if isinstance(field, SearchField) else "autocomplete"
         boost = getattr(field, "boost", None) or 1.0
-        yield kind, prefix + field.field_name, boost, _prepare_value(field.get_value(obj))
+        yield kind, prefix + field.field_name, boost, _prepare_value(_get_value(field, obj))
     elif isinstance(field, RelatedFields):
         value = field.get_value(obj)
         if value is None:
@@ -345,7 +400,7 @@ def _filter_values(obj, fields, prefix=""):
         if isinstance(field, FilterField):
             name = field.get_attname(model)
             try:
-                value = field.get_value(obj)
+                value = _get_value(field, obj)
             except Exception:  # noqa: BLE001 - an attribute that cannot be read is no value
                 value = None
             if callable(value) and not isinstance(value, Model):
@@ -1357,6 +1412,7 @@ class _FastAdder:
         # The encoded positions of a word found once, by position.
         self.singles = {}
         self.fields = {}
+        self.infos = {}
         for name in schema.names():
             self._kind(name)
 
@@ -1404,6 +1460,19 @@ class _FastAdder:
         self.fields[name] = kind
         return kind
 
+    def _info(self, fieldname):
+        """What ``add`` needs of a field, looked up once: ``(field, kind,
+        scorable, stored, column type, length column name)``."""
+        field = self.schema[fieldname]
+        return (
+            field,
+            self._kind(fieldname),
+            field.scorable,
+            field.stored,
+            field.column_type,
+            f"_{fieldname}_len",  # whoosh.codec.whoosh3._lenfield
+        )
+
     def fits(self, writer):
         return (
             writer.schema is self.schema
@@ -1427,15 +1496,32 @@ class _FastAdder:
         pos = None
         index = 0
         stems = self.stems
+        stem = self._stem
         for text in texts:
-            for word in words_of(text):
+            words = words_of(text)
+            if not words:
+                continue
+            if len(max(words, key=len)) <= MAX_TERM_LENGTH:
+                # No word is dropped: positions run on from the last one.
+                start = index if pos is None else pos + 1
+                if stemmed:
+                    words = [stems.get(word) or stem(word) for word in words]
+                for pos, word in enumerate(words, start):
+                    entry = poses.get(word)
+                    if entry is None:
+                        poses[word] = [pos]
+                    else:
+                        entry.append(pos)
+                index += len(words)
+                continue
+            for word in words:
                 index += 1
                 if len(word) > MAX_TERM_LENGTH:
                     continue
                 # The first word kept keeps its own position; the rest follow it.
                 pos = index - 1 if pos is None else pos + 1
                 if stemmed:
-                    word = stems.get(word) or self._stem(word)
+                    word = stems.get(word) or stem(word)
                 entry = poses.get(word)
                 if entry is None:
                     poses[word] = [pos]
@@ -1478,7 +1564,6 @@ class _FastAdder:
 
     def add(self, writer, doc, parts):
         writer._check_state()
-        schema = self.schema
         perdocwriter = writer.perdocwriter
         pool = writer.pool
         pending = self.pending
@@ -1501,16 +1586,26 @@ class _FastAdder:
             return found
 
         perdocwriter.start_doc(docnum)
+        # Whoosh's W3 per-document writer: its ``add_field`` and
+        # ``add_column_value`` are done here, with each field's column
+        # writers looked up once.
+        w3 = type(perdocwriter).__name__ == "W3PerDocWriter"
+        if w3:
+            stored_fields = perdocwriter._storedfields
+            field_lengths = perdocwriter._fieldlengths
+            columns = perdocwriter._colwriters
+        infos = self.infos
         for fieldname in sorted(doc):
             value = doc[fieldname]
             if value is None or fieldname.startswith("_"):
                 continue
-            field = schema[fieldname]
+            info = infos.get(fieldname)
+            if info is None:
+                info = infos[fieldname] = self._info(fieldname)
+            field, kind, scorable, stored, column, lenfield = info
             length = 0
-            kind = self._kind(fieldname)
             if kind in ("id", "split") and not isinstance(value, str):
                 kind = None
-            scorable = field.scorable
             if kind == "positions" or kind == "frequency":
                 # A post's body is both ``t_body`` and all of ``all_text``:
                 # the same texts give the same postings.
@@ -1558,10 +1653,26 @@ class _FastAdder:
                     terms[tbytes].append((docnum, weight, vbytes))
                     size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
                 pool.fieldnames.add(fieldname)
-            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-            column = field.column_type
+            if not w3:
+                perdocwriter.add_field(fieldname, field, value if stored else None, length)
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+                continue
+            if stored:
+                stored_fields[fieldname] = value
+            if length:
+                found = columns.get(lenfield)
+                if found is None:
+                    perdocwriter._create_column(lenfield, LENGTHS_COLUMN)
+                    found = columns[lenfield]
+                found.add(docnum, length_to_byte(length))
+                field_lengths[fieldname] += length
             if column:
-                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+                found = columns.get(fieldname)
+                if found is None:
+                    perdocwriter._create_column(fieldname, column)
+                    found = columns[fieldname]
+                found.add(docnum, field.to_column_value(value))
         perdocwriter.finish_doc()
         writer._added = True
         writer.docnum += 1
@@ -1778,19 +1889,22 @@ def _write_terms(fieldwriter, schema, lengths, pending):
             maxlength = maxweight = 0
             for offset in range(0, n, blocklimit):
                 block = postings if n <= blocklimit else postings[offset : offset + blocklimit]
-                ids = [p[0] for p in block]
-                weights = array.array("f", [p[1] for p in block])
-                top = max(p[1] for p in block)
+                ids, block_weights, block_values = zip(*block, strict=True)
+                weights = array.array("f", block_weights)
+                top = max(block_weights)
                 block_weight = top if top > 0 else 0
                 block_min = None
                 block_max = 0
                 if field_lengths is not False:
-                    found = [doc_length[d] for d in ids if d < stored and doc_length[d]]
+                    if ids[-1] < stored:
+                        found = [doc_length[d] for d in ids]
+                    else:
+                        found = [doc_length[d] for d in ids if d < stored]
+                    found = [length for length in found if length]
                     if found:
                         block_min, block_max = min(found), max(found)
                 # W3PostingsWriter._mini_ids, _mini_weights, _mini_values.
-                deltas = [ids[0]]
-                deltas.extend(b - a for a, b in zip(ids, ids[1:], strict=False))
+                deltas = [ids[0], *map(operator.sub, ids[1:], ids)]
                 first = weights[0]
                 if first == 1.0 and weights.count(1.0) == len(weights):
                     mini_weights = None
@@ -1799,11 +1913,11 @@ def _write_terms(fieldwriter, schema, lengths, pending):
                 else:
                     mini_weights = tuple(weights)
                 if variable:
-                    mini_values = tuple(p[2] for p in block if p[2])
+                    mini_values = tuple(filter(None, block_values))
                 elif fixedsize == 0:
                     mini_values = None
                 else:
-                    mini_values = b"".join(p[2] for p in block if p[2])
+                    mini_values = b"".join(filter(None, block_values))
                 databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
                 comp = level if len(ids) >= minimum else 0
                 if comp:
