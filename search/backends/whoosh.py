@@ -115,7 +115,7 @@ SORT_PREFIX = "s_"
 SORT_PK = "s__pk"
 # Bumped whenever the schema changes: an index of another version is not
 # read (it is rebuilt, see ``SearchBackend.needs_rebuild``).
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "2"
 
 # Filter values are tokens of one field, separated by this character.
 VALUE_SEPARATOR = "\x1e"
@@ -156,19 +156,6 @@ TEXT_ANALYZER = _text_analyzer()
 AUTOCOMPLETE_ANALYZER = _autocomplete_analyzer()
 
 
-class SortColumn(ID):
-    """A value column only (sorting, facets, the newest-first date), the
-    same column an ``ID(sortable=True)`` keeps, without its postings: no
-    query searches these fields by term (the filter values of the same
-    fields are the ``f_`` fields), and a third of a rebuild's terms were
-    these postings nothing read."""
-
-    indexed = False
-
-    def __init__(self):
-        super().__init__(sortable=True)
-
-
 def build_schema():
     schema = Schema(
         id=ID(stored=True, unique=True),
@@ -187,7 +174,7 @@ def build_schema():
     # Filter values: every value of a field is one token; a single-valued
     # field of the model itself also gets a column, for sorting and facets.
     schema.add(FILTER_PREFIX + "*", KEYWORD(analyzer=RegexTokenizer(r"[^\x1e]+")), glob=True)
-    schema.add(SORT_PREFIX + "*", SortColumn(), glob=True)
+    schema.add(SORT_PREFIX + "*", ID(sortable=True), glob=True)
     # A digest of the filter values: when it changes (a thread moved to a
     # restricted board), the documents that copy them are indexed again.
     schema.add("fsig", STORED())
