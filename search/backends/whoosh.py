@@ -42,6 +42,7 @@ import hashlib
 import heapq
 import itertools
 import logging
+import operator
 import os
 import pickle
 import re
@@ -49,11 +50,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+import zlib
+from collections import Counter, OrderedDict, defaultdict
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Manager, Model
 from django.db.models.expressions import BaseExpression
+from django.db.models.fields.related import RelatedField
 from django.db.models.query import QuerySet
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -67,6 +71,7 @@ from modelsearch.backends.base import (
 )
 from modelsearch.index import (
     AutocompleteField,
+    BaseField,
     FilterField,
     RelatedFields,
     SearchField,
@@ -92,10 +97,12 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.lang.porter import stem as _porter_stem
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 logger = logging.getLogger(__name__)
 
@@ -210,12 +217,61 @@ def _prepare_value(value):
     return force_str(value)
 
 
+_value_getters = {}
+
+
+def _value_getter(field, model):
+    """``field.get_value`` for objects of ``model``, with what it looks up on
+    every call (the model field, whether taggit is installed, the field's
+    ``get_searchable_content``) looked up once; a field class with its own
+    ``get_value`` keeps it."""
+    if type(field).get_value is not BaseField.get_value:
+        return field.get_value
+    try:
+        model_field = field.get_field(model)
+    except FieldDoesNotExist:
+        name = field.field_name
+
+        def attribute(obj):
+            value = getattr(obj, name, None)
+            if callable(value):
+                value = value()
+            return value
+
+        return attribute
+    read = model_field.value_from_object
+    if apps.is_installed("taggit"):
+        from taggit.managers import TaggableManager
+
+        if isinstance(model_field, TaggableManager):
+            return read
+    content = getattr(model_field, "get_searchable_content", None)
+    if content is None and isinstance(model_field, RelatedField):
+        remote = model_field
+        while isinstance(remote, RelatedField):
+            remote = remote.target_field
+        content = getattr(remote, "get_searchable_content", None)
+    if content is None:
+        return read
+    return lambda obj: content(read(obj))
+
+
+def _get_value(field, obj):
+    # Keyed by what the getter depends on (a model's search fields may be
+    # built again on each call).
+    key = (type(field), field.field_name, obj.__class__)
+    getter = _value_getters.get(key)
+    if getter is None:
+        getter = _value_getters[key] = _value_getter(field, obj.__class__)
+    return getter(obj)
+
+
 def _field_values(obj, field, prefix=""):
     """Yield ``(kind, name, boost, text)`` for each text value of ``field``."""
     if isinstance(field, (SearchField, AutocompleteField)):
         kind = "search" if isinstance(field, SearchField) else "autocomplete"
         boost = getattr(field, "boost", None) or 1.0
-        yield kind, prefix + field.field_name, boost, _prepare_value(field.get_value(obj))
+        yield kind, prefix + field.field_name, boost, _prepare_value(_get_value(field, obj))
     elif isinstance(field, RelatedFields):
         value = field.get_value(obj)
         if value is None:
@@ -331,7 +387,7 @@ def _filter_values(obj, fields, prefix=""):
         if isinstance(field, FilterField):
             name = field.get_attname(model)
             try:
-                value = field.get_value(obj)
+                value = _get_value(field, obj)
             except Exception:  # noqa: BLE001 - an attribute that cannot be read is no value
                 value = None
             if callable(value) and not isinstance(value, Model):
@@ -1291,7 +1347,7 @@ class _Generation:
         self.writer = writer
         self.ids = set()
         self.adder = _FastAdder(writer.schema)
-        writer._drain_pending = self.adder.drain
+        writer._fast_adder = self.adder
 
     def add(self, writer, docs, ancestors, parts=None):
         # The new index starts empty: a document is only added, unless this
@@ -1343,6 +1399,7 @@ class _FastAdder:
         # The encoded positions of a word found once, by position.
         self.singles = {}
         self.fields = {}
+        self.infos = {}
         for name in schema.names():
             self._kind(name)
 
@@ -1372,6 +1429,7 @@ class _FastAdder:
             kind = "frequency"
         elif (
             isinstance(field, ID)
+            and field.indexed
             and type(field.analyzer) is IDTokenizer
             and type(field.format) is formats.Existence
         ):
@@ -1388,6 +1446,19 @@ class _FastAdder:
             kind = None
         self.fields[name] = kind
         return kind
+
+    def _info(self, fieldname):
+        """What ``add`` needs of a field, looked up once: ``(field, kind,
+        scorable, stored, column type, length column name)``."""
+        field = self.schema[fieldname]
+        return (
+            field,
+            self._kind(fieldname),
+            field.scorable,
+            field.stored,
+            field.column_type,
+            f"_{fieldname}_len",  # whoosh.codec.whoosh3._lenfield
+        )
 
     def fits(self, writer):
         return (
@@ -1412,15 +1483,32 @@ class _FastAdder:
         pos = None
         index = 0
         stems = self.stems
+        stem = self._stem
         for text in texts:
-            for word in words_of(text):
+            words = words_of(text)
+            if not words:
+                continue
+            if len(max(words, key=len)) <= MAX_TERM_LENGTH:
+                # No word is dropped: positions run on from the last one.
+                start = index if pos is None else pos + 1
+                if stemmed:
+                    words = [stems.get(word) or stem(word) for word in words]
+                for pos, word in enumerate(words, start):
+                    entry = poses.get(word)
+                    if entry is None:
+                        poses[word] = [pos]
+                    else:
+                        entry.append(pos)
+                index += len(words)
+                continue
+            for word in words:
                 index += 1
                 if len(word) > MAX_TERM_LENGTH:
                     continue
                 # The first word kept keeps its own position; the rest follow it.
                 pos = index - 1 if pos is None else pos + 1
                 if stemmed:
-                    word = stems.get(word) or self._stem(word)
+                    word = stems.get(word) or stem(word)
                 entry = poses.get(word)
                 if entry is None:
                     poses[word] = [pos]
@@ -1429,40 +1517,50 @@ class _FastAdder:
         return poses
 
     def _text_items(self, texts, words_of, kind):
-        """``[(term bytes, frequency, value bytes)]``: what Positions or
-        Frequency ``word_values`` gives for the joined texts."""
+        """``([(term bytes, frequency, value bytes)], pool size, total
+        frequency)``: what Positions or Frequency ``word_values`` gives for
+        the joined texts, with what the pool's size and the field's length
+        add up to over them."""
         poses = self._counts(texts, words_of, kind == "positions")
         items = []
+        size = freqs = 0
         if kind == "positions":
             singles = self.singles
             for word, positions in poses.items():
+                tbytes = word.encode("utf-8")
                 if len(positions) == 1:
                     pos = positions[0]
                     vbytes = singles.get(pos)
                     if vbytes is None:
                         vbytes = singles[pos] = _encode_positions(positions)
-                    items.append((word.encode("utf-8"), 1, vbytes))
+                    items.append((tbytes, 1.0, vbytes))
+                    freqs += 1
                 else:
-                    items.append((word.encode("utf-8"), len(positions), _encode_positions(positions)))
+                    vbytes = _encode_positions(positions)
+                    items.append((tbytes, float(len(positions)), vbytes))
+                    freqs += len(positions)
+                size += 2 * len(tbytes) + len(vbytes)
         else:
             for word, positions in poses.items():
-                items.append((word.encode("utf-8"), len(positions), pack_uint(len(positions))))
-        return items
+                tbytes = word.encode("utf-8")
+                vbytes = pack_uint(len(positions))
+                items.append((tbytes, float(len(positions)), vbytes))
+                freqs += len(positions)
+                size += 2 * len(tbytes) + len(vbytes)
+        return items, size, freqs
 
     def add(self, writer, doc, parts):
         writer._check_state()
-        schema = self.schema
         perdocwriter = writer.perdocwriter
         pool = writer.pool
         pending = self.pending
         docnum = writer.docnum
 
-        def post(key, posting):
-            found = pending.get(key)
-            if found is None:
-                pending[key] = [posting]
-            else:
-                found.append(posting)
+        def terms_of(fieldname):
+            terms = pending.get(fieldname)
+            if terms is None:
+                terms = pending[fieldname] = defaultdict(list)
+            return terms
 
         size = 0
         words = {}
@@ -1475,34 +1573,46 @@ class _FastAdder:
             return found
 
         perdocwriter.start_doc(docnum)
+        # Whoosh's W3 per-document writer: its ``add_field`` and
+        # ``add_column_value`` are done here, with each field's column
+        # writers looked up once.
+        w3 = type(perdocwriter).__name__ == "W3PerDocWriter"
+        if w3:
+            stored_fields = perdocwriter._storedfields
+            field_lengths = perdocwriter._fieldlengths
+            columns = perdocwriter._colwriters
+        infos = self.infos
         for fieldname in sorted(doc):
             value = doc[fieldname]
             if value is None or fieldname.startswith("_"):
                 continue
-            field = schema[fieldname]
+            info = infos.get(fieldname)
+            if info is None:
+                info = infos[fieldname] = self._info(fieldname)
+            field, kind, scorable, stored, column, lenfield = info
             length = 0
-            kind = self._kind(fieldname)
             if kind in ("id", "split") and not isinstance(value, str):
                 kind = None
-            scorable = field.scorable
             if kind == "positions" or kind == "frequency":
                 # A post's body is both ``t_body`` and all of ``all_text``:
                 # the same texts give the same postings.
                 key = (kind, tuple(parts.get(fieldname, ())))
-                items = memo.get(key)
-                if items is None:
-                    items = memo[key] = self._text_items(key[1], words_of, kind)
-                for tbytes, freq, vbytes in items:
-                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
-                    size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
-                    if scorable:
-                        length += freq
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = self._text_items(key[1], words_of, kind)
+                items, items_size, freqs = found
                 if items:
+                    terms = terms_of(fieldname)
+                    for tbytes, freq, vbytes in items:
+                        terms[tbytes].append((docnum, freq, vbytes))
+                    size += items_size + len(items) * (150 + len(fieldname))
+                    if scorable:
+                        length += freqs
                     pool.fieldnames.add(fieldname)
             elif kind == "id":
                 # Existence.word_values: the one term, weight 1.0, no value.
                 tbytes = value.encode("utf-8")
-                post((fieldname, tbytes), (docnum, 1.0, b""))
+                terms_of(fieldname)[tbytes].append((docnum, 1.0, b""))
                 size += 150 + len(fieldname) + 2 * len(tbytes)
                 if scorable:
                     length += 1
@@ -1512,26 +1622,44 @@ class _FastAdder:
                 for match in field.analyzer.expression.finditer(value):
                     term = match.group(0)
                     counts[term] = counts.get(term, 0) + 1
+                terms = terms_of(fieldname) if counts else None
                 for term, freq in counts.items():
                     tbytes = term.encode("utf-8")
                     vbytes = pack_uint(freq)
-                    post((fieldname, tbytes), (docnum, float(freq), vbytes))
+                    terms[tbytes].append((docnum, float(freq), vbytes))
                     size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes)
                     if scorable:
                         length += freq
                 if counts:
                     pool.fieldnames.add(fieldname)
             elif field.indexed:
+                terms = terms_of(fieldname)
                 for tbytes, freq, weight, vbytes in field.index(value):
                     if scorable:
                         length += freq
-                    post((fieldname, tbytes), (docnum, weight, vbytes))
+                    terms[tbytes].append((docnum, weight, vbytes))
                     size += 150 + len(fieldname) + 2 * len(tbytes) + len(vbytes or b"")
                 pool.fieldnames.add(fieldname)
-            perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-            column = field.column_type
+            if not w3:
+                perdocwriter.add_field(fieldname, field, value if stored else None, length)
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+                continue
+            if stored:
+                stored_fields[fieldname] = value
+            if length:
+                found = columns.get(lenfield)
+                if found is None:
+                    perdocwriter._create_column(lenfield, LENGTHS_COLUMN)
+                    found = columns[lenfield]
+                found.add(docnum, length_to_byte(length))
+                field_lengths[fieldname] += length
             if column:
-                perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+                found = columns.get(fieldname)
+                if found is None:
+                    perdocwriter._create_column(fieldname, column)
+                    found = columns[fieldname]
+                found.add(docnum, field.to_column_value(value))
         perdocwriter.finish_doc()
         writer._added = True
         writer.docnum += 1
@@ -1546,9 +1674,20 @@ class _FastAdder:
         merge of runs already in order rather than a sort of every posting."""
         pending, self.pending = self.pending, {}
         current = pool.current
-        for key in sorted(pending):
-            fieldname, tbytes = key
-            current.extend([(fieldname, tbytes, *posting) for posting in pending[key]])
+        for fieldname in sorted(pending):
+            terms = pending[fieldname]
+            for tbytes in sorted(terms):
+                current.extend([(fieldname, tbytes, *posting) for posting in terms[tbytes]])
+
+    def take(self, pool):
+        """The pending postings as ``{field: {term bytes: [(docnum, weight,
+        value bytes), ...]}}``, when they are all the segment has (nothing
+        went into the pool through Whoosh's own writer, nothing was spilled
+        to disk), or None: the pool has to merge them with its own."""
+        if pool.current or pool.runs:
+            return None
+        pending, self.pending = self.pending, {}
+        return pending
 
 
 class _Batch:
@@ -1658,6 +1797,163 @@ def _add_postings(fieldwriter, schema, lengths, items):
         fieldwriter.finish_field()
 
 
+def _write_terms(fieldwriter, schema, lengths, pending):
+    """Write ``pending`` (``_FastAdder.take``: postings gathered by field and
+    term, documents in order) through Whoosh's W3 field writer, giving the
+    postings, block and term statistics its ``add_postings`` gives with
+    ``_SmallBlocksUncompressed``: each term's blocks of ``blocklimit``
+    postings are built whole and written in one write with their header
+    (``W3PostingsWriter._write_block`` and ``finish_postings`` and
+    ``W3FieldWriter.finish_term`` in one pass), rather than posting by
+    posting through a postings writer and a term info object per term. Most
+    terms (ids, dates, rare words) have one posting and take a shorter path."""
+    from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+    from whoosh.system import pack_int, pack_long
+    from whoosh.util.numeric import length_to_byte
+
+    codec = fieldwriter._codec
+    blocklimit = codec._blocklimit
+    level = codec._compression
+    minimum = _SmallBlocksUncompressed.MIN_COMPRESSED
+    postfile = fieldwriter._postfile
+    tindex_add = fieldwriter._tindex.add
+    write, tell = postfile.write, postfile.tell
+    dumps, compress = pickle.dumps, zlib.compress
+    pack_terminfo = W3TermInfo._struct.pack
+    magic = WHOOSH3_HEADER_MAGIC
+    no_id = 0xFFFFFFFF
+    lengths_table = _LENGTHS
+    for fieldname in sorted(pending):
+        terms = pending[fieldname]
+        fieldobj = schema[fieldname]
+        fieldwriter.start_field(fieldname, fieldobj)
+        prefix = pack_ushort(fieldwriter._fieldid)
+        fixedsize = fieldobj.format.fixed_value_size()
+        variable = fixedsize is None or fixedsize < 0
+        field_lengths = lengths.field_lengths(fieldname) if lengths else False
+        if field_lengths is not False:
+            stored = len(field_lengths)
+            # A document's length (None: no length), by document number.
+            doc_length = [lengths_table[b] or None if b else None for b in field_lengths]
+        for tbytes in sorted(terms):
+            postings = terms[tbytes]
+            start = tell()
+            n = len(postings)
+            if n == 1:
+                docnum, weight, value = postings[0]
+                # The weight as the block's float32 array holds it.
+                stored_weight = array.array("f", (weight,))[0]
+                length = None
+                if field_lengths is not False and docnum < stored:
+                    length = doc_length[docnum]
+                lbyte = length_to_byte(length)
+                if variable:
+                    mini_values = (value,) if value else ()
+                elif fixedsize == 0:
+                    mini_values = None
+                else:
+                    mini_values = value or b""
+                databytes = dumps(
+                    ((docnum,), None if stored_weight == 1.0 else stored_weight, mini_values), 2
+                )
+                top = weight if weight > 0 else 0
+                comp = level if minimum <= 1 else 0
+                if comp:
+                    databytes = compress(databytes, comp)
+                infobytes = dumps((1, docnum, top, comp, lbyte, lbyte), 2)
+                body = pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
+                write(magic + body)
+                termbytes = (
+                    pack_terminfo(0, 0 + stored_weight, 1, lbyte, lbyte, top, docnum, docnum)
+                    + pack_long(start)
+                    + pack_int(len(magic) + len(body))
+                )
+                tindex_add(prefix + tbytes, termbytes)
+                continue
+            chunks = [magic]
+            total = count = 0
+            minlength = minid = maxid = None
+            maxlength = maxweight = 0
+            for offset in range(0, n, blocklimit):
+                block = postings if n <= blocklimit else postings[offset : offset + blocklimit]
+                ids, block_weights, block_values = zip(*block, strict=True)
+                weights = array.array("f", block_weights)
+                top = max(block_weights)
+                block_weight = top if top > 0 else 0
+                block_min = None
+                block_max = 0
+                if field_lengths is not False:
+                    if ids[-1] < stored:
+                        found = [doc_length[d] for d in ids]
+                    else:
+                        found = [doc_length[d] for d in ids if d < stored]
+                    found = [length for length in found if length]
+                    if found:
+                        block_min, block_max = min(found), max(found)
+                # W3PostingsWriter._mini_ids, _mini_weights, _mini_values.
+                deltas = [ids[0], *map(operator.sub, ids[1:], ids)]
+                first = weights[0]
+                if first == 1.0 and weights.count(1.0) == len(weights):
+                    mini_weights = None
+                elif weights.count(first) == len(weights):
+                    mini_weights = first
+                else:
+                    mini_weights = tuple(weights)
+                if variable:
+                    mini_values = tuple(filter(None, block_values))
+                elif fixedsize == 0:
+                    mini_values = None
+                else:
+                    mini_values = b"".join(filter(None, block_values))
+                databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
+                comp = level if len(ids) >= minimum else 0
+                if comp:
+                    databytes = compress(databytes, comp)
+                infobytes = dumps(
+                    (
+                        len(ids),
+                        ids[-1],
+                        block_weight,
+                        comp,
+                        length_to_byte(block_min),
+                        length_to_byte(block_max),
+                    ),
+                    2,
+                )
+                blocklength = len(infobytes) + len(databytes)
+                chunks.append(pack_int(-blocklength if offset + blocklimit >= n else blocklength))
+                chunks.append(infobytes)
+                chunks.append(databytes)
+                # W3TermInfo.add_block
+                total += sum(weights)
+                count += len(ids)
+                minlength = block_min if minlength is None else min(minlength, block_min)
+                maxlength = max(maxlength, block_max)
+                maxweight = max(maxweight, block_weight)
+                if minid is None:
+                    minid = ids[0]
+                maxid = ids[-1]
+            data = b"".join(chunks)
+            write(data)
+            # W3TermInfo.to_bytes, not inlined.
+            termbytes = (
+                pack_terminfo(
+                    0,
+                    total,
+                    count,
+                    0 if minlength is None else length_to_byte(minlength),
+                    length_to_byte(maxlength),
+                    maxweight,
+                    no_id if minid is None else minid,
+                    no_id if maxid is None else maxid,
+                )
+                + pack_long(start)
+                + pack_int(len(data))
+            )
+            tindex_add(prefix + tbytes, termbytes)
+        fieldwriter.finish_field()
+
+
 class _SmallBlocksUncompressed:
     """The codec's postings writers, leaving blocks of fewer than
     ``MIN_COMPRESSED`` postings uncompressed. Whoosh means to skip zlib for
@@ -1691,15 +1987,22 @@ def _fast_flush(writer):
     """``writer`` flushing its segment with ``_FlushLengths`` (same output)."""
 
     def flush_segment():
-        drain = getattr(writer, "_drain_pending", None)
-        if drain is not None:
-            drain(writer.pool)
+        fieldwriter = writer.fieldwriter
+        w3 = type(fieldwriter).__name__ == "W3FieldWriter" and hasattr(fieldwriter, "_postwriter")
+        adder = getattr(writer, "_fast_adder", None)
+        pending = None
+        if adder is not None:
+            pending = adder.take(writer.pool) if w3 else None
+            if pending is None:
+                adder.drain(writer.pool)
         writer.perdocwriter.close()
         lengths = _FlushLengths(writer.per_document_reader()) if writer.codec.length_stats else None
-        fieldwriter = writer.fieldwriter
-        if type(fieldwriter).__name__ == "W3FieldWriter" and hasattr(fieldwriter, "_postwriter"):
+        if w3:
             fieldwriter._codec = _SmallBlocksUncompressed(fieldwriter._codec)
-            _add_postings(fieldwriter, writer.schema, lengths, writer.pool.iter_postings())
+            if pending is not None:
+                _write_terms(fieldwriter, writer.schema, lengths, pending)
+            else:
+                _add_postings(fieldwriter, writer.schema, lengths, writer.pool.iter_postings())
         else:
             fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
         writer.fieldwriter.close()

@@ -60,7 +60,7 @@ def test_rebuild_reads_rows_in_bulk_however_many_documents(db):
     assert not [q for q in many.captured_queries if "resources_topic" in q["sql"] and "IN (" not in q["sql"]]
 
 
-def _index(tmp_path, name, documents, fast):
+def _index(tmp_path, name, documents, fast, spill=False):
     storage = FileStorage(str(tmp_path / name))
     storage.create()
     ix = storage.create_index(whoosh.build_schema())
@@ -68,14 +68,24 @@ def _index(tmp_path, name, documents, fast):
     if fast:
         writer = whoosh._fast_flush(writer)
         adder = whoosh._FastAdder(writer.schema)
-        writer._drain_pending = adder.drain
+        writer._fast_adder = adder
+        if spill:
+            # Every document overflows the pool: the postings go to disk in
+            # runs and the flush merges them (the path of a rebuild larger
+            # than the writer's memory).
+            writer.pool.limit = 1
     for doc, parts in documents:
         if fast:
             adder.add(writer, doc, parts)
         else:
             writer.add_document(**doc)
+    if spill:
+        assert writer.pool.runs
     writer.commit()
     return ix.reader()
+
+
+TERM_STATS = ("weight", "doc_frequency", "min_length", "max_length", "max_weight", "min_id", "max_id")
 
 
 def _postings(reader, fieldname, term):
@@ -111,10 +121,26 @@ def test_rebuild_writer_gives_the_index_whooshs_own_writer_gives(db, tmp_path):
         doc = {name: " ".join(texts) for name, texts in parts.items()}
         doc.update(id=f"test.awkward:{i}", pk=str(i), root="test.awkward", models="test.awkward")
         documents.append((doc, parts))
+    # Terms in more documents than a postings block holds (128), so a term
+    # is written in several blocks, compressed and not.
+    for i in range(300):
+        text = f"common {'often ' * (i % 3)}word{i % 7} every{i % 150}"
+        parts = {whoosh.ALL_FIELD: [text], whoosh.AUTOCOMPLETE_FIELD: [text]}
+        doc = {name: " ".join(texts) for name, texts in parts.items()}
+        doc.update(id=f"test.many:{i}", pk=str(i), root="test.many", models="test.many")
+        documents.append((doc, parts))
 
-    whooshs, ours = _index(tmp_path, "whoosh", documents, False), _index(tmp_path, "ours", documents, True)
+    whooshs = _index(tmp_path, "whoosh", documents, False)
+    for ours in (
+        _index(tmp_path, "ours", documents, True),
+        _index(tmp_path, "spilled", documents, True, True),
+    ):
+        _assert_same_index(ours, whooshs)
 
-    assert ours.doc_count() == whooshs.doc_count() == len(documents)
+
+def _assert_same_index(ours, whooshs):
+    assert ours.doc_count() == whooshs.doc_count()
+    assert len(list(ours.postings(whoosh.ALL_FIELD, b"common").all_ids())) == 300
     fields = sorted(set(whooshs.indexed_field_names()) | set(ours.indexed_field_names()))
     assert whoosh.ALL_FIELD in fields and whoosh.TEXT_PREFIX + "body" in fields
     for fieldname in fields:
@@ -122,7 +148,10 @@ def test_rebuild_writer_gives_the_index_whooshs_own_writer_gives(db, tmp_path):
         assert list(ours.lexicon(fieldname)) == terms, fieldname
         for term in terms:
             assert _postings(ours, fieldname, term) == _postings(whooshs, fieldname, term), (fieldname, term)
-            assert ours.term_info(fieldname, term).weight() == whooshs.term_info(fieldname, term).weight()
+            mine, theirs = ours.term_info(fieldname, term), whooshs.term_info(fieldname, term)
+            assert [getattr(mine, name)() for name in TERM_STATS] == [
+                getattr(theirs, name)() for name in TERM_STATS
+            ], (fieldname, term)
         for docnum in range(whooshs.doc_count()):
             assert ours.doc_field_length(docnum, fieldname) == whooshs.doc_field_length(docnum, fieldname)
     assert list(ours.all_stored_fields()) == list(whooshs.all_stored_fields())
