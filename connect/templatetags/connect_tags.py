@@ -61,9 +61,11 @@ class FragmentNode(template.Node):
 
         from connect import fragments
 
-        user = context["request"].user
+        request = context.get("request")
+        user = getattr(request, "user", None)
         values = dict(context.get("fragment_fills") or {})
-        if not user.is_authenticated and not self.shared:
+        if user is None or (not user.is_authenticated and not self.shared):
+            # No request (a template rendered on its own): nothing to key a copy by.
             return mark_safe(fragments.fill(str(self.nodelist.render(context)), values))  # noqa: S308
 
         def build():
