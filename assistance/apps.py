@@ -6,3 +6,8 @@ class AssistanceConfig(AppConfig):
 
     name = "assistance"
     verbose_name = "Training & technical assistance"
+
+    def ready(self):
+        from .permissions import connect_invalidation_signals
+
+        connect_invalidation_signals()

@@ -7,18 +7,43 @@ panels all ask here."""
 
 from django.db.models import Q
 
+from connect import fragments
 from connect.permissions import is_active_member, is_administrator
 
 from .models import ExchangeVisit, ProgramRole, Status, VisitStatus
 
+# The generation of every member's program roles (connect.fragments): moved on
+# by each save or delete of a role, whoever's it is (a role moved to another
+# member drops both members' copies).
+PROGRAM_ROLES = "assistance.program-roles"
+
 
 def _roles(user):
-    """The member's program roles, fetched once per request object."""
+    """The member's program roles, fetched once per request object and cached
+    across requests (``connect.fragments``, with the member's own generation)
+    until a program role is saved or deleted: the home page asks on every visit."""
     if not getattr(user, "is_authenticated", False):
         return ()
     if not hasattr(user, "_program_roles"):
-        user._program_roles = tuple(ProgramRole.objects.filter(user_id=user.pk))
+        user._program_roles = fragments.get_or_build(
+            "program-roles",
+            user_id=user.pk,
+            depends=[PROGRAM_ROLES],
+            build=lambda: tuple(ProgramRole.objects.filter(user_id=user.pk)),
+        )
     return user._program_roles
+
+
+def connect_invalidation_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    def on_role(sender, **kwargs):
+        fragments.bump(PROGRAM_ROLES)
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(
+            on_role, sender=ProgramRole, weak=False, dispatch_uid=f"assistance.program_roles.{name}"
+        )
 
 
 def forget_program_roles(user):

@@ -56,9 +56,19 @@ PROFILES = "connect.profiles"
 PAGES = "connect.pages"
 
 
+# The generation of Wagtail's sites (hostname, port, root page): moved on by
+# every save or delete of one (connect.views.page_serve caches the lookup).
+SITES = "connect.sites"
+
+
 def inbox_scope(user_id):
     """The generation of what is addressed to one member (their notifications)."""
     return f"inbox:{user_id}"
+
+
+def welcome_scope(user_id):
+    """The generation of one member's welcome progress (guidelines read, welcome put away)."""
+    return f"welcome:{user_id}"
 
 
 def _generation_key(name):
@@ -152,10 +162,13 @@ def connect_invalidation_signals():
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import ExpertiseTag, MemberProfile, TaggedExpertise, TaskForce
+    from .models import ExpertiseTag, MemberProfile, TaggedExpertise, TaskForce, WelcomeProgress
 
     def on_profile(sender, instance, **kwargs):
         bump(member_scope(instance.user_id), PROFILES)
+
+    def on_welcome(sender, instance, **kwargs):
+        bump(welcome_scope(instance.user_id))
 
     def on_people(sender, **kwargs):
         bump(PROFILES)
@@ -163,6 +176,9 @@ def connect_invalidation_signals():
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(
             on_profile, sender=MemberProfile, weak=False, dispatch_uid=f"connect.fragments.profile.{name}"
+        )
+        signal.connect(
+            on_welcome, sender=WelcomeProgress, weak=False, dispatch_uid=f"connect.fragments.welcome.{name}"
         )
         # ExpertiseTag: an area's name is printed on every card that carries it.
         for model in (get_user_model(), TaskForce, TaggedExpertise, ExpertiseTag):
@@ -184,13 +200,19 @@ def connect_invalidation_signals():
 def _connect_page_signals():
     from django.db.models.signals import m2m_changed, post_delete, post_save
     from wagtail.images import get_image_model
-    from wagtail.models import Page, PageViewRestriction
+    from wagtail.models import Page, PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     image_model = get_image_model()
 
     def on_pages(sender, **kwargs):
         bump(PAGES)
+
+    def on_sites(sender, **kwargs):
+        bump(SITES)
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(on_sites, sender=Site, weak=False, dispatch_uid=f"connect.fragments.sites.{name}")
 
     def on_model(sender, instance, **kwargs):
         # Every page type is its own sender: one receiver for all models, asking the type.

@@ -45,36 +45,56 @@ def profile_is_filled(profile):
     return bool(profile and profile.title.strip() and profile.bio.strip())
 
 
-_UNREAD = object()
-
-
-def welcome_steps(request, *, progress=_UNREAD):
-    """The newcomer's first steps, in order. Steps other apps own (a first
-    post in the welcome thread) come from the `register_welcome_step` hook;
-    each returns a WelcomeStep or None."""
+def _welcome_state(user):
+    """What the welcome's own steps read: ``(dismissed, guidelines read,
+    profile filled, guidelines visible)``, cached per member (their own
+    generation follows the profile and access) until their welcome progress
+    is saved or deleted (``welcome_scope``) or a page changes or expires (the
+    guidelines page's visibility, ``PAGES`` and ``pages_epoch``)."""
+    from .fragments import PAGES, get_or_build, pages_epoch, welcome_scope
     from .models import GuidelinesPage, WelcomeProgress
     from .permissions import visible_pages
 
-    user = request.user
-    if progress is _UNREAD:
+    def build():
         progress = WelcomeProgress.objects.filter(user=user).first()
+        if progress is not None and progress.dismissed_at is not None:
+            return (True, bool(progress.guidelines_read_at), False, False)  # put away: nothing else asked
+        return (
+            False,
+            bool(progress and progress.guidelines_read_at),
+            profile_is_filled(getattr(user, "profile", None)),
+            visible_pages(user, GuidelinesPage.objects.all()).exists(),
+        )
+
+    return get_or_build(
+        f"welcome-state:{pages_epoch()}",
+        user_id=user.pk,
+        depends=[welcome_scope(user.pk), PAGES],
+        build=build,
+    )
+
+
+def welcome_steps(request):
+    """The newcomer's first steps, in order. Steps other apps own (a first
+    post in the welcome thread) come from the `register_welcome_step` hook;
+    each returns a WelcomeStep or None."""
+    _, guidelines_read, profile_filled, guidelines_visible = _welcome_state(request.user)
     steps = [
         WelcomeStep(
             label="Complete your profile",
             detail="Add your job title and a short bio so colleagues know what you work on.",
             url=reverse("connect:profile_edit"),
-            done=profile_is_filled(getattr(user, "profile", None)),
+            done=profile_filled,
             order=10,
         )
     ]
-    guidelines = visible_pages(user, GuidelinesPage.objects.all()).first()
-    if guidelines is not None:
+    if guidelines_visible:
         steps.append(
             WelcomeStep(
                 label="Read the community guidelines",
                 detail="How we keep discussions useful and safe for victims and colleagues.",
                 url=reverse("connect:guidelines"),
-                done=bool(progress and progress.guidelines_read_at),
+                done=guidelines_read,
                 order=20,
             )
         )
@@ -82,18 +102,15 @@ def welcome_steps(request, *, progress=_UNREAD):
         step = hook(request)
         if step is not None:
             steps.append(step)
-    return progress, sorted(steps, key=lambda step: step.order)
+    return sorted(steps, key=lambda step: step.order)
 
 
 def welcome_panel(request):
     """The first-visit welcome, or None once every step is done or the member
     dismissed it."""
-    from .models import WelcomeProgress
-
-    progress = WelcomeProgress.objects.filter(user=request.user).first()
-    if progress is not None and progress.dismissed_at is not None:
-        return None  # put away: one query, not the steps' several
-    progress, steps = welcome_steps(request, progress=progress)
+    if _welcome_state(request.user)[0]:
+        return None  # put away: not even the other apps' steps
+    steps = welcome_steps(request)
     if all(step.done for step in steps):
         return None
     return {"steps": steps, "done": sum(step.done for step in steps), "total": len(steps)}

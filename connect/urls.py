@@ -50,7 +50,9 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     re_path(r"^documents/authenticate_with_password/", connect_views.page_password_disabled),
     path("documents/", include(wagtaildocs_urls)),
-    # Wagtail serves the page tree (home, spotlights, library, events) last.
+    # Wagtail serves the page tree (home, spotlights, library, events) last,
+    # through connect's view of it (its site lookup cached), under its own name.
+    re_path(wagtail_urls.serve_pattern, connect_views.page_serve, name="wagtail_serve"),
     path("", include(wagtail_urls)),
 ]
 

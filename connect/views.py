@@ -420,3 +420,30 @@ def page_password_disabled(request, *args, **kwargs):
     page and document is already members-only, and a shared password is no
     one's account."""
     raise Http404
+
+
+def _wagtail_site(request):
+    """The Wagtail site that answers ``request``'s host and port, cached for
+    every visitor until a site is saved or deleted (``fragments.SITES``):
+    Wagtail otherwise asks for it on every page it serves."""
+    from django.http.request import split_domain_port
+    from wagtail.models import Site
+
+    hostname = split_domain_port(request._get_raw_host())[0]
+    # Hashed: the host is what the client sent (ALLOWED_HOSTS has vetted it by now).
+    where = hashlib.sha256(f"{hostname}:{request.get_port()}".encode()).hexdigest()[:32]
+    return fragments.get_or_build(
+        f"wagtail-site:{where}",
+        user_id=0,  # the same for everyone: user 0's generation never moves
+        depends=[fragments.SITES],
+        build=lambda: (Site._find_for_request(request),),  # a tuple: a cached None reads as missing
+    )[0]
+
+
+def page_serve(request, path):
+    """Wagtail's page view, with the request's site looked up in the cache."""
+    from wagtail.views import serve
+
+    if not hasattr(request, "_wagtail_site"):
+        request._wagtail_site = _wagtail_site(request)
+    return serve(request, path)

@@ -52,17 +52,20 @@ def ago(value):
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist, name, depends, vary):
+    def __init__(self, nodelist, name, depends, vary, shared=False):
         self.nodelist, self.name, self.depends, self.vary = nodelist, name, depends, vary
+        self.shared = shared
 
     def render(self, context):
         from django.utils.safestring import mark_safe
 
         from connect import fragments
 
-        user = context["request"].user
+        request = context.get("request")
+        user = getattr(request, "user", None)
         values = dict(context.get("fragment_fills") or {})
-        if not user.is_authenticated:
+        if user is None or (not user.is_authenticated and not self.shared):
+            # No request (a template rendered on its own): nothing to key a copy by.
             return mark_safe(fragments.fill(str(self.nodelist.render(context)), values))  # noqa: S308
 
         def build():
@@ -72,8 +75,10 @@ class FragmentNode(template.Node):
 
         html = fragments.render_cached(
             self.name.resolve(context),
-            user_id=user.pk,
-            depends=list(self.depends.resolve(context) or ()),
+            # Shared: one copy for every visitor with the same ``vary``; user
+            # 0's generation never moves (connect.fragments.pages_epoch).
+            user_id=0 if self.shared else user.pk,
+            depends=list(self.depends.resolve(context) or ()) if self.depends else [],
             vary=[v.resolve(context) for v in self.vary],
             render=build,
         )
@@ -104,4 +109,26 @@ def fragment(parser, token):
         parser.compile_filter(bits[1]),
         parser.compile_filter(bits[2]),
         [parser.compile_filter(bit) for bit in bits[3:]],
+    )
+
+
+@register.tag
+def shared_fragment(parser, token):
+    """``{% shared_fragment "name" vary… %}…{% endshared_fragment %}``: the
+    block's HTML, cached once for everyone with the same ``vary`` values (the
+    page frame: every member with the same header links, counts and roles
+    sees the same header). ``vary`` must therefore hold everything the block
+    shows that is not the same for every visitor; its CSRF token is put in
+    on every use, as in ``{% fragment %}``."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("shared_fragment takes a name")
+    nodelist = parser.parse(("endshared_fragment",))
+    parser.delete_first_token()
+    return FragmentNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        None,
+        [parser.compile_filter(bit) for bit in bits[2:]],
+        shared=True,
     )

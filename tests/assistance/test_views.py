@@ -240,9 +240,9 @@ def test_queue_query_count_does_not_grow_with_requests(coordinator, staff, djang
         client.get(reverse("assistance:queue"))
 
 
-# The header's counts are cached per member (connect.fragments).
-QUEUE_QUERIES = 8
-REPORT_QUERIES = 4
+# The header's counts and the member's program roles are cached per member (connect.fragments).
+QUEUE_QUERIES = 7
+REPORT_QUERIES = 3
 
 
 def test_report_query_count_does_not_grow_with_requests(
