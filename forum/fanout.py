@@ -47,7 +47,7 @@ from django.utils.module_loading import import_string
 
 from connect import compiled
 from connect import permissions as connect_permissions
-from connect.channels import session_expired
+from connect.channels import session_expired, session_limits
 
 from . import live, permissions, selectors
 from .models import Thread, ThreadEvent
@@ -116,7 +116,8 @@ def _session_data(keys):
             if known is None or known[0] != raw:
                 known = (raw, store.decode(raw))
                 _remember(decoded, key, known)
-            out[key] = dict(known[1])
+            # The decoded dict itself, not a copy: a round only reads it.
+            out[key] = known[1]
         return out
     out = {}
     for key in keys:
@@ -212,9 +213,14 @@ def members(pairs, *, allow_suspended=False):
     active = [u for u in users.values() if permissions.is_active_member(u)]
     permissions.prime_suspensions(active)
     out = {}
+    now, limits = time.time(), session_limits()
     for user_id, key in pairs:
         data = sessions.get(key) if key else None
-        if not data or str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
+        if (
+            not data
+            or str(data.get("_auth_user_id", "")) != str(user_id)
+            or session_expired(data, now=now, limits=limits)
+        ):
             out[(user_id, key)] = (CLOSE_SESSION, None)
             continue
         user = users.get(user_id)
