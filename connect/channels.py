@@ -47,16 +47,29 @@ class LazyWebsocketRouter:
         return await router(scope, receive, send)
 
 
-def session_expired(session):
-    """The same idle and total limits as connect.middleware.SessionTimeoutMiddleware."""
+def session_limits():
+    """``(total, idle)`` in seconds: the limits of
+    connect.middleware.SessionTimeoutMiddleware, read once by a caller that
+    judges many sessions (a live round judges a thousand)."""
+    return (
+        settings.CONNECT_SESSION_MAX_AGE.total_seconds(),
+        settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds(),
+    )
+
+
+def session_expired(session, *, now=None, limits=None):
+    """The same idle and total limits as connect.middleware.SessionTimeoutMiddleware
+    (``now`` and ``limits``, from :func:`session_limits`, may be given by a
+    caller that asks for many sessions at one moment)."""
     if session is None:
         return False
-    now = time.time()
+    now = time.time() if now is None else now
+    max_age, idle = session_limits() if limits is None else limits
     started = session.get("connect_started")
     last_seen = session.get("connect_last_seen")
-    if started is not None and now - started > settings.CONNECT_SESSION_MAX_AGE.total_seconds():
+    if started is not None and now - started > max_age:
         return True
-    return last_seen is not None and now - last_seen > settings.CONNECT_SESSION_IDLE_TIMEOUT.total_seconds()
+    return last_seen is not None and now - last_seen > idle
 
 
 CLOSE_SESSION = 4401

@@ -15,10 +15,29 @@ import time
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils.functional import empty
 
 CLOSE_FLOOD = 4429
 CLOSE_TOO_LARGE = 1009
 MAX_FRAME_BYTES = 64 * 1024
+
+
+def release_handshake_session(scope):
+    """Let go of the session data the handshake decoded, once the socket has its
+    session key: every later check reads the session afresh from the database
+    (a thousand idle sockets kept a thousand decoded copies for nothing).
+
+    Channels' session wrapper only asks whether the session was modified, and
+    an unmodified session with a key is never saved, so nothing reads the
+    data again; code that did would find it reloaded from the database, and
+    from an async context that raises rather than reading stale data."""
+    session = scope.get("session")
+    # Channels puts the store behind a lazy object; a store not made yet holds nothing.
+    store = getattr(session, "_wrapped", session)
+    if store is None or store is empty:
+        return
+    if getattr(store, "session_key", None) and not store.modified:
+        vars(store).pop("_session_cache", None)
 
 
 class FrameGuardConsumer(AsyncJsonWebsocketConsumer):

@@ -58,14 +58,16 @@ def _flags(users_qs, email_of):
     )
 
 
-def _state_from(user, flags):
+def _state_from(user, flags, require_mfa=None):
     if flags is None:
         return INACTIVE
     if not flags["verified"]:
         return UNVERIFIED
     if not (user.is_superuser or user.role_names & ROLE_NAMES):
         return NOT_MEMBER
-    if settings.CONNECT_REQUIRE_MFA and not flags["has_mfa"]:
+    if require_mfa is None:
+        require_mfa = settings.CONNECT_REQUIRE_MFA
+    if require_mfa and not flags["has_mfa"]:
         return NEEDS_MFA
     return ACTIVE
 
@@ -150,10 +152,11 @@ def prime_membership_states(users, *, reuse=False):
                     # moved it, and this entry will not be used.
                     if current.get(user.pk) is not None and user.is_active:
                         kept[user.pk] = (current[user.pk], user.email, expires, *known[user.pk])
+    require_mfa = settings.CONNECT_REQUIRE_MFA  # read once, not once per member
     for user in users:
         flags, role_names = known[user.pk]
         user._role_names = role_names
-        user._membership_state = _state_from(user, flags) if user.is_active else INACTIVE
+        user._membership_state = _state_from(user, flags, require_mfa) if user.is_active else INACTIVE
 
 
 _kept = threading.local()

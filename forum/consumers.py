@@ -31,7 +31,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from connect.consumers import FrameGuardConsumer
+from connect.consumers import FrameGuardConsumer, release_handshake_session
 from connect.live import member_group_name
 from notifications import live as member_live
 
@@ -71,6 +71,7 @@ class _Guarded(FrameGuardConsumer):
         self.user_id = getattr(user, "pk", None)
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
+        release_handshake_session(self.scope)
 
     async def refuse(self, code):
         """Accept, then close with ``code``: a handshake refused before it is

@@ -47,7 +47,7 @@ from django.utils.module_loading import import_string
 
 from connect import compiled
 from connect import permissions as connect_permissions
-from connect.channels import session_expired
+from connect.channels import session_expired, session_limits
 
 from . import live, permissions, selectors
 from .models import Thread, ThreadEvent
@@ -86,9 +86,19 @@ def _remember(cache, key, value):
     cache[key] = value
 
 
+# What a round reads of a session (``members``, ``session_expired``): each
+# idle socket's session is kept decoded in the process, so only these are kept.
+_SESSION_FACTS = ("_auth_user_id", "connect_started", "connect_last_seen")
+
+
+def _session_facts(data):
+    return {name: data[name] for name in _SESSION_FACTS if name in data}
+
+
 def _session_data(keys):
     """``{session_key: data}`` for the sessions that still exist, one query for the
-    database engines (``SessionStore.load`` would ask once per key)."""
+    database engines (``SessionStore.load`` would ask once per key); ``data``
+    holds what a round reads of it (``_SESSION_FACTS``)."""
     engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     keys = [k for k in keys if k]
     if hasattr(engine, "get_model_class") and keys:
@@ -114,16 +124,17 @@ def _session_data(keys):
                 continue
             known = decoded.get(key)
             if known is None or known[0] != raw:
-                known = (raw, store.decode(raw))
+                known = (raw, _session_facts(store.decode(raw)))
                 _remember(decoded, key, known)
-            out[key] = dict(known[1])
+            # The kept dict itself, not a copy: a round only reads it.
+            out[key] = known[1]
         return out
     out = {}
     for key in keys:
         store = engine(key)
         data = store.load()
         if data:
-            out[key] = data
+            out[key] = _session_facts(data)
     return out
 
 
@@ -135,6 +146,12 @@ def _fresh(instance, attnames, related):
             delattr(instance, attr)
     instance._state.fields_cache = dict(related)
     return instance
+
+
+# Columns no access rule reads, left deferred on the kept objects (each idle
+# socket's member is kept in the process, twice: the row and the object). Code
+# that reads one anyway gets it from the database, never a stale copy.
+_UNREAD_FIELDS = frozenset({"password", "bio", "privacy_findings"})
 
 
 def _users(ids):
@@ -150,8 +167,10 @@ def _users(ids):
     from connect.models import MemberProfile
 
     User = get_user_model()
-    user_fields = [f.attname for f in User._meta.concrete_fields]
-    profile_fields = [f.attname for f in MemberProfile._meta.concrete_fields]
+    user_fields = [f.attname for f in User._meta.concrete_fields if f.attname not in _UNREAD_FIELDS]
+    profile_fields = [
+        f.attname for f in MemberProfile._meta.concrete_fields if f.attname not in _UNREAD_FIELDS
+    ]
     columns = [*user_fields, *(f"profile__{name}" for name in profile_fields)]
     ids = sorted(ids)
     db = router.db_for_read(User)
@@ -212,9 +231,14 @@ def members(pairs, *, allow_suspended=False):
     active = [u for u in users.values() if permissions.is_active_member(u)]
     permissions.prime_suspensions(active)
     out = {}
+    now, limits = time.time(), session_limits()
     for user_id, key in pairs:
         data = sessions.get(key) if key else None
-        if not data or str(data.get("_auth_user_id", "")) != str(user_id) or session_expired(data):
+        if (
+            not data
+            or str(data.get("_auth_user_id", "")) != str(user_id)
+            or session_expired(data, now=now, limits=limits)
+        ):
             out[(user_id, key)] = (CLOSE_SESSION, None)
             continue
         user = users.get(user_id)

@@ -39,6 +39,17 @@ OK = fanout.OK
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+# A socket's send only queues its frame: daphne's reactor writes it on the
+# loop's next turn. Giving the loop a turn after each batch of sockets lets
+# the first readers' frames leave (and their browsers read them) while the
+# rest are still being queued, instead of every frame waiting for the last.
+SEND_BATCH = 64
+
+
+async def _let_writes_out():
+    await asyncio.sleep(0)
+
+
 def _recheck_seconds():
     return getattr(settings, "FORUM_LIVE_RECHECK_SECONDS", 30)
 
@@ -180,9 +191,11 @@ class ThreadHub:
         results = await fanout.deliver(self.thread_id, set(requests.values()))
         category_id = next(iter(results.values()))[3] if results else None
         await self.follow_category(category_id)
-        for consumer, request in requests.items():
+        for n, (consumer, request) in enumerate(requests.items(), 1):
             status, frames, last, _category = results[request]
             await self._each(consumer, consumer.deliver(status, frames, last))
+            if n % SEND_BATCH == 0:
+                await _let_writes_out()
 
     async def _presence(self):
         """Someone arrived or left: each viewer gets the names they may see, and a count."""
