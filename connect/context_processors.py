@@ -72,6 +72,15 @@ def site(request):
         )
         return (is_member, is_moderator, links, tuple(sorted(nav().items())) if is_member else ())
 
+    # What the cached frame shows, under a name of its own: a view's context may
+    # set ``is_moderator`` or ``is_member`` for its page (and two do), which
+    # must never reach a frame cached for everyone with this signature.
+    frame = {
+        "is_member": is_member,
+        "is_moderator": is_moderator,
+        "header_links": header_links,
+        "header_nav": nav,
+    }
     return {
         "site_name": settings.WAGTAIL_SITE_NAME,
         "help_email": settings.CONNECT_HELP_EMAIL,
@@ -80,5 +89,6 @@ def site(request):
         "is_moderator": is_moderator,
         "header_links": header_links,
         "header_nav": nav,
+        "page_frame": frame,
         "header_signature": Lazy(signature),
     }

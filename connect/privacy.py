@@ -1122,8 +1122,9 @@ def _find_lodging(text: str, low: str, victim_starts: list[int]):
 
 def _find_nicknames(text: str, low: str):
     for m in _keyword_matches(_NICKNAME, low, text=text):
-        nick = m.group("nick").strip("\"“”'‘’ ")
-        if not nick or nick.split()[0].lower() in _NICK_STOP:
+        # Split, not only stripped: a "nickname" of tabs or line breaks is none.
+        words = m.group("nick").strip("\"“”'‘’ ").split()
+        if not words or words[0].lower() in _NICK_STOP:
             continue
         yield "nickname", m.start("nick"), m.end("nick")
 

@@ -424,8 +424,10 @@ def page_password_disabled(request, *args, **kwargs):
 
 def _wagtail_site(request):
     """The Wagtail site that answers ``request``'s host and port, cached for
-    every visitor until a site is saved or deleted (``fragments.SITES``):
-    Wagtail otherwise asks for it on every page it serves."""
+    every visitor until a site or a page is saved or deleted (``fragments.SITES``,
+    ``fragments.PAGES``: the site holds a copy of its root page, which is what a
+    plain ``Page`` root serves its children from): Wagtail otherwise asks for it
+    on every page it serves."""
     from django.http.request import split_domain_port
     from wagtail.models import Site
 
@@ -435,7 +437,7 @@ def _wagtail_site(request):
     return fragments.get_or_build(
         f"wagtail-site:{where}",
         user_id=0,  # the same for everyone: user 0's generation never moves
-        depends=[fragments.SITES],
+        depends=[fragments.SITES, fragments.PAGES],
         build=lambda: (Site._find_for_request(request),),  # a tuple: a cached None reads as missing
     )[0]
 

@@ -164,3 +164,22 @@ def test_page_frame_a_visitor_never_gets_a_members_header(reader_client):
     html = Client().get("/").content.decode()
     assert "Sign out" not in html and "Request an account" in html
     assert 'data-header-count="notifications"' not in html
+
+
+def test_page_frame_ignores_a_views_own_membership_flags(reader, task_force):
+    """A view's context may set ``is_moderator`` or ``is_member`` for its page; the
+    shared frame is built from the context processor's own values only, so such a
+    page can neither show a member the moderators' link nor cache it for others."""
+    from django.template import engines
+    from django.test import RequestFactory
+
+    template = engines["django"].from_string('{% extends "base.html" %}')
+    request = RequestFactory().get("/discussions/")
+    request.user = reader
+    request.session = {}
+    html = template.render({"is_moderator": True, "is_member": False}, request)
+    assert 'href="/admin/">Moderation</a>' not in html
+    assert "Sign out" in html and counts(html, "notifications") == [0, 0]
+    other = Client()
+    other.force_login(make_member(task_force=task_force))
+    assert 'href="/admin/">Moderation</a>' not in page(other)

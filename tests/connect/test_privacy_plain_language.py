@@ -103,3 +103,8 @@ def test_scan_allows_members_forum_handles():
 
 def test_every_kind_has_a_label():
     assert {"social_handle", "immigration_number", "lodging", "age_detail", "nickname"} <= set(LABELS)
+
+
+@pytest.mark.parametrize("text", ['aka "\t"', "She goes by '\t' online", 'known as "\n\n"'])
+def test_a_nickname_of_blanks_alone_is_no_finding_and_no_error(text):
+    assert [f for f in scan(text) if f.kind == "nickname"] == []
