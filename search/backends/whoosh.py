@@ -97,10 +97,14 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.lang.porter import stem as _porter_stem
+from whoosh.matching import mcore
+from whoosh.matching.binary import AndNotMatcher, IntersectionMatcher, UnionMatcher
+from whoosh.matching.wrappers import FilterMatcher, InverseMatcher
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -1192,11 +1196,152 @@ def _column_codes(leaf, column):
     return found
 
 
+# {id(values of a kept column): (values, their _date_rank)}: the ranks of a
+# segment's date column, worked out once instead of on every search.
+_date_ranks = OrderedDict()
+
+
+def _date_ranks_of(values):
+    key = id(values)
+    with _columns_lock:
+        kept = _date_ranks.get(key)
+        if kept is not None and kept[0] is values:
+            _date_ranks.move_to_end(key)
+            return kept[1]
+    ranks = [_date_rank(v) for v in values]
+    with _columns_lock:
+        # Keeping ``values`` keeps its id from being reused by another list.
+        _date_ranks[key] = (values, ranks)
+        while len(_date_ranks) > KEEP_COLUMNS:
+            _date_ranks.popitem(last=False)
+    return ranks
+
+
 def _date_rank(token):
     # Dates and times of different kinds compare as one timeline, newest last.
     if not token or token == NULL or token[0] not in "td":
         return ""
     return token[1:].ljust(20, "0")
+
+
+class _Unsupported(Exception):
+    """A matcher ``_MatchSets`` cannot read without moving it."""
+
+
+class _MatchSets:
+    """The document numbers a fresh matcher tree matches, read as Python sets
+    from its postings blocks (unions, intersections and exclusions of sets
+    cost far less than stepping the tree document by document), and the
+    score of one of those documents, computed as the tree itself computes it
+    there: the same leaf scorers, added in the same order.
+
+    A node's set read from its postings holds all its matches, also those
+    before where building the tree left it (an intersection moves its
+    children up to their first shared document): the ones passed over are in
+    no result above it."""
+
+    def __init__(self, twin=None):
+        self.ids = {}
+        # ``twin()`` builds the same matcher tree again, for a matcher of
+        # another kind (a phrase's) that can only be read by stepping it.
+        self.twin = twin
+        self._twin = None
+
+    def of(self, m, path=(), whole=False):
+        key = id(m)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = self._read(m, path, whole)
+        return found
+
+    def _read(self, m, path, whole):
+        # ``whole``: every match is needed, not only those from where the tree
+        # left the matcher (what an exclusion takes away must be all there).
+        kind = type(m)
+        if kind is UnionMatcher:
+            return self.of(m.a, (*path, 0), whole) | self.of(m.b, (*path, 1), whole)
+        if kind is IntersectionMatcher:
+            return self.of(m.a, (*path, 0), whole) & self.of(m.b, (*path, 1), whole)
+        if kind is AndNotMatcher:
+            return self.of(m.a, (*path, 0), whole) - self.of(m.b, (*path, 1), True)
+        if kind is FilterMatcher:
+            child, ids = self.of(m.child, (*path, 0), whole), m._ids
+            return child - ids if m._exclude else child & ids
+        deleted = self._deleted(m) if kind is InverseMatcher else None
+        if deleted is not None:
+            found = set(range(m.limit)) - self.of(m.child, (*path, 0), True)
+            return found - deleted
+        if kind is W3LeafMatcher:
+            # A second reader of the same postings, so ``m`` stays where it is.
+            copy = W3LeafMatcher(m._postfile, m._startoffset, m._length, m.format, m._term, m._byteids)
+            found = set()
+            while copy.is_active():
+                copy._read_ids()
+                found.update(copy._ids)
+                copy._next_block()
+            return found
+        if kind is mcore.ListMatcher:
+            return set(m._ids)
+        if kind is mcore.NullMatcherClass:
+            return set()
+        return self._stepped(m, path, whole)
+
+    @staticmethod
+    def _deleted(m):
+        # An InverseMatcher yields every number that is neither one of the
+        # child's matches nor a document its ``missing`` (the reader's
+        # is_deleted) says is deleted: those, as a set, or None.
+        reader = getattr(m.missing, "__self__", None)
+        if not isinstance(reader, SegmentReader) or m.missing != reader.is_deleted:
+            return None
+        if not reader.has_deletions():
+            return set()
+        try:
+            return set(reader._perdoc.deleted_docs())
+        except (AttributeError, NotImplementedError):
+            return None
+
+    def _stepped(self, m, path, whole):
+        # The twin's matcher stands where building the tree left it, past
+        # matches an exclusion above it already took: only good for a set
+        # that is intersected or joined, never for one taken away.
+        if self.twin is None or whole:
+            raise _Unsupported(type(m).__name__)
+        if self._twin is None:
+            self._twin = self.twin()
+        node = self._twin
+        for index in path:
+            children = node.children()
+            if index >= len(children):
+                raise _Unsupported(type(m).__name__)
+            node = children[index]
+        if type(node) is not type(m):
+            raise _Unsupported(type(m).__name__)
+        # Matcher.all_ids steps the matcher itself (a wrapper's own all_ids
+        # would answer its child's ids).
+        return set(mcore.Matcher.all_ids(node))
+
+    def score(self, m, docnum):
+        """``m.score()`` with ``m`` at ``docnum`` (one of its matches; called
+        in increasing order), as UnionMatcher, IntersectionMatcher,
+        AndNotMatcher and FilterMatcher compute it."""
+        kind = type(m)
+        if kind is UnionMatcher:
+            a, b = m.a, m.b
+            in_a, in_b = docnum in self.ids[id(a)], docnum in self.ids[id(b)]
+            if in_a and in_b:
+                return self.score(a, docnum) + self.score(b, docnum)
+            return self.score(a, docnum) if in_a else self.score(b, docnum)
+        if kind is IntersectionMatcher:
+            return self.score(m.a, docnum) + self.score(m.b, docnum)
+        if kind is AndNotMatcher:
+            return self.score(m.a, docnum)
+        if kind is FilterMatcher:
+            return self.score(m.child, docnum) * m.boost
+        # A leaf, or a matcher of another kind: step it there and ask it.
+        if m.id() < docnum:
+            m.skip_to(docnum)
+        return m.score()
 
 
 class _AcrossCollector(collectors.Collector):
@@ -1216,7 +1361,7 @@ class _AcrossCollector(collectors.Collector):
         self.best = []
 
     def collect_matches(self):
-        leaf, offset = self.subsearcher, self.offset
+        leaf = self.subsearcher
         allowed = []
         for key, whoosh_filter, listed in self.sources:
             docs = allowed_in_segment(leaf, whoosh_filter)
@@ -1226,15 +1371,75 @@ class _AcrossCollector(collectors.Collector):
                     column = self.date_columns.get(key)
                     coded = _column_codes(leaf, column) if column else None
                     if coded is not None:
-                        dates = (coded[0], [_date_rank(v) for v in coded[1]])
+                        dates = (coded[0], _date_ranks_of(coded[1]))
                 allowed.append((key, docs, listed and self.limit > 0, [], dates))
         if not allowed:
             return
         # Most matches belong to the biggest source: ask it first.
         allowed.sort(key=lambda entry: -len(entry[1]))
+        sets = _MatchSets(lambda: self.q.matcher(leaf, self.context))
+        try:
+            matched = sets.of(self.matcher)
+        except _Unsupported:
+            self._walk(allowed)
+        else:
+            self._collect_sets(allowed, matched, sets)
+        for key, _docs, _ranked, found, _dates in allowed:
+            if found:
+                self.matched[key].append((leaf, found))
+
+    def _keep(self, items):
+        best, limit = self.best, self.limit
+        push, replace = heapq.heappush, heapq.heapreplace
+        for item in items:
+            if len(best) < limit:
+                push(best, item)
+            elif item > best[0]:
+                replace(best, item)
+
+    def _collect_sets(self, allowed, matched, sets):
+        """The matches as sets of document numbers, read from the postings
+        blocks: each source takes its allowed share (a match counts for the
+        first source that allows it, as in ``_walk``) and only the matches of
+        the ranked sources are scored, by the same matchers and the same
+        additions as a walk, so the ranks are the walk's to the last bit."""
+        offset = self.offset
+        remaining = matched
+        ranked_docs = {}
+        for key, docs, ranked, found, dates in allowed:
+            if not remaining:
+                break
+            mine = remaining & docs if len(remaining) <= len(docs) else docs & remaining
+            if not mine:
+                continue
+            remaining = remaining - mine
+            found.extend(sorted(mine))
+            if not ranked:
+                continue
+            if self.date_columns is None:
+                for docnum in mine:
+                    ranked_docs[docnum] = key
+            elif dates is not None:
+                codes, ranks = dates
+                self._keep((ranks[codes[d]], -(d + offset), key) for d in found)
+            else:
+                self._keep(("", -(d + offset), key) for d in found)
+        if ranked_docs:
+            score = sets.score
+            matcher = self.matcher
+            # Ties keep index order: the earlier document first.
+            self._keep(
+                (score(matcher, docnum), -(docnum + offset), ranked_docs[docnum])
+                for docnum in sorted(ranked_docs)
+            )
+
+    def _walk(self, allowed):
+        """The matches one by one through Whoosh's matcher, for a query whose
+        matcher ``_MatchSets`` cannot read as sets (a phrase, a fuzzy term)."""
         by_score = self.date_columns is None
         best, limit = self.best, self.limit
         push, replace = heapq.heappush, heapq.heapreplace
+        offset = self.offset
         matcher = self.matcher
         while matcher.is_active():
             docnum = matcher.id()
@@ -1257,9 +1462,6 @@ class _AcrossCollector(collectors.Collector):
                         replace(best, item)
                 break
             matcher.next()
-        for key, _docs, _ranked, found, _dates in allowed:
-            if found:
-                self.matched[key].append((leaf, found))
 
     # collect(), sort_key() and results() stay Whoosh's abstract ones: this
     # collector is run by search_with_collector, whose collect_matches above

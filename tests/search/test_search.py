@@ -400,3 +400,41 @@ def test_suggestions_offer_titles_the_member_may_see(world):
 
 def test_suggestions_for_a_short_query_are_empty(world):
     assert _client(world["advocate"]).get("/search/suggest/", {"q": "l"}).json() == {"suggestions": []}
+
+
+@pytest.mark.skipif(not ACROSS_KINDS, reason="the Whoosh backend's one pass over every kind")
+def test_search_across_reads_the_same_matches_as_sets_as_stepping_the_matchers(world, monkeypatch):
+    # The set reading of the matchers is an optimisation: its counts, ranks
+    # (scores to the last bit), facets and pages are those of stepping
+    # Whoosh's matchers one document at a time.
+    from search.backends import whoosh
+
+    backend = type(get_search_backend())
+    found = []
+    search_across = backend.search_across
+
+    def recorded(self, *args, **kwargs):
+        result = search_across(self, *args, **kwargs)
+        found.append(None if result is None else (result.counts, result.page, result.facets))
+        return result
+
+    monkeypatch.setattr(backend, "search_across", recorded)
+    queries = ["trafficking", "victim interviews", "labor OR webinar", '"resource center"', "labor -toolkit"]
+    params = [{}, {"sort": "newest"}, {"kind": "resources"}, {"kind": "discussions"}]
+
+    def run():
+        found.clear()
+        for query in queries:
+            for extra in params:
+                _search(world["advocate"], query, **extra)
+                _search(world["moderator"], query, **extra)
+        return list(found)
+
+    as_sets = run()
+    assert any(entry and entry[1] for entry in as_sets)
+
+    def refuse(self, m, path=(), whole=False):
+        raise whoosh._Unsupported(type(m).__name__)
+
+    monkeypatch.setattr(whoosh._MatchSets, "of", refuse)
+    assert run() == as_sets
