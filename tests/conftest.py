@@ -119,3 +119,15 @@ def reauthenticate(client, password=TEST_PASSWORD, secret=TEST_TOTP_SECRET):
 
 
 MFA_REAUTH_PATH = "/accounts/2fa/reauthenticate/"
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run ``fn`` and then its on-commit side effects (tasks, broadcasts,
+    notifications, emails), as a committed request would."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run

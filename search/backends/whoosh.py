@@ -1299,6 +1299,7 @@ class _MatchSets:
         try:
             return set(reader._perdoc.deleted_docs())
         except (AttributeError, NotImplementedError):
+            # A codec without that list: the caller steps the matcher instead.
             return None
 
     def _stepped(self, m, path, whole):

@@ -23,15 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def reader(task_force):
     return make_member(task_force=task_force, first_name="Rita", last_name="Reader")
 

@@ -49,17 +49,6 @@ def mod(db):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run ``fn`` and then its on-commit side effects (tasks, broadcasts)."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def client_for(db):
     def build(user):
         client = Client()

@@ -13,15 +13,6 @@ from .factories import make_category, make_post, make_thread
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def told(user, text):
     return Notification.objects.filter(recipient=user, kind="moderation", message__icontains=text).exists()
 

@@ -22,15 +22,6 @@ from .factories import make_post, make_thread
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def digests(frequency):
     """Send the digests of ``frequency`` as a run a week from now would."""
     later = timezone.now() + timedelta(days=8)

@@ -12,17 +12,6 @@ from tests.forum.conftest import (  # noqa: F401 - fixtures shared with the disc
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run ``fn`` and then its on-commit side effects (notifications, emails)."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def at(monkeypatch):
     """Pretend the clock reads ``when`` for the code under test (the digest command)."""
     from django.utils import timezone
